@@ -1,0 +1,179 @@
+//! The one place that builds and wires everything — store, bot, poller,
+//! delivery worker, dispatcher — and owns shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use teloxide::dispatching::{Dispatcher, ShutdownToken};
+use teloxide::prelude::Requester;
+use teloxide::update_listeners::Polling;
+use teloxide::{Bot, RequestError, dptree};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::bot::{BotState, register_command_menus, schema};
+use crate::config::{BotToken, Config};
+use crate::delivery::{DeliveryWorker, RetryPolicy, TelegramSender};
+use crate::feed::poller::WatchedFeed;
+use crate::feed::{FeedPoller, Fetcher, fetch::DEFAULT_MAX_BODY};
+use crate::format::PostStyle;
+use crate::store::Store;
+
+/// Builds a bot pointed at the configured Bot API. Never log the result:
+/// teloxide's `Bot` shows the token in its `Debug`.
+pub fn build_bot(api_url: &Url, token: &BotToken) -> anyhow::Result<Bot> {
+    let client = teloxide::net::default_reqwest_settings().build().context("cannot build the HTTP client")?;
+    let mut api_url = api_url.clone();
+    // teloxide appends "/bot<token>/<method>"; a trailing slash would double it.
+    if let Ok(mut segments) = api_url.path_segments_mut() {
+        segments.pop_if_empty();
+    }
+    Ok(Bot::with_client(token.expose(), client).set_api_url(api_url))
+}
+
+/// Opens the store and makes its feeds and channels match the config.
+pub async fn open_store(config: &Config) -> anyhow::Result<(Store, Vec<WatchedFeed>)> {
+    let store = Store::open(&config.storage.database).await?;
+    let now = Utc::now();
+    let feeds: Vec<(Url, Option<String>)> =
+        config.feeds.iter().map(|feed| (feed.url.clone(), feed.name.clone())).collect();
+    let rows = store.sync_feeds(&feeds, now).await.context("cannot record the configured feeds")?;
+    let channels: Vec<_> = config.channels.iter().map(|channel| channel.chat.clone()).collect();
+    store.sync_channels(&channels, now).await.context("cannot record the configured channels")?;
+    let watched = config
+        .feeds
+        .iter()
+        .filter_map(|feed| {
+            let row = rows.iter().find(|row| row.url == feed.url.as_str())?;
+            Some(WatchedFeed { id: row.id, url: feed.url.clone(), interval: feed.interval })
+        })
+        .collect();
+    Ok((store, watched))
+}
+
+pub fn post_style(config: &Config) -> PostStyle {
+    PostStyle { timezone: config.format.timezone, excerpt_chars: config.format.excerpt_chars }
+}
+
+/// Runs the bot until `shutdown` is cancelled (or SIGINT/SIGTERM when driven
+/// by [`run_until_signal`]). Returns once everything has stopped and the
+/// database is closed; queued posts stay in the outbox for the next start.
+pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let (store, watched) = open_store(&config).await?;
+    let bot = build_bot(&config.telegram.api_url, &token)?;
+    let me = bot
+        .get_me()
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot use the Bot API at {}: {err}", config.telegram.api_url))?;
+    tracing::info!(bot = %me.username(), feeds = watched.len(), channels = config.channels.len(), "Warta starting");
+    if let Err(err) = register_command_menus(&bot).await {
+        tracing::warn!(error = %err, "cannot register the command menu; commands still work");
+    }
+
+    let outbox_ready = Arc::new(Notify::new());
+    let fetcher = Fetcher::new(DEFAULT_MAX_BODY).context("cannot build the feed HTTP client")?;
+    let poller = FeedPoller::new(store.clone(), fetcher, post_style(&config), outbox_ready.clone());
+    let policy = RetryPolicy {
+        initial: config.delivery.retry_initial,
+        max: config.delivery.retry_max,
+        max_attempts: config.delivery.max_attempts,
+    };
+    let worker = DeliveryWorker::new(store.clone(), TelegramSender::new(bot.clone()), policy, config.delivery.lease);
+    // Pending posts from an earlier run go out at once.
+    outbox_ready.notify_one();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(poller.run(watched, shutdown.clone()));
+    tasks.spawn(worker.run(outbox_ready, shutdown.clone()));
+
+    let state = Arc::new(BotState { store: store.clone(), timezone: config.format.timezone });
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
+        .dependencies(dptree::deps![state])
+        .default_handler(|update| async move {
+            tracing::debug!(update_id = update.id.0, "update ignored");
+        })
+        .error_handler(Arc::new(|err: anyhow::Error| async move {
+            tracing::error!(error = %format!("{err:#}"), "command handling failed");
+        }))
+        .build();
+    let dispatcher_stop = dispatcher.shutdown_token();
+    let listener = Polling::builder(bot.clone()).timeout(config.telegram.poll_timeout).delete_webhook().await.build();
+    let listener_errors = Arc::new(|err: RequestError| async move {
+        tracing::warn!(error = %err, "getUpdates failed; retrying");
+    });
+    let mut dispatching =
+        tokio::spawn(async move { dispatcher.try_dispatch_with_listener(listener, listener_errors).await });
+
+    let dispatch_result = tokio::select! {
+        () = shutdown.cancelled() => None,
+        result = &mut dispatching => Some(result),
+    };
+    tracing::info!("Warta stopping");
+    shutdown.cancel();
+    let dispatch_result = match dispatch_result {
+        Some(result) => result,
+        None => {
+            stop_dispatcher(&dispatcher_stop, &dispatching).await;
+            dispatching.await
+        }
+    };
+    while tasks.join_next().await.is_some() {}
+    store.close().await;
+    match dispatch_result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(anyhow::anyhow!("the Bot API stopped answering: {err}")),
+        Err(join) => Err(anyhow::anyhow!("the update dispatcher failed: {join}")),
+    }
+}
+
+/// Asks the dispatcher to stop; it may not have started listening yet.
+async fn stop_dispatcher<T>(token: &ShutdownToken, dispatching: &tokio::task::JoinHandle<T>) {
+    loop {
+        match token.shutdown() {
+            Ok(done) => {
+                done.await;
+                return;
+            }
+            Err(_idle) if dispatching.is_finished() => return,
+            Err(_idle) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
+
+/// Runs until SIGINT or SIGTERM.
+pub async fn run_until_signal(config: Config, token: BotToken) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    let signals = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("signal received");
+        signals.cancel();
+    });
+    run(config, token, shutdown).await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM; only Ctrl-C stops Warta");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

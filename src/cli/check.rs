@@ -1,0 +1,103 @@
+//! `warta check`: verifies everything the bot needs, without posting anything.
+
+use std::path::Path;
+use std::time::Instant;
+
+use teloxide::prelude::Requester;
+
+use crate::config::{BotToken, Config};
+use crate::delivery::sender::recipient;
+use crate::feed::{FetchOutcome, Fetcher, fetch::DEFAULT_MAX_BODY, parse_feed};
+use crate::store::Store;
+
+struct Report {
+    failures: usize,
+}
+
+impl Report {
+    fn ok(&mut self, what: &str) {
+        println!("  ok    {what}");
+    }
+
+    fn fail(&mut self, what: &str) {
+        self.failures += 1;
+        println!("  FAIL  {what}");
+    }
+}
+
+/// Prints the report; returns whether everything passed.
+pub async fn run(path: &Path, config: &Config, token: &BotToken) -> bool {
+    let mut report = Report { failures: 0 };
+    println!("Warta check — {}", path.display());
+    report.ok(&format!(
+        "config: {} feed(s), {} channel(s), {} admin(s)",
+        config.feeds.len(),
+        config.channels.len(),
+        config.admins.user_ids.len()
+    ));
+
+    let database = config.storage.database.display();
+    match Store::open(&config.storage.database).await {
+        Ok(store) => {
+            match store.schema_version().await {
+                Ok(version) => report.ok(&format!("database {database} (schema version {version})")),
+                Err(err) => report.fail(&format!("database {database}: {err}")),
+            }
+            store.close().await;
+        }
+        Err(err) => report.fail(&format!("database: {err}")),
+    }
+
+    match crate::app::build_bot(&config.telegram.api_url, token) {
+        Ok(bot) => match bot.get_me().await {
+            Ok(me) => {
+                report.ok(&format!("Bot API {}: @{} (id {})", config.telegram.api_url, me.username(), me.id.0));
+                for channel in &config.channels {
+                    match bot.get_chat(recipient(&channel.chat)).await {
+                        Ok(chat) => report.ok(&format!(
+                            "channel {}: \"{}\" (id {})",
+                            channel.chat,
+                            chat.title().or(chat.username()).unwrap_or("untitled"),
+                            chat.id.0
+                        )),
+                        Err(err) => report.fail(&format!("channel {}: {err}", channel.chat)),
+                    }
+                }
+            }
+            Err(err) => report.fail(&format!("Bot API {}: {err}", config.telegram.api_url)),
+        },
+        Err(err) => report.fail(&format!("Bot API: {err:#}")),
+    }
+
+    match Fetcher::new(DEFAULT_MAX_BODY) {
+        Ok(fetcher) => {
+            for feed in &config.feeds {
+                let started = Instant::now();
+                match fetcher.fetch(&feed.url, None, None).await {
+                    Ok(FetchOutcome::Modified(fetched)) => match parse_feed(&fetched.body, Some(&fetched.final_url)) {
+                        Ok(parsed) => report.ok(&format!(
+                            "feed {}: {} article(s), \"{}\" ({} ms)",
+                            feed.url,
+                            parsed.articles.len(),
+                            parsed.title.as_deref().unwrap_or("untitled"),
+                            started.elapsed().as_millis()
+                        )),
+                        Err(err) => report.fail(&format!("feed {}: {err}", feed.url)),
+                    },
+                    Ok(FetchOutcome::NotModified) => {
+                        report.fail(&format!("feed {}: answered 304 to an unconditional request", feed.url));
+                    }
+                    Err(err) => report.fail(&format!("feed {}: {err}", feed.url)),
+                }
+            }
+        }
+        Err(err) => report.fail(&format!("feeds: {err}")),
+    }
+
+    if report.failures == 0 {
+        println!("All checks passed.");
+    } else {
+        println!("{} check(s) failed.", report.failures);
+    }
+    report.failures == 0
+}

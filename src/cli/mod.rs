@@ -1,0 +1,107 @@
+//! The command line: `warta [run]`, `warta check`, `warta preview`.
+
+mod check;
+mod preview;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigError, bot_token_from_env};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "warta",
+    version,
+    about = "Warta — Telegram news bot: posts every new article of your feeds to your channels and answers readers",
+    after_help = "Without a command, Warta runs the bot (same as `warta run`).\n\
+                  The bot token is read from the BOT_TOKEN environment variable only."
+)]
+pub struct Cli {
+    /// Config file (TOML); keys can be overridden by WARTA__SECTION__KEY variables.
+    #[arg(long, short, global = true, env = "WARTA_CONFIG", default_value = "bot.toml")]
+    pub config: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot with long polling until SIGINT/SIGTERM (the default).
+    Run,
+    /// Validate the config, open and migrate the database, call getMe, check the
+    /// channels and fetch each feed once; print a report. Non-zero exit on any failure.
+    Check,
+    /// Print each post exactly as it would be sent — no token, no Telegram needed.
+    Preview {
+        /// Feed URL or local file; default: the feeds in the config.
+        #[arg(long, value_name = "URL_OR_PATH")]
+        feed: Option<String>,
+        /// How many of the newest articles per feed to show.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
+        limit: u16,
+    },
+}
+
+/// Exit code for a bad config or environment (clap uses 2 for bad arguments too).
+const EXIT_CONFIG: u8 = 2;
+const EXIT_FAILURE: u8 = 1;
+
+impl Cli {
+    pub async fn execute(self) -> ExitCode {
+        match self.command.unwrap_or(Command::Run) {
+            Command::Run => {
+                let (config, token) = match load_with_token(&self.config) {
+                    Ok(loaded) => loaded,
+                    Err(err) => return config_failure(&err),
+                };
+                match crate::app::run_until_signal(config, token).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => {
+                        eprintln!("error: {err:#}");
+                        ExitCode::from(EXIT_FAILURE)
+                    }
+                }
+            }
+            Command::Check => {
+                let (config, token) = match load_with_token(&self.config) {
+                    Ok(loaded) => loaded,
+                    Err(err) => return config_failure(&err),
+                };
+                if check::run(&self.config, &config, &token).await {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(EXIT_FAILURE)
+                }
+            }
+            Command::Preview { feed, limit } => {
+                let config = match Config::load(&self.config, std::env::vars()) {
+                    Ok(config) => Some(config),
+                    // A newcomer may preview a feed file before writing any config.
+                    Err(ConfigError::NotFound { .. }) if feed.is_some() => None,
+                    Err(err) => return config_failure(&err),
+                };
+                match preview::run(config.as_ref(), feed.as_deref(), usize::from(limit)).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => {
+                        eprintln!("error: {err:#}");
+                        ExitCode::from(EXIT_FAILURE)
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn load_with_token(path: &Path) -> Result<(Config, crate::config::BotToken), ConfigError> {
+    let config = Config::load(path, std::env::vars())?;
+    let token = bot_token_from_env(std::env::vars())?;
+    Ok((config, token))
+}
+
+fn config_failure(err: &ConfigError) -> ExitCode {
+    eprintln!("error: {err}");
+    ExitCode::from(EXIT_CONFIG)
+}

@@ -1,0 +1,91 @@
+//! `warta preview`: prints posts exactly as they would be sent, offline if
+//! given a file. No token, no Telegram.
+
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::Utc;
+use url::Url;
+
+use crate::config::Config;
+use crate::domain::{Article, LinkPreview, NewArticle};
+use crate::feed::{FetchOutcome, Fetcher, fetch::DEFAULT_MAX_BODY, parse_feed, poller::in_posting_order};
+use crate::format::{PostStyle, render_article_post, utf16_len};
+
+pub async fn run(config: Option<&Config>, feed: Option<&str>, limit: usize) -> anyhow::Result<()> {
+    let style = config.map(crate::app::post_style).unwrap_or_default();
+    let sources: Vec<(String, Option<String>)> = match (feed, config) {
+        (Some(feed), _) => {
+            let name =
+                config.and_then(|c| c.feeds.iter().find(|f| f.url.as_str() == feed)).and_then(|f| f.name.clone());
+            vec![(feed.to_owned(), name)]
+        }
+        (None, Some(config)) => config.feeds.iter().map(|f| (f.url.to_string(), f.name.clone())).collect(),
+        (None, None) => anyhow::bail!("nothing to preview: pass --feed URL_OR_PATH or a config with feeds"),
+    };
+    for (source, name) in sources {
+        preview_feed(&source, name.as_deref(), limit, &style).await?;
+    }
+    Ok(())
+}
+
+async fn preview_feed(source: &str, name: Option<&str>, limit: usize, style: &PostStyle) -> anyhow::Result<()> {
+    let (bytes, base) = match Url::parse(source) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => {
+            let fetcher = Fetcher::new(DEFAULT_MAX_BODY)?;
+            match fetcher.fetch(&url, None, None).await.with_context(|| format!("cannot fetch {url}"))? {
+                FetchOutcome::Modified(fetched) => (fetched.body, Some(fetched.final_url)),
+                FetchOutcome::NotModified => anyhow::bail!("{url} answered 304 to an unconditional request"),
+            }
+        }
+        _ => {
+            let path = Path::new(source);
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            (bytes, None)
+        }
+    };
+    let parsed = parse_feed(&bytes, base.as_ref()).with_context(|| format!("cannot parse {source}"))?;
+    let source_name = name
+        .map(str::to_owned)
+        .or(parsed.title.clone())
+        .or_else(|| base.as_ref().and_then(|u| u.host_str().map(str::to_owned)))
+        .unwrap_or_else(|| source.to_owned());
+    let newest: Vec<NewArticle> = parsed.articles.into_iter().take(limit).collect();
+    let posts = in_posting_order(newest);
+    println!("Preview of {source}: {} post(s), oldest first, as Warta would send them.", posts.len());
+    let now = Utc::now();
+    for (index, new) in posts.into_iter().enumerate() {
+        let article = Article {
+            id: 0,
+            feed_id: 0,
+            key: new.key,
+            title: new.title,
+            link: new.link,
+            summary_html: new.summary_html,
+            content_html: new.content_html,
+            author: new.author,
+            categories: new.categories,
+            image_url: new.image_url,
+            published_at: new.published_at,
+            seen_at: now,
+            source_name: source_name.clone(),
+        };
+        let post = render_article_post(&article, style);
+        println!();
+        println!("━━━ Post {} ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━", index + 1);
+        println!(
+            "sendMessage · parse_mode=HTML · link preview {} · {} characters",
+            if post.link_preview == LinkPreview::Disabled { "off" } else { "on" },
+            utf16_len(&post.plain)
+        );
+        println!("── text as sent (Telegram HTML) ──");
+        println!("{}", post.html);
+        println!("── as readers see it ──");
+        println!("{}", post.plain);
+        if let Some(button) = &post.button {
+            println!("── button ──");
+            println!("[ {} ] → {}", button.text, button.url);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! The delivery side of the outbox: claim → send → record.
+
+pub mod policy;
+pub mod sender;
+pub mod worker;
+
+pub use policy::RetryPolicy;
+pub use sender::{SendResult, TelegramSender};
+pub use worker::{DeliveryOutcome, DeliveryWorker};

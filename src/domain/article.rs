@@ -1,0 +1,174 @@
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// The identity of an article within its feed.
+///
+/// Built from the feed's guid when it has one, else from the normalized link,
+/// never from the title: a corrected headline must not look like a new story.
+/// Only items with neither fall back to a hash of the title (there is nothing
+/// else stable to key them on).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ArticleKey(String);
+
+impl ArticleKey {
+    pub fn from_guid(guid: &str) -> Option<Self> {
+        let guid = guid.trim();
+        if guid.is_empty() {
+            return None;
+        }
+        Some(Self(format!("guid:{guid}")))
+    }
+
+    pub fn from_link(link: &Url) -> Self {
+        Self(format!("link:{}", normalize_link(link)))
+    }
+
+    /// Last resort for items without guid and link.
+    pub fn from_title(title: &str) -> Self {
+        // FNV-1a: stable across releases and platforms, unlike `DefaultHasher`.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in title.trim().to_lowercase().bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        Self(format!("title:{hash:016x}"))
+    }
+
+    /// Rebuilds a key read back from the store.
+    pub fn from_stored(key: String) -> Self {
+        Self(key)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Normalizes an article link for deduplication: the same story reached over
+/// http or https, with a different host case, a fragment or tracking
+/// parameters is the same story.
+pub fn normalize_link(link: &Url) -> String {
+    let mut url = link.clone();
+    url.set_fragment(None);
+    if url.scheme() == "http" {
+        // Infallible for http(s) URLs; ignore the error case for other schemes.
+        let _ = url.set_scheme("https");
+    }
+    if url.port() == Some(443) || url.port() == Some(80) {
+        let _ = url.set_port(None);
+    }
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, _)| !is_tracking_parameter(name))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    let mut normalized = url.to_string();
+    // "…/berita/" and "…/berita" are the same WordPress permalink.
+    if normalized.ends_with('/') && url.path() != "/" && url.query().is_none() {
+        normalized.pop();
+    }
+    normalized
+}
+
+fn is_tracking_parameter(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("utm_") || matches!(name.as_str(), "fbclid" | "gclid" | "mc_cid" | "mc_eid")
+}
+
+/// An article as parsed from a feed, before it is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewArticle {
+    pub key: ArticleKey,
+    /// Plain text (entity-decoded), never HTML.
+    pub title: String,
+    pub link: Option<Url>,
+    /// Raw HTML as the feed gives it.
+    pub summary_html: Option<String>,
+    /// Raw HTML of the full content (`content:encoded`), when present.
+    pub content_html: Option<String>,
+    pub author: Option<String>,
+    pub categories: Vec<String>,
+    pub image_url: Option<Url>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// An article read back from the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub id: i64,
+    pub feed_id: i64,
+    pub key: ArticleKey,
+    pub title: String,
+    pub link: Option<Url>,
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+    pub author: Option<String>,
+    pub categories: Vec<String>,
+    pub image_url: Option<Url>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// When Warta first saw the article.
+    pub seen_at: DateTime<Utc>,
+    /// The name of the source shown under posts (the feed's configured name or title).
+    pub source_name: String,
+}
+
+impl Article {
+    /// The time shown to readers: the publish time, else when we first saw it.
+    pub fn display_time(&self) -> DateTime<Utc> {
+        self.published_at.unwrap_or(self.seen_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("test URL")
+    }
+
+    #[test]
+    fn normalizes_equivalent_links_to_one_key() {
+        let variants = [
+            "https://kaltimtoday.co/banjir-samarinda/",
+            "http://kaltimtoday.co/banjir-samarinda/",
+            "https://KaltimToday.co/banjir-samarinda",
+            "https://kaltimtoday.co:443/banjir-samarinda/#comments",
+            "https://kaltimtoday.co/banjir-samarinda/?utm_source=telegram&utm_medium=social",
+            "https://kaltimtoday.co/banjir-samarinda/?fbclid=abc",
+        ];
+        let keys: Vec<_> = variants.iter().map(|v| ArticleKey::from_link(&url(v))).collect();
+        for key in &keys {
+            assert_eq!(key, &keys[0], "{key:?}");
+        }
+        assert_eq!(keys[0].as_str(), "link:https://kaltimtoday.co/banjir-samarinda");
+    }
+
+    #[test]
+    fn keeps_meaningful_query_parameters() {
+        let a = ArticleKey::from_link(&url("https://example.id/?p=101"));
+        let b = ArticleKey::from_link(&url("https://example.id/?p=102"));
+        assert_ne!(a, b);
+        assert_eq!(a.as_str(), "link:https://example.id/?p=101");
+    }
+
+    #[test]
+    fn guid_keys_ignore_surrounding_whitespace_and_reject_empty() {
+        assert_eq!(
+            ArticleKey::from_guid("  https://kaltimtoday.co/?p=1 \n"),
+            ArticleKey::from_guid("https://kaltimtoday.co/?p=1")
+        );
+        assert_eq!(ArticleKey::from_guid("   "), None);
+    }
+
+    #[test]
+    fn title_keys_are_stable_and_distinct() {
+        assert_eq!(ArticleKey::from_title("Banjir"), ArticleKey::from_title(" banjir "));
+        assert_ne!(ArticleKey::from_title("Banjir"), ArticleKey::from_title("Longsor"));
+    }
+}

@@ -1,0 +1,9 @@
+//! Vocabulary types and their invariants. No I/O.
+
+mod article;
+mod chat;
+mod post;
+
+pub use article::{Article, ArticleKey, NewArticle, normalize_link};
+pub use chat::{ChatKind, ChatRef, ChatRefError};
+pub use post::{LinkButton, LinkPreview, NewPost, Post};

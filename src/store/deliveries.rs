@@ -1,0 +1,343 @@
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use super::chats::ChatRow;
+use super::{Store, StoreError, duration_ms, from_ms, to_ms};
+use crate::domain::{LinkButton, LinkPreview, NewPost, Post};
+use crate::store::ChatTarget;
+
+/// A delivery claimed for sending, with everything needed to send it.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+    pub post: Post,
+    pub chat: ChatTarget,
+}
+
+/// How many deliveries are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub dead: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct PostRow {
+    id: i64,
+    article_id: Option<i64>,
+    html: String,
+    plain: String,
+    button_text: Option<String>,
+    button_url: Option<String>,
+    link_preview: bool,
+}
+
+impl PostRow {
+    fn into_post(self) -> Post {
+        let button = match (self.button_text, self.button_url.as_deref().and_then(|u| Url::parse(u).ok())) {
+            (Some(text), Some(url)) => Some(LinkButton { text, url }),
+            _ => None,
+        };
+        Post {
+            id: self.id,
+            article_id: self.article_id,
+            content: NewPost {
+                html: self.html,
+                plain: self.plain,
+                button,
+                link_preview: if self.link_preview { LinkPreview::Enabled } else { LinkPreview::Disabled },
+            },
+        }
+    }
+}
+
+impl Store {
+    /// Claims the next due delivery under a lease, in one `UPDATE … RETURNING`.
+    ///
+    /// A delivery is due when it is pending and its time has come, or when it
+    /// was claimed and its lease ran out (its worker died). Only the oldest
+    /// unfinished delivery of each chat can be claimed, so posts reach a chat in
+    /// order even when an earlier one waits for a retry.
+    pub async fn claim_next(&self, now: DateTime<Utc>, lease: Duration) -> Result<Option<ClaimedDelivery>, StoreError> {
+        let now_ms = to_ms(now);
+        let claimed: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+            "UPDATE deliveries
+             SET status = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?1
+             WHERE id = (
+                 SELECT d.id FROM deliveries d JOIN chats c ON c.id = d.chat_id
+                 WHERE ((d.status = 'pending' AND d.next_attempt_at <= ?1)
+                        OR (d.status = 'sending' AND d.lease_until <= ?1))
+                   AND c.active = 1
+                   AND NOT EXISTS (
+                       SELECT 1 FROM deliveries e
+                       WHERE e.chat_id = d.chat_id AND e.id < d.id AND e.status IN ('pending', 'sending'))
+                 ORDER BY d.next_attempt_at, d.id
+                 LIMIT 1)
+             RETURNING id, post_id, chat_id, attempts",
+        )
+        .bind(now_ms)
+        .bind(now_ms.saturating_add(duration_ms(lease)))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((id, post_id, chat_id, attempts)) = claimed else {
+            return Ok(None);
+        };
+        let post = sqlx::query_as::<_, PostRow>(
+            "SELECT id, article_id, html, plain, button_text, button_url, link_preview FROM posts WHERE id = ?1",
+        )
+        .bind(post_id)
+        .fetch_one(&self.pool)
+        .await?
+        .into_post();
+        let chat = sqlx::query_as::<_, ChatRow>("SELECT id, telegram_id, username, kind FROM chats WHERE id = ?1")
+            .bind(chat_id)
+            .fetch_one(&self.pool)
+            .await?
+            .into_target()?;
+        Ok(Some(ClaimedDelivery { id, attempts: u32::try_from(attempts).unwrap_or(u32::MAX), post, chat }))
+    }
+
+    pub async fn mark_sent(&self, delivery_id: i64, message_id: i32, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'sent', message_id = ?2, lease_until = NULL, last_error = NULL, updated_at = ?3
+             WHERE id = ?1",
+        )
+        .bind(delivery_id)
+        .bind(message_id)
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Puts a claimed delivery back to pending until `at`. A flood-control
+    /// wait (`counts_as_attempt == false`) does not use up an attempt.
+    pub async fn retry_delivery_at(
+        &self,
+        delivery_id: i64,
+        at: DateTime<Utc>,
+        error: &str,
+        counts_as_attempt: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, lease_until = NULL, last_error = ?3,
+                    attempts = CASE WHEN ?4 THEN attempts ELSE MAX(attempts - 1, 0) END, updated_at = ?5
+             WHERE id = ?1",
+        )
+        .bind(delivery_id)
+        .bind(to_ms(at))
+        .bind(error)
+        .bind(counts_as_attempt)
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Returns a claimed delivery unsent (e.g. at shutdown), without using up an attempt.
+    pub async fn release_delivery(&self, delivery_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = ?2
+             WHERE id = ?1 AND status = 'sending'",
+        )
+        .bind(delivery_id)
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A permanent failure: Telegram refused this post for this chat for good.
+    pub async fn mark_failed(&self, delivery_id: i64, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.finish_unsent(delivery_id, "failed", error, now).await
+    }
+
+    /// Retries are exhausted: set aside for an operator to look at.
+    pub async fn mark_dead(&self, delivery_id: i64, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.finish_unsent(delivery_id, "dead", error, now).await
+    }
+
+    async fn finish_unsent(
+        &self,
+        delivery_id: i64,
+        status: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET status = ?2, last_error = ?3, lease_until = NULL, updated_at = ?4 WHERE id = ?1",
+        )
+        .bind(delivery_id)
+        .bind(status)
+        .bind(error)
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// When the next claimable delivery becomes due (the retry time of a chat's
+    /// oldest pending delivery, or an expiring lease), if any.
+    pub async fn next_delivery_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(at) FROM (
+                 SELECT MIN(d.next_attempt_at) AS at FROM deliveries d JOIN chats c ON c.id = d.chat_id
+                 WHERE d.status = 'pending' AND c.active = 1
+                   AND NOT EXISTS (
+                       SELECT 1 FROM deliveries e
+                       WHERE e.chat_id = d.chat_id AND e.id < d.id AND e.status IN ('pending', 'sending'))
+                 UNION ALL
+                 SELECT MIN(lease_until) FROM deliveries WHERE status = 'sending')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(due.map(from_ms))
+    }
+
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetch_all(&self.pool).await?;
+        let mut counts = OutboxCounts::default();
+        for (status, count) in rows {
+            match status.as_str() {
+                "pending" => counts.pending = count,
+                "sending" => counts.sending = count,
+                "sent" => counts.sent = count,
+                "failed" => counts.failed = count,
+                "dead" => counts.dead = count,
+                other => return Err(StoreError::Corrupt(format!("unknown delivery status {other:?}"))),
+            }
+        }
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ArticleKey, ChatRef, NewArticle};
+    use crate::store::FetchMeta;
+    use crate::store::testing::temp_store;
+
+    const LEASE: Duration = Duration::from_secs(60);
+
+    fn render(article: &crate::domain::Article) -> NewPost {
+        NewPost {
+            html: article.title.clone(),
+            plain: article.title.clone(),
+            button: None,
+            link_preview: LinkPreview::Disabled,
+        }
+    }
+
+    fn article(title: &str) -> NewArticle {
+        NewArticle {
+            key: ArticleKey::from_title(title),
+            title: title.into(),
+            link: None,
+            summary_html: None,
+            content_html: None,
+            author: None,
+            categories: vec![],
+            image_url: None,
+            published_at: None,
+        }
+    }
+
+    /// A store with two channels and `titles` posted (after a priming fetch).
+    async fn outbox_with(titles: &[&str]) -> (Store, tempfile::TempDir, DateTime<Utc>) {
+        let (store, dir) = temp_store().await;
+        let now = Utc::now();
+        let feed = store
+            .sync_feeds(&[(Url::parse("https://a.id/feed").expect("url"), None)], now)
+            .await
+            .expect("sync")
+            .remove(0);
+        store.sync_channels(&[ChatRef::Id(-1001), ChatRef::Id(-1002)], now).await.expect("channels");
+        store.record_fetch_success(feed.id, &FetchMeta::default(), &[], now, now, render).await.expect("prime");
+        let articles: Vec<_> = titles.iter().map(|t| article(t)).collect();
+        store.record_fetch_success(feed.id, &FetchMeta::default(), &articles, now, now, render).await.expect("post");
+        (store, dir, now)
+    }
+
+    #[tokio::test]
+    async fn claims_in_order_and_never_twice() {
+        let (store, _dir, now) = outbox_with(&["A", "B"]).await;
+        let first = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        assert_eq!((first.post.content.html.as_str(), first.chat.telegram_id), ("A", Some(-1001)));
+        assert_eq!(first.attempts, 1);
+        // The next claim is for the other chat: chat 1's "B" waits behind "A".
+        let second = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        assert_eq!((second.post.content.html.as_str(), second.chat.telegram_id), ("A", Some(-1002)));
+        assert!(store.claim_next(now, LEASE).await.expect("claim").is_none(), "both heads are leased");
+
+        store.mark_sent(first.id, 10, now).await.expect("sent");
+        let third = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        assert_eq!((third.post.content.html.as_str(), third.chat.telegram_id), ("B", Some(-1001)));
+    }
+
+    #[tokio::test]
+    async fn a_waiting_delivery_holds_back_later_posts_to_the_same_chat() {
+        let (store, _dir, now) = outbox_with(&["A", "B"]).await;
+        let a1 = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        let a2 = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        store.mark_sent(a2.id, 1, now).await.expect("sent");
+        let later = now + chrono::Duration::seconds(5);
+        store.retry_delivery_at(a1.id, later, "429", false, now).await.expect("retry");
+        // Chat 2 may go on with B; chat 1 must wait for A.
+        let b2 = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        assert_eq!((b2.post.content.html.as_str(), b2.chat.telegram_id), ("B", Some(-1002)));
+        store.mark_sent(b2.id, 2, now).await.expect("sent");
+        assert!(store.claim_next(now, LEASE).await.expect("claim").is_none());
+        assert_eq!(store.next_delivery_due_at().await.expect("due").map(to_ms), Some(to_ms(later)));
+        let retried = store.claim_next(later, LEASE).await.expect("claim").expect("due");
+        assert_eq!((retried.id, retried.attempts), (a1.id, 1), "a flood wait does not use up an attempt");
+    }
+
+    #[tokio::test]
+    async fn an_expired_lease_is_claimed_again() {
+        let (store, _dir, now) = outbox_with(&["A"]).await;
+        let first = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        let _other_chat = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        assert!(store.claim_next(now + chrono::Duration::seconds(59), LEASE).await.expect("claim").is_none());
+        let again =
+            store.claim_next(now + chrono::Duration::seconds(61), LEASE).await.expect("claim").expect("expired");
+        assert_eq!(again.id, first.id);
+        assert_eq!(again.attempts, 2);
+    }
+
+    #[tokio::test]
+    async fn failed_dead_and_released_rows() {
+        let (store, _dir, now) = outbox_with(&["A"]).await;
+        let one = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        let two = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        store.mark_failed(one.id, "chat not found", now).await.expect("failed");
+        store.release_delivery(two.id, now).await.expect("release");
+        let counts = store.outbox_counts().await.expect("counts");
+        assert_eq!(counts, OutboxCounts { pending: 1, failed: 1, ..OutboxCounts::default() });
+        let two_again = store.claim_next(now, LEASE).await.expect("claim").expect("released row is due");
+        assert_eq!((two_again.id, two_again.attempts), (two.id, 1));
+        store.mark_dead(two.id, "gave up", now).await.expect("dead");
+        assert_eq!(store.outbox_counts().await.expect("counts").dead, 1);
+        assert!(store.claim_next(now, LEASE).await.expect("claim").is_none());
+    }
+
+    #[tokio::test]
+    async fn deactivated_chats_get_nothing() {
+        let (store, _dir, now) = outbox_with(&["A"]).await;
+        let chat = store.sync_channels(&[ChatRef::Id(-1001), ChatRef::Id(-1002)], now).await.expect("sync").remove(0);
+        store.deactivate_chat(chat.id, "bot was kicked", now).await.expect("deactivate");
+        let claimed = store.claim_next(now, LEASE).await.expect("claim").expect("other chat");
+        assert_eq!(claimed.chat.telegram_id, Some(-1002));
+        assert!(store.claim_next(now, LEASE).await.expect("claim").is_none());
+        assert_eq!(store.outbox_counts().await.expect("counts").failed, 1);
+    }
+}
