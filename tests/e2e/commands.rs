@@ -1,0 +1,118 @@
+//! Reader commands against the running bot.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::app::FEED_PATH;
+use crate::support::fake_telegram::BOT_USERNAME;
+use crate::support::{FakeUser, RunningApp, TestEnv};
+
+/// Starts the bot and waits until the feed's articles are stored.
+async fn ready_env() -> (TestEnv, RunningApp) {
+    let env = TestEnv::start().await;
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    (env, app)
+}
+
+#[tokio::test]
+async fn start_help_and_latest_in_indonesian() {
+    let (env, app) = ready_env().await;
+    let budi = FakeUser::new(2001, "Budi", Some("id"));
+    env.telegram.user_sends(&budi, budi.id, "/start");
+    env.telegram.user_sends(&budi, budi.id, "/help");
+    env.telegram.user_sends(&budi, budi.id, "/latest");
+    env.telegram.user_sends(&budi, budi.id, "/latest 2");
+    env.telegram.user_sends(&budi, budi.id, "/latest banyak");
+    env.telegram.user_sends(&budi, budi.id, "/latest 21");
+    let replies = env.telegram.wait_for_messages(budi.id, 6).await;
+
+    assert!(replies[0].text.starts_with("Selamat datang di Kaltimtoday.co News Update!"), "{}", replies[0].text);
+    assert!(replies[0].text.contains("/latest — Berita terbaru"), "{}", replies[0].text);
+    assert!(replies[1].text.starts_with("Perintah yang tersedia:"), "{}", replies[1].text);
+
+    let latest = &replies[2];
+    assert!(latest.text.starts_with("Berita terbaru"), "{}", latest.text);
+    assert_eq!(latest.text.matches("WITA").count(), 3, "{}", latest.text);
+    assert_eq!(
+        latest.links(),
+        [
+            "https://kaltimtoday.co/berita-nomor-3/",
+            "https://kaltimtoday.co/berita-nomor-2/",
+            "https://kaltimtoday.co/berita-nomor-1/"
+        ]
+    );
+    assert!(
+        latest.text.contains("1. Berita nomor 3: Pemkot Samarinda & DPRD bahas <APBD>\n1 Okt 2026, 11.00 WITA"),
+        "{}",
+        latest.text
+    );
+
+    assert_eq!(replies[3].links().len(), 2, "/latest 2: {}", replies[3].text);
+    for usage in &replies[4..6] {
+        assert_eq!(usage.text, "Gunakan /latest atau /latest N, dengan N angka 1 sampai 20. Contoh: /latest 10");
+    }
+    // Private chat replies are plain messages, not threaded.
+    assert!(replies.iter().all(|r| r.reply_to.is_none()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn readers_with_another_language_get_english() {
+    let (env, app) = ready_env().await;
+    let anna = FakeUser::new(2002, "Anna", Some("en"));
+    env.telegram.user_sends(&anna, anna.id, "/start");
+    env.telegram.user_sends(&anna, anna.id, "/latest 1");
+    env.telegram.user_sends(&anna, anna.id, "/latest lots");
+    env.telegram.user_sends(&anna, anna.id, "/frobnicate");
+    let replies = env.telegram.wait_for_messages(anna.id, 4).await;
+    assert!(replies[0].text.starts_with("Welcome to Kaltimtoday.co News Update!"));
+    assert!(
+        replies[1].text.starts_with("Latest news") && replies[1].text.contains("1 Oct 2026, 11:00 WITA"),
+        "{}",
+        replies[1].text
+    );
+    assert!(replies[2].text.starts_with("Use /latest or /latest N"));
+    assert_eq!(replies[3].text, "Unknown command. Send /help for the list of commands.");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn in_groups_only_commands_for_this_bot_are_answered_in_thread() {
+    let (env, app) = ready_env().await;
+    let group = -1005550001;
+    env.telegram.add_group(group, "Kaltimtoday.co News Update");
+    let member = FakeUser::new(2003, "Rina", Some("id"));
+    env.telegram.user_sends(&member, group, "/latest@other_bot");
+    env.telegram.user_sends(&member, group, "/unknowncommand");
+    env.telegram.user_sends(&member, group, "obrolan biasa");
+    let asked = env.telegram.user_sends(&member, group, &format!("/latest@{BOT_USERNAME} 1"));
+    let replies = env.telegram.wait_for_messages(group, 1).await;
+    // Updates of one chat are handled in order: by the time /latest@bot is
+    // answered, the others have been seen and ignored.
+    env.telegram.wait_until("all updates confirmed", Duration::from_secs(10), |t| t.pending_updates() == 0).await;
+    assert_eq!(env.telegram.messages_in(group).len(), 1, "only the command addressed to us is answered");
+    assert!(replies[0].text.starts_with("Berita terbaru"));
+    assert_eq!(replies[0].links().len(), 1);
+    assert!(replies[0].reply_to.is_some(), "group replies are threaded (update {asked})");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_command_menu_is_registered_in_both_languages() {
+    let (env, app) = ready_env().await;
+    let menus = env.telegram.registered_commands();
+    let default = menus.iter().find(|(scope, lang, _)| scope == &json!({"type": "default"}) && lang.is_none());
+    let indonesian = menus.iter().find(|(_, lang, _)| lang.as_deref() == Some("id"));
+    let names = |commands: &Vec<serde_json::Value>| {
+        commands.iter().map(|c| c["command"].as_str().unwrap_or("").to_owned()).collect::<Vec<_>>()
+    };
+    let (_, _, default) = default.expect("default menu");
+    let (_, _, indonesian) = indonesian.expect("Indonesian menu");
+    assert_eq!(names(default), ["latest", "help", "start"]);
+    assert_eq!(names(indonesian), names(default));
+    assert_eq!(indonesian[0]["description"], "Berita terbaru (mis. /latest 10)");
+    assert_eq!(default[0]["description"], "Latest news (e.g. /latest 10)");
+    app.stop().await;
+}

@@ -1,0 +1,90 @@
+//! A bad config or environment ends the program with a short message naming
+//! the file, key or variable — no panic, no backtrace.
+
+use std::process::Output;
+
+use crate::support::TestEnv;
+use crate::support::app::run_to_end;
+
+fn assert_clean_failure(output: &Output, expected: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "exit code for a config error; stderr: {stderr}");
+    for part in expected {
+        assert!(stderr.contains(part), "stderr should mention {part:?}:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    assert!(stderr.lines().count() <= 3, "the message should be short:\n{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+}
+
+async fn run_with_config(env: &TestEnv, text: &str, vars: &[(&str, &str)]) -> Output {
+    env.write_config(text);
+    let mut command = env.warta();
+    command.args(["run", "--config"]).arg(&env.config_path).env("RUST_BACKTRACE", "1");
+    for (key, value) in vars {
+        command.env(key, value);
+    }
+    run_to_end(&mut command).await
+}
+
+#[tokio::test]
+async fn malformed_configs_are_named_precisely() {
+    let env = TestEnv::start().await;
+    let good = env.config_text("");
+    // (config text, extra environment, parts the message must name)
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            good.replace("interval = \"300ms\"", "interval = \"2x\""),
+            vec![],
+            vec!["bot.toml", "feeds[0].interval", "invalid duration \"2x\""],
+        ),
+        (good.replace("interval = \"300ms\"", "interval = 300"), vec![], vec!["feeds[0].interval"]),
+        (good.replace("[storage]", "[storage\n"), vec![], vec!["bot.toml", "invalid TOML at line"]),
+        (good.replace("chat = \"@kaltimtodaydotco\"", "chat = \"kaltimtoday\""), vec![], vec!["channels[0].chat"]),
+        (good.replace("api_url = \"http", "api_url = \"ftp"), vec![], vec!["telegram.api_url", "only http and https"]),
+        (good.replace("[admins]", "[admins]\nuser_idz = [1]"), vec![], vec!["admins.user_idz", "unknown field"]),
+        (good.replace("url = \"http", "link = \"http"), vec![], vec!["feeds[0]", "url"]),
+        (
+            good.clone(),
+            vec![("WARTA__FEEDS__0__INTERVAL", "soon")],
+            vec!["WARTA__FEEDS__0__INTERVAL", "feeds[0].interval"],
+        ),
+        (
+            good.clone(),
+            vec![("WARTA__TELEGRAM__API_URL", "not a url")],
+            vec!["WARTA__TELEGRAM__API_URL", "telegram.api_url"],
+        ),
+    ];
+    for (text, vars, expected) in cases {
+        let output = run_with_config(&env, &text, &vars).await;
+        assert_clean_failure(&output, &expected);
+    }
+}
+
+#[tokio::test]
+async fn a_missing_config_file_is_named() {
+    let env = TestEnv::start().await;
+    let output = run_to_end(env.warta().args(["run", "--config", "/nonexistent/warta.toml"])).await;
+    assert_clean_failure(&output, &["/nonexistent/warta.toml not found"]);
+    // WARTA_CONFIG names the file too.
+    let output = run_to_end(env.warta().env("WARTA_CONFIG", "/also/missing.toml")).await;
+    assert_clean_failure(&output, &["/also/missing.toml not found"]);
+}
+
+#[tokio::test]
+async fn the_token_must_come_from_bot_token() {
+    let env = TestEnv::start().await;
+    let output = run_to_end(env.warta().env_remove("BOT_TOKEN").args(["run", "--config"]).arg(&env.config_path)).await;
+    assert_clean_failure(&output, &["BOT_TOKEN is not set"]);
+    let output = run_to_end(env.warta().env("BOT_TOKEN", "oops").args(["run", "--config"]).arg(&env.config_path)).await;
+    assert_clean_failure(&output, &["BOT_TOKEN does not look like a bot token"]);
+    // A token Telegram rejects: a clear runtime error, non-zero, no token echoed.
+    let output =
+        run_to_end(env.warta().env("BOT_TOKEN", "1:wrong_token_value").args(["run", "--config"]).arg(&env.config_path))
+            .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot use the Bot API"), "{stderr}");
+    assert!(!stderr.contains("wrong_token_value") && !stderr.contains("panicked"), "{stderr}");
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests: the real `warta` binary (or its library parts, stepped
+//! one at a time) against a fake Bot API and a fake feed server.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod commands;
+mod config_errors;
+mod fake_api;
+mod feed_to_channel;
+mod outbox;

@@ -1,0 +1,198 @@
+//! The delivery worker stepped one delivery at a time against the fake Bot
+//! API, with `now` passed in: precise checks of what each Telegram answer does
+//! to the outbox.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use url::Url;
+use warta::app::build_bot;
+use warta::config::BotToken;
+use warta::delivery::{DeliveryOutcome, DeliveryWorker, RetryPolicy, TelegramSender};
+use warta::domain::{ArticleKey, ChatRef, NewArticle};
+use warta::format::{PostStyle, render_article_post};
+use warta::store::{FetchMeta, Store};
+
+use crate::support::{CHANNEL, CHANNEL_ID, Failure, FakeTelegram, TOKEN};
+
+const LEASE: Duration = Duration::from_secs(60);
+
+struct Outbox {
+    store: Store,
+    worker: DeliveryWorker,
+    telegram: FakeTelegram,
+    _dir: tempfile::TempDir,
+}
+
+fn article(n: u32) -> NewArticle {
+    let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
+    NewArticle {
+        key: ArticleKey::from_link(&link),
+        title: format!("Berita {n} <b>tebal</b> & lainnya"),
+        link: Some(link),
+        summary_html: Some(format!("<p>Ringkasan {n}.</p>")),
+        content_html: None,
+        author: None,
+        categories: vec![],
+        image_url: None,
+        published_at: None,
+    }
+}
+
+/// A store with `channels` as targets and `posts` articles enqueued for them.
+async fn outbox(channels: &[ChatRef], posts: u32, policy: RetryPolicy, api_url: Option<&str>) -> Outbox {
+    let telegram = FakeTelegram::start(TOKEN).await;
+    telegram.add_channel(CHANNEL, CHANNEL_ID);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("warta.db")).await.expect("store");
+    let now = Utc::now();
+    let feed = store
+        .sync_feeds(&[(Url::parse("https://kaltimtoday.co/feed/").expect("url"), None)], now)
+        .await
+        .expect("feeds");
+    store.sync_channels(channels, now).await.expect("channels");
+    let style = PostStyle::default();
+    let render = |a: &warta::domain::Article| render_article_post(a, &style);
+    store.record_fetch_success(feed[0].id, &FetchMeta::default(), &[], now, now, render).await.expect("prime");
+    let articles: Vec<_> = (1..=posts).map(article).collect();
+    store.record_fetch_success(feed[0].id, &FetchMeta::default(), &articles, now, now, render).await.expect("enqueue");
+    let api = Url::parse(api_url.unwrap_or(telegram.api_url())).expect("api url");
+    let bot = build_bot(&api, &BotToken::new(TOKEN)).expect("bot");
+    let worker = DeliveryWorker::new(store.clone(), TelegramSender::new(bot), policy, LEASE);
+    Outbox { store, worker, telegram, _dir: dir }
+}
+
+fn policy() -> RetryPolicy {
+    RetryPolicy { initial: Duration::from_secs(5), max: Duration::from_secs(60), max_attempts: 3 }
+}
+
+fn at(now: DateTime<Utc>, seconds: i64) -> DateTime<Utc> {
+    now + chrono::Duration::seconds(seconds)
+}
+
+#[tokio::test]
+async fn delivers_in_order_and_then_is_idle() {
+    let outbox = outbox(&[ChatRef::Username(CHANNEL.into())], 2, policy(), None).await;
+    let now = Utc::now();
+    assert!(matches!(
+        outbox.worker.try_deliver_one(now).await.expect("step"),
+        DeliveryOutcome::Sent { message_id: 1, .. }
+    ));
+    assert!(matches!(
+        outbox.worker.try_deliver_one(now).await.expect("step"),
+        DeliveryOutcome::Sent { message_id: 2, .. }
+    ));
+    assert_eq!(outbox.worker.try_deliver_one(now).await.expect("step"), DeliveryOutcome::Idle);
+    let messages = outbox.telegram.messages_in(CHANNEL_ID);
+    assert!(messages[0].text.starts_with("Berita 1 <b>tebal</b> & lainnya"), "{}", messages[0].text);
+    // The first send went by @username; Telegram's numeric id was learned and used next.
+    let sends = outbox.telegram.calls_to("sendMessage");
+    assert_eq!(sends[0].chat_id(), Some(json!(CHANNEL)));
+    assert_eq!(sends[1].chat_id(), Some(json!(CHANNEL_ID)));
+    assert_eq!(outbox.store.outbox_counts().await.expect("counts").sent, 2);
+}
+
+#[tokio::test]
+async fn retry_after_holds_the_post_and_those_behind_it_until_it_has_passed() {
+    let outbox = outbox(&[ChatRef::Id(CHANNEL_ID)], 2, policy(), None).await;
+    outbox.telegram.fail_next("sendMessage", None, Failure::TooManyRequests { retry_after: 30 }, 1);
+    let now = Utc::now();
+    let outcome = outbox.worker.try_deliver_one(now).await.expect("step");
+    let DeliveryOutcome::Retrying { at: retry_at, .. } = outcome else { panic!("{outcome:?}") };
+    assert_eq!(retry_at, at(now, 30));
+    // Nothing goes out before then — not even the second post (order).
+    assert_eq!(outbox.worker.try_deliver_one(at(now, 29)).await.expect("step"), DeliveryOutcome::Idle);
+    assert_eq!(outbox.store.next_delivery_due_at().await.expect("due"), Some(retry_at).map(|t| t.trunc_ms()));
+    let outcome = outbox.worker.try_deliver_one(at(now, 30)).await.expect("step");
+    assert!(matches!(outcome, DeliveryOutcome::Sent { .. }), "{outcome:?}");
+    assert!(matches!(outbox.worker.try_deliver_one(at(now, 30)).await.expect("step"), DeliveryOutcome::Sent { .. }));
+    let texts: Vec<_> = outbox.telegram.messages_in(CHANNEL_ID).iter().map(|m| m.text.clone()).collect();
+    assert!(texts[0].starts_with("Berita 1") && texts[1].starts_with("Berita 2"), "{texts:?}");
+}
+
+#[tokio::test]
+async fn refused_html_falls_back_to_plain_text() {
+    let outbox = outbox(&[ChatRef::Id(CHANNEL_ID)], 1, policy(), None).await;
+    outbox.telegram.fail_next(
+        "sendMessage",
+        None,
+        Failure::Custom {
+            status: 400,
+            description: "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0".into(),
+        },
+        1,
+    );
+    let outcome = outbox.worker.try_deliver_one(Utc::now()).await.expect("step");
+    assert!(matches!(outcome, DeliveryOutcome::Sent { .. }), "{outcome:?}");
+    let message = outbox.telegram.messages_in(CHANNEL_ID).remove(0);
+    assert_eq!(message.parse_mode, None);
+    assert!(message.text.starts_with("Berita 1 <b>tebal</b> & lainnya"));
+}
+
+#[tokio::test]
+async fn a_migrated_group_gets_the_post_at_its_new_id() {
+    let group = -4001;
+    let supergroup = -1004001;
+    let outbox = outbox(&[ChatRef::Id(group)], 1, policy(), None).await;
+    outbox.telegram.add_group(supergroup, "News Update");
+    outbox.telegram.fail_next("sendMessage", Some(json!(group)), Failure::Migrated { to: supergroup }, 1);
+    let now = Utc::now();
+    let outcome = outbox.worker.try_deliver_one(now).await.expect("step");
+    assert!(matches!(outcome, DeliveryOutcome::Retrying { .. }), "{outcome:?}");
+    assert!(matches!(outbox.worker.try_deliver_one(now).await.expect("step"), DeliveryOutcome::Sent { .. }));
+    assert_eq!(outbox.telegram.messages_in(supergroup).len(), 1);
+}
+
+#[tokio::test]
+async fn a_blocked_chat_is_deactivated_and_its_queue_failed() {
+    let outbox = outbox(&[ChatRef::Id(CHANNEL_ID)], 2, policy(), None).await;
+    outbox.telegram.fail_next("sendMessage", None, Failure::Blocked, 1);
+    let now = Utc::now();
+    let outcome = outbox.worker.try_deliver_one(now).await.expect("step");
+    assert!(matches!(&outcome, DeliveryOutcome::Failed { reason, .. } if reason.contains("blocked")), "{outcome:?}");
+    assert_eq!(outbox.worker.try_deliver_one(now).await.expect("step"), DeliveryOutcome::Idle);
+    let counts = outbox.store.outbox_counts().await.expect("counts");
+    assert_eq!((counts.failed, counts.pending), (2, 0));
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_backoff() {
+    let outbox = outbox(&[ChatRef::Id(CHANNEL_ID)], 1, policy(), None).await;
+    outbox.telegram.fail_next("sendMessage", None, Failure::ServerError, 1);
+    let now = Utc::now();
+    // teloxide waits 10 s after any 5xx before reporting it.
+    let outcome = outbox.worker.try_deliver_one(now).await.expect("step");
+    let DeliveryOutcome::Retrying { at: retry_at, reason, .. } = outcome else { panic!("{outcome:?}") };
+    assert_eq!(retry_at, at(now, 5));
+    assert!(reason.contains("Internal Server Error"), "{reason}");
+    assert!(matches!(outbox.worker.try_deliver_one(retry_at).await.expect("step"), DeliveryOutcome::Sent { .. }));
+}
+
+#[tokio::test]
+async fn an_unreachable_api_is_retried_then_dead_lettered() {
+    // A port nothing listens on: every send is a network error.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let outbox = outbox(&[ChatRef::Id(CHANNEL_ID)], 1, policy(), Some(&url)).await;
+    let now = Utc::now();
+    let first = outbox.worker.try_deliver_one(now).await.expect("step");
+    assert!(matches!(&first, DeliveryOutcome::Retrying { at: t, .. } if *t == at(now, 5)), "{first:?}");
+    let second = outbox.worker.try_deliver_one(at(now, 5)).await.expect("step");
+    assert!(matches!(&second, DeliveryOutcome::Retrying { at: t, .. } if *t == at(now, 15)), "{second:?}");
+    let third = outbox.worker.try_deliver_one(at(now, 15)).await.expect("step");
+    assert!(matches!(third, DeliveryOutcome::Dead { .. }), "{third:?}");
+    assert_eq!(outbox.store.outbox_counts().await.expect("counts").dead, 1);
+    assert_eq!(outbox.worker.try_deliver_one(at(now, 3600)).await.expect("step"), DeliveryOutcome::Idle);
+}
+
+trait TruncMs {
+    fn trunc_ms(self) -> Self;
+}
+
+impl TruncMs for DateTime<Utc> {
+    fn trunc_ms(self) -> Self {
+        DateTime::from_timestamp_millis(self.timestamp_millis()).expect("in range")
+    }
+}

@@ -1,0 +1,182 @@
+//! Runs the real `warta` binary (the `warta run` path) against the fakes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+use super::fake_feed::{FakeFeedServer, Item, rss};
+use super::fake_telegram::FakeTelegram;
+use super::{CHANNEL, CHANNEL_ID, TOKEN};
+
+pub const FEED_PATH: &str = "feed.xml";
+
+/// Fakes, a temp dir and a config pointing at them.
+pub struct TestEnv {
+    pub dir: TempDir,
+    pub telegram: FakeTelegram,
+    pub feeds: FakeFeedServer,
+    pub config_path: PathBuf,
+    runs: std::sync::atomic::AtomicU32,
+}
+
+impl TestEnv {
+    /// Starts the fakes with the News Update channel and a feed of articles 1-3.
+    pub async fn start() -> Self {
+        let telegram = FakeTelegram::start(TOKEN).await;
+        telegram.add_channel(CHANNEL, CHANNEL_ID);
+        let feeds = FakeFeedServer::start().await;
+        feeds.set_feed(FEED_PATH, &rss(&[Item::numbered(3), Item::numbered(2), Item::numbered(1)]));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config_path = dir.path().join("bot.toml");
+        let env = Self { dir, telegram, feeds, config_path, runs: std::sync::atomic::AtomicU32::new(0) };
+        env.write_config(&env.config_text(""));
+        env
+    }
+
+    /// The test config; `extra` is appended (more sections or array entries).
+    pub fn config_text(&self, extra: &str) -> String {
+        format!(
+            r#"[telegram]
+api_url = "{api}"
+poll_timeout = "2s"
+
+[storage]
+database = "{db}"
+
+[delivery]
+retry_initial = "1s"
+retry_max = "2s"
+max_attempts = 5
+
+[[feeds]]
+url = "{feed}"
+interval = "300ms"
+name = "Kaltimtoday.co"
+
+[[channels]]
+chat = "{CHANNEL}"
+
+[admins]
+user_ids = [42]
+{extra}"#,
+            api = self.telegram.api_url(),
+            db = self.database().display(),
+            feed = self.feeds.url(FEED_PATH),
+        )
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(&self.config_path, text).expect("write config");
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("data/warta.db")
+    }
+
+    /// The `warta` binary with a clean environment: BOT_TOKEN set, no WARTA_* leaking in.
+    pub fn warta(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_warta"));
+        command.current_dir(self.dir.path()).env_clear().env("BOT_TOKEN", TOKEN).env("RUST_LOG", "warta=debug,info");
+        if let Ok(path) = std::env::var("PATH") {
+            command.env("PATH", path);
+        }
+        command
+    }
+
+    /// Starts `warta run --config <test config>`, logging to a file in the temp dir.
+    pub fn spawn(&self) -> RunningApp {
+        let run = self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let log = self.dir.path().join(format!("warta-run-{run}.log"));
+        let file = std::fs::File::create(&log).expect("log file");
+        let child = self
+            .warta()
+            .args(["run", "--config"])
+            .arg(&self.config_path)
+            .stdout(Stdio::from(file.try_clone().expect("clone log")))
+            .stderr(Stdio::from(file))
+            .spawn()
+            .expect("spawn warta");
+        RunningApp { child: Some(child), log }
+    }
+}
+
+/// A running `warta` process. Killed if dropped while running.
+pub struct RunningApp {
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl RunningApp {
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    pub fn log(&self) -> String {
+        read_log(&self.log)
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
+    /// Sends SIGTERM and waits (at most 15 s) for the exit. Returns the exit
+    /// status and the whole log, after checking the token never appeared in it.
+    pub async fn stop(mut self) -> (ExitStatus, String) {
+        let child = self.child.as_mut().expect("running");
+        let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        let status = wait_for_exit(child, Duration::from_secs(15)).await;
+        self.child = None;
+        let log = read_log(&self.log);
+        assert!(!log.contains(TOKEN), "the bot token leaked into the log:\n{log}");
+        (status, log)
+    }
+
+    /// Waits for the process to exit on its own.
+    pub async fn wait(mut self, within: Duration) -> (ExitStatus, String) {
+        let child = self.child.as_mut().expect("running");
+        let status = wait_for_exit(child, within).await;
+        self.child = None;
+        (status, read_log(&self.log))
+    }
+}
+
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn wait_for_exit(child: &mut Child, within: Duration) -> ExitStatus {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("warta did not exit within {within:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn read_log(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Runs a command to completion off the async runtime, so the fakes (served
+/// by the test's runtime) keep answering it.
+pub async fn run_to_end(command: &mut Command) -> std::process::Output {
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn warta");
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait for warta")).await.expect("join")
+}

@@ -1,0 +1,909 @@
+//! A fake Telegram Bot API on 127.0.0.1, as strict as the real one where Warta
+//! could get it wrong.
+//!
+//! It speaks the wire format teloxide uses (`POST /bot<token>/<Method>`, method
+//! names case-insensitive, JSON, form or multipart bodies), answers with
+//! real-shaped objects, feeds queued user updates to long-polling getUpdates
+//! with offsets, records every call, and refuses what Telegram refuses: HTML
+//! outside the supported subset, over-long texts and captions, empty texts,
+//! unknown chats, invalid buttons. Tests can script failures: 429 with
+//! retry_after, 403 blocked, 400 with migrate_to_chat_id, 5xx, any error text.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Map, Value, json};
+use tokio::sync::watch;
+
+use super::telegram_html;
+
+pub const BOT_ID: i64 = 7_000_000_001;
+pub const BOT_USERNAME: &str = "warta_test_bot";
+
+/// A chat the fake knows.
+#[derive(Debug, Clone)]
+pub struct FakeChat {
+    pub id: i64,
+    /// "private", "group", "supergroup" or "channel".
+    pub kind: &'static str,
+    pub username: Option<String>,
+    pub title: Option<String>,
+    pub first_name: Option<String>,
+    /// A private chat whose user blocked the bot.
+    pub blocked: bool,
+}
+
+/// A message the bot sent (or edited), as Telegram stored it.
+#[derive(Debug, Clone)]
+pub struct SentMessage {
+    pub chat_id: i64,
+    pub message_id: i64,
+    /// Plain text (or caption) after entity parsing.
+    pub text: String,
+    /// The text as the bot sent it (HTML source when parse_mode was HTML).
+    pub source: String,
+    pub parse_mode: Option<String>,
+    pub entities: Vec<telegram_html::Entity>,
+    pub reply_markup: Option<Value>,
+    pub reply_to: Option<i64>,
+    /// "text" or "photo".
+    pub kind: &'static str,
+    pub photo: Option<String>,
+    pub params: Map<String, Value>,
+    pub deleted: bool,
+    pub edits: u32,
+}
+
+impl SentMessage {
+    /// URLs of inline URL buttons.
+    pub fn button_urls(&self) -> Vec<String> {
+        buttons(&self.reply_markup).filter_map(|b| b.get("url").and_then(Value::as_str).map(str::to_owned)).collect()
+    }
+
+    pub fn button_texts(&self) -> Vec<String> {
+        buttons(&self.reply_markup).filter_map(|b| b.get("text").and_then(Value::as_str).map(str::to_owned)).collect()
+    }
+
+    /// URLs of `text_link` entities.
+    pub fn links(&self) -> Vec<String> {
+        self.entities.iter().filter_map(|e| e.url.clone()).collect()
+    }
+}
+
+fn buttons(markup: &Option<Value>) -> impl Iterator<Item = &Value> {
+    markup
+        .iter()
+        .filter_map(|m| m.get("inline_keyboard").and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+}
+
+/// One recorded API call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Lower-case method name.
+    pub method: String,
+    pub params: Map<String, Value>,
+    pub at: Instant,
+    /// `None` if the call succeeded, else Telegram's description.
+    pub error: Option<String>,
+}
+
+impl Call {
+    pub fn chat_id(&self) -> Option<Value> {
+        self.params.get("chat_id").cloned()
+    }
+}
+
+/// A scripted failure.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// 429 Too Many Requests with parameters.retry_after.
+    TooManyRequests { retry_after: u64 },
+    /// 403 bot was blocked by the user.
+    Blocked,
+    /// 400 chat not found.
+    ChatNotFound,
+    /// 400 with parameters.migrate_to_chat_id.
+    Migrated { to: i64 },
+    /// 500 Internal Server Error.
+    ServerError,
+    /// Any status and description.
+    Custom { status: u16, description: String },
+}
+
+#[derive(Debug)]
+struct Script {
+    method: String,
+    chat: Option<Value>,
+    failure: Failure,
+    remaining: usize,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    chats: Vec<FakeChat>,
+    messages: Vec<SentMessage>,
+    next_message_id: HashMap<i64, i64>,
+    calls: Vec<Call>,
+    updates: Vec<Value>,
+    next_update_id: i64,
+    next_incoming_message_id: i64,
+    scripts: Vec<Script>,
+    commands: Vec<(Value, Option<String>, Vec<Value>)>,
+    webhook_url: String,
+    poll_generation: u64,
+}
+
+#[derive(Clone)]
+struct Shared {
+    token: String,
+    inner: Arc<Mutex<Inner>>,
+    changed: Arc<watch::Sender<u64>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|v| *v += 1);
+    }
+}
+
+/// The fake Bot API server. Dropping it stops the server.
+pub struct FakeTelegram {
+    shared: Shared,
+    base_url: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeTelegram {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeTelegram {
+    pub async fn start(token: &str) -> Self {
+        let (changed, _) = watch::channel(0);
+        let shared = Shared {
+            token: token.to_owned(),
+            inner: Arc::new(Mutex::new(Inner { next_update_id: 1, next_incoming_message_id: 1, ..Inner::default() })),
+            changed: Arc::new(changed),
+        };
+        let app = Router::new().route("/{token}/{method}", post(handle)).with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake Telegram");
+        let addr = listener.local_addr().expect("local addr");
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { shared, base_url: format!("http://{addr}"), server }
+    }
+
+    pub fn api_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn add_chat(&self, chat: FakeChat) {
+        self.shared.lock().chats.push(chat);
+        self.shared.bump();
+    }
+
+    pub fn add_channel(&self, username: &str, id: i64) {
+        self.add_chat(FakeChat {
+            id,
+            kind: "channel",
+            username: Some(username.trim_start_matches('@').to_owned()),
+            title: Some("Kaltimtoday.co News Update".to_owned()),
+            first_name: None,
+            blocked: false,
+        });
+    }
+
+    pub fn add_group(&self, id: i64, title: &str) {
+        self.add_chat(FakeChat {
+            id,
+            kind: "supergroup",
+            username: None,
+            title: Some(title.to_owned()),
+            first_name: None,
+            blocked: false,
+        });
+    }
+
+    /// Removes a chat, as when the bot is kicked or the chat deleted.
+    pub fn remove_chat(&self, id: i64) {
+        self.shared.lock().chats.retain(|chat| chat.id != id);
+    }
+
+    /// Queues a text message from a user in a chat (a private chat is created
+    /// on first use, as when the user presses Start). Returns the update id.
+    pub fn user_sends(&self, user: &FakeUser, chat_id: i64, text: &str) -> i64 {
+        let mut inner = self.shared.lock();
+        if chat_id == user.id && !inner.chats.iter().any(|c| c.id == chat_id) {
+            inner.chats.push(FakeChat {
+                id: user.id,
+                kind: "private",
+                username: user.username.clone(),
+                title: None,
+                first_name: Some(user.first_name.clone()),
+                blocked: false,
+            });
+        }
+        let chat = inner.chats.iter().find(|c| c.id == chat_id).cloned().expect("user_sends: unknown chat");
+        let update_id = inner.next_update_id;
+        inner.next_update_id += 1;
+        let message_id = inner.next_incoming_message_id;
+        inner.next_incoming_message_id += 1;
+        let mut message = json!({
+            "message_id": message_id,
+            "date": unix_now(),
+            "chat": chat_json(&chat),
+            "from": user.to_json(),
+            "text": text,
+        });
+        if text.starts_with('/') {
+            let command_len = text.split_whitespace().next().map_or(0, telegram_html::utf16_len);
+            message["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": command_len }]);
+        }
+        inner.updates.push(json!({ "update_id": update_id, "message": message }));
+        drop(inner);
+        self.shared.bump();
+        update_id
+    }
+
+    /// Makes the next `times` calls of `method` (to `chat`, if given) fail.
+    pub fn fail_next(&self, method: &str, chat: Option<Value>, failure: Failure, times: usize) {
+        self.shared.lock().scripts.push(Script {
+            method: method.to_ascii_lowercase(),
+            chat,
+            failure,
+            remaining: times,
+        });
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.lock().calls.clone()
+    }
+
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        let method = method.to_ascii_lowercase();
+        self.calls().into_iter().filter(|c| c.method == method).collect()
+    }
+
+    /// Messages currently in a chat (deleted ones excluded), oldest first.
+    pub fn messages_in(&self, chat_id: i64) -> Vec<SentMessage> {
+        self.shared.lock().messages.iter().filter(|m| m.chat_id == chat_id && !m.deleted).cloned().collect()
+    }
+
+    /// Updates not yet confirmed by getUpdates offsets.
+    pub fn pending_updates(&self) -> usize {
+        self.shared.lock().updates.len()
+    }
+
+    /// Commands registered with setMyCommands: (scope, language_code, commands).
+    pub fn registered_commands(&self) -> Vec<(Value, Option<String>, Vec<Value>)> {
+        self.shared.lock().commands.clone()
+    }
+
+    /// Waits until `condition` holds, re-checking on every change; panics after `within`.
+    pub async fn wait_until(&self, what: &str, within: Duration, condition: impl Fn(&Self) -> bool) {
+        let mut changes = self.shared.changed.subscribe();
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if condition(self) {
+                return;
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => panic!("fake Telegram stopped while waiting for {what}"),
+                Err(_) => {
+                    if condition(self) {
+                        return;
+                    }
+                    panic!("timed out after {within:?} waiting for {what}; calls: {:#?}", self.call_summary());
+                }
+            }
+        }
+    }
+
+    /// Waits until `chat_id` holds at least `count` messages; returns them.
+    pub async fn wait_for_messages(&self, chat_id: i64, count: usize) -> Vec<SentMessage> {
+        self.wait_until(&format!("{count} message(s) in chat {chat_id}"), Duration::from_secs(30), |fake| {
+            fake.messages_in(chat_id).len() >= count
+        })
+        .await;
+        self.messages_in(chat_id)
+    }
+
+    fn call_summary(&self) -> Vec<String> {
+        self.calls()
+            .iter()
+            .filter(|c| c.method != "getupdates")
+            .map(|c| format!("{} {:?} -> {:?}", c.method, c.chat_id(), c.error))
+            .collect()
+    }
+}
+
+/// A Telegram user who talks to the bot.
+#[derive(Debug, Clone)]
+pub struct FakeUser {
+    pub id: i64,
+    pub first_name: String,
+    pub username: Option<String>,
+    pub language_code: Option<String>,
+}
+
+impl FakeUser {
+    pub fn new(id: i64, first_name: &str, language_code: Option<&str>) -> Self {
+        Self { id, first_name: first_name.to_owned(), username: None, language_code: language_code.map(str::to_owned) }
+    }
+
+    fn to_json(&self) -> Value {
+        let mut user = json!({ "id": self.id, "is_bot": false, "first_name": self.first_name });
+        if let Some(username) = &self.username {
+            user["username"] = json!(username);
+        }
+        if let Some(code) = &self.language_code {
+            user["language_code"] = json!(code);
+        }
+        user
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn chat_json(chat: &FakeChat) -> Value {
+    let mut value = json!({ "id": chat.id, "type": chat.kind });
+    if let Some(title) = &chat.title {
+        value["title"] = json!(title);
+    }
+    if let Some(username) = &chat.username {
+        value["username"] = json!(username);
+    }
+    if let Some(first_name) = &chat.first_name {
+        value["first_name"] = json!(first_name);
+    }
+    value
+}
+
+fn bot_user() -> Value {
+    json!({ "id": BOT_ID, "is_bot": true, "first_name": "Warta", "username": BOT_USERNAME })
+}
+
+/// An error answer in Telegram's shape.
+struct ApiError {
+    status: u16,
+    description: String,
+    parameters: Option<Value>,
+}
+
+impl ApiError {
+    fn bad_request(description: impl Into<String>) -> Self {
+        Self { status: 400, description: format!("Bad Request: {}", description.into()), parameters: None }
+    }
+
+    fn from_failure(failure: &Failure) -> Self {
+        match failure {
+            Failure::TooManyRequests { retry_after } => Self {
+                status: 429,
+                description: format!("Too Many Requests: retry after {retry_after}"),
+                parameters: Some(json!({ "retry_after": retry_after })),
+            },
+            Failure::Blocked => {
+                Self { status: 403, description: "Forbidden: bot was blocked by the user".into(), parameters: None }
+            }
+            Failure::ChatNotFound => Self::bad_request("chat not found"),
+            Failure::Migrated { to } => Self {
+                status: 400,
+                description: "Bad Request: group chat was upgraded to a supergroup chat".into(),
+                parameters: Some(json!({ "migrate_to_chat_id": to })),
+            },
+            Failure::ServerError => Self { status: 500, description: "Internal Server Error".into(), parameters: None },
+            Failure::Custom { status, description } => {
+                Self { status: *status, description: description.clone(), parameters: None }
+            }
+        }
+    }
+
+    fn into_response(self) -> Response {
+        let mut body = json!({ "ok": false, "error_code": self.status, "description": self.description });
+        if let Some(parameters) = self.parameters {
+            body["parameters"] = parameters;
+        }
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    }
+}
+
+type ApiResult = Result<Value, ApiError>;
+
+async fn handle(
+    State(shared): State<Shared>,
+    Path((token, method)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    if token.strip_prefix("bot") != Some(shared.token.as_str()) {
+        return ApiError { status: 401, description: "Unauthorized".into(), parameters: None }.into_response();
+    }
+    let method = method.to_ascii_lowercase();
+    let params = match read_params(request).await {
+        Ok(params) => params,
+        Err(err) => return ApiError::bad_request(err).into_response(),
+    };
+    let result = match method.as_str() {
+        "getupdates" => get_updates(&shared, &params).await,
+        _ => {
+            let scripted = take_script(&shared, &method, &params);
+            match scripted {
+                Some(failure) => Err(ApiError::from_failure(&failure)),
+                None => dispatch(&shared, &method, &params),
+            }
+        }
+    };
+    let error = result.as_ref().err().map(|e| e.description.clone());
+    shared.lock().calls.push(Call { method: method.clone(), params, at: Instant::now(), error });
+    shared.bump();
+    match result {
+        Ok(value) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            json!({ "ok": true, "result": value }).to_string(),
+        )
+            .into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// Reads parameters from a JSON, urlencoded or multipart body (and the query).
+async fn read_params(request: Request) -> Result<Map<String, Value>, String> {
+    let content_type =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let mut params = Map::new();
+    if let Some(query) = request.uri().query() {
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            params.insert(key.into_owned(), coerce(&value));
+        }
+    }
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(request, &()).await.map_err(|e| e.to_string())?;
+        while let Some(field) = multipart.next_field().await.map_err(|e| e.to_string())? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            let data = field.bytes().await.map_err(|e| e.to_string())?;
+            match file_name {
+                Some(file_name) => {
+                    params.insert(name, json!({ "uploaded_file": file_name, "size": data.len() }));
+                }
+                None => {
+                    let text = String::from_utf8_lossy(&data).into_owned();
+                    params.insert(name, coerce(&text));
+                }
+            }
+        }
+        return Ok(params);
+    }
+    let headers: HeaderMap = request.headers().clone();
+    let body: Bytes = axum::body::to_bytes(request.into_body(), 64 * 1024 * 1024).await.map_err(|e| e.to_string())?;
+    if body.is_empty() {
+        return Ok(params);
+    }
+    if content_type.starts_with("application/json") {
+        let value: Value = serde_json::from_slice(&body).map_err(|e| format!("invalid JSON body: {e}"))?;
+        let Value::Object(object) = value else { return Err("JSON body must be an object".into()) };
+        params.extend(object);
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        for (key, value) in url::form_urlencoded::parse(&body) {
+            params.insert(key.into_owned(), coerce(&value));
+        }
+    } else {
+        return Err(format!("unsupported content type {:?}", headers.get(header::CONTENT_TYPE)));
+    }
+    Ok(params)
+}
+
+/// Form and multipart fields are text; JSON-valued ones (reply_markup, …) are parsed.
+fn coerce(text: &str) -> Value {
+    let trimmed = text.trim();
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(value) = serde_json::from_str(trimmed)
+    {
+        return value;
+    }
+    Value::String(text.to_owned())
+}
+
+fn take_script(shared: &Shared, method: &str, params: &Map<String, Value>) -> Option<Failure> {
+    let mut inner = shared.lock();
+    let chat = params.get("chat_id").map(normalize_chat_value);
+    let index = inner.scripts.iter().position(|script| {
+        script.remaining > 0
+            && script.method == method
+            && script.chat.as_ref().is_none_or(|wanted| Some(normalize_chat_value(wanted)) == chat)
+    })?;
+    let script = &mut inner.scripts[index];
+    script.remaining -= 1;
+    let failure = script.failure.clone();
+    if script.remaining == 0 {
+        inner.scripts.remove(index);
+    }
+    Some(failure)
+}
+
+/// Chat ids arrive as numbers or strings ("-100…", "@name").
+fn normalize_chat_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.trim().to_ascii_lowercase(),
+        other => other.to_string(),
+    }
+}
+
+async fn get_updates(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let offset = int_param(params, "offset").unwrap_or(0);
+    let limit = int_param(params, "limit").unwrap_or(100).clamp(1, 100) as usize;
+    let timeout = Duration::from_secs(int_param(params, "timeout").unwrap_or(0).clamp(0, 50) as u64);
+    let generation = {
+        let mut inner = shared.lock();
+        if !inner.webhook_url.is_empty() {
+            return Err(ApiError {
+                status: 409,
+                description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first".into(),
+                parameters: None,
+            });
+        }
+        inner.poll_generation += 1;
+        inner.poll_generation
+    };
+    let mut changes = shared.changed.subscribe();
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        {
+            let mut inner = shared.lock();
+            if inner.poll_generation != generation {
+                return Err(ApiError {
+                    status: 409,
+                    description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running".into(),
+                    parameters: None,
+                });
+            }
+            // An offset confirms every update below it.
+            if offset > 0 {
+                inner.updates.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            }
+            let ready: Vec<Value> = inner.updates.iter().take(limit).cloned().collect();
+            if !ready.is_empty() || tokio::time::Instant::now() >= deadline {
+                return Ok(Value::Array(ready));
+            }
+        }
+        if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
+            continue;
+        }
+    }
+}
+
+fn int_param(params: &Map<String, Value>, key: &str) -> Option<i64> {
+    match params.get(key)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn str_param<'a>(params: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    params.get(key).and_then(Value::as_str)
+}
+
+fn dispatch(shared: &Shared, method: &str, params: &Map<String, Value>) -> ApiResult {
+    match method {
+        "getme" => Ok(json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "Warta", "username": BOT_USERNAME,
+            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
+            "can_connect_to_business": false, "has_main_web_app": false
+        })),
+        "getwebhookinfo" => {
+            let url = shared.lock().webhook_url.clone();
+            Ok(json!({ "url": url, "has_custom_certificate": false, "pending_update_count": 0 }))
+        }
+        "deletewebhook" => {
+            shared.lock().webhook_url.clear();
+            Ok(json!(true))
+        }
+        "setwebhook" => {
+            let url = str_param(params, "url").unwrap_or_default().to_owned();
+            if !url.is_empty() && !url.starts_with("https://") {
+                return Err(ApiError::bad_request("bad webhook: HTTPS url must be provided for webhook"));
+            }
+            shared.lock().webhook_url = url;
+            Ok(json!(true))
+        }
+        "setmycommands" => set_my_commands(shared, params),
+        "deletemycommands" => Ok(json!(true)),
+        "getchat" => {
+            let chat = find_chat(shared, params)?;
+            let mut value = chat_json(&chat);
+            value["accent_color_id"] = json!(0);
+            value["max_reaction_count"] = json!(11);
+            value["accepted_gift_types"] = json!({
+                "unlimited_gifts": false, "limited_gifts": false, "unique_gifts": false, "premium_subscription": false
+            });
+            Ok(value)
+        }
+        "sendmessage" => send_message(shared, params),
+        "sendphoto" => send_photo(shared, params),
+        "editmessagetext" => edit_message_text(shared, params),
+        "deletemessage" => delete_message(shared, params),
+        "answercallbackquery" => Ok(json!(true)),
+        "pinchatmessage" | "unpinchatmessage" => {
+            find_chat(shared, params)?;
+            Ok(json!(true))
+        }
+        _ => Err(ApiError { status: 404, description: "Not Found".into(), parameters: None }),
+    }
+}
+
+fn find_chat(shared: &Shared, params: &Map<String, Value>) -> Result<FakeChat, ApiError> {
+    let wanted = params.get("chat_id").ok_or_else(|| ApiError::bad_request("chat_id is empty"))?;
+    let inner = shared.lock();
+    let chat = match wanted {
+        Value::Number(n) => n.as_i64().and_then(|id| inner.chats.iter().find(|c| c.id == id)),
+        Value::String(s) => match s.trim().strip_prefix('@') {
+            Some(name) => {
+                inner.chats.iter().find(|c| c.username.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(name)))
+            }
+            None => s.trim().parse::<i64>().ok().and_then(|id| inner.chats.iter().find(|c| c.id == id)),
+        },
+        _ => None,
+    };
+    let chat = chat.cloned().ok_or_else(|| ApiError::bad_request("chat not found"))?;
+    if chat.blocked {
+        return Err(ApiError::from_failure(&Failure::Blocked));
+    }
+    Ok(chat)
+}
+
+/// Parses text per parse_mode; returns (plain, entities).
+fn parse_text(text: &str, parse_mode: Option<&str>) -> Result<(String, Vec<telegram_html::Entity>), ApiError> {
+    match parse_mode {
+        None | Some("") => Ok((text.to_owned(), Vec::new())),
+        Some(mode) if mode.eq_ignore_ascii_case("html") => telegram_html::parse(text)
+            .map(|parsed| (parsed.text, parsed.entities))
+            .map_err(|e| ApiError::bad_request(format!("can't parse entities: {e}"))),
+        Some(other) => {
+            Err(ApiError::bad_request(format!("unsupported parse_mode {other:?} (the fake speaks HTML only)")))
+        }
+    }
+}
+
+fn validate_reply_markup(markup: Option<&Value>) -> Result<(), ApiError> {
+    let Some(markup) = markup else { return Ok(()) };
+    let Some(rows) = markup.get("inline_keyboard") else {
+        return Ok(());
+    };
+    let rows = rows.as_array().ok_or_else(|| ApiError::bad_request("can't parse reply keyboard markup JSON object"))?;
+    for row in rows {
+        let row = row.as_array().ok_or_else(|| ApiError::bad_request("can't parse inline keyboard button row"))?;
+        for button in row {
+            let text = button.get("text").and_then(Value::as_str).unwrap_or_default();
+            if text.trim().is_empty() {
+                return Err(ApiError::bad_request("can't parse inline keyboard button: Text must be non-empty"));
+            }
+            if let Some(url) = button.get("url") {
+                let url = url.as_str().unwrap_or_default();
+                let ok = ["http://", "https://", "tg://"].iter().any(|s| url.to_ascii_lowercase().starts_with(s))
+                    && !url.chars().any(char::is_whitespace);
+                if !ok {
+                    return Err(ApiError::bad_request("BUTTON_URL_INVALID"));
+                }
+            } else if let Some(data) = button.get("callback_data") {
+                let len = data.as_str().map_or(0, str::len);
+                if !(1..=64).contains(&len) {
+                    return Err(ApiError::bad_request("BUTTON_DATA_INVALID"));
+                }
+            } else {
+                return Err(ApiError::bad_request(
+                    "can't parse inline keyboard button: InlineKeyboardButton must have exactly one optional field",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn store_message(shared: &Shared, chat: &FakeChat, mut message: SentMessage) -> Value {
+    let mut inner = shared.lock();
+    let next = inner.next_message_id.entry(chat.id).or_insert(1);
+    message.message_id = *next;
+    *next += 1;
+    let value = message_json(chat, &message);
+    inner.messages.push(message);
+    value
+}
+
+fn message_json(chat: &FakeChat, message: &SentMessage) -> Value {
+    let mut value = json!({ "message_id": message.message_id, "date": unix_now(), "chat": chat_json(chat) });
+    if chat.kind == "channel" {
+        value["sender_chat"] = chat_json(chat);
+    } else {
+        value["from"] = bot_user();
+    }
+    let entities: Vec<Value> = message.entities.iter().map(telegram_html::Entity::to_json).collect();
+    match message.kind {
+        "photo" => {
+            value["photo"] =
+                json!([{ "file_id": "AgACAgIAAxkBAAI", "file_unique_id": "AQAD", "width": 1280, "height": 720 }]);
+            if !message.text.is_empty() {
+                value["caption"] = json!(message.text);
+                if !entities.is_empty() {
+                    value["caption_entities"] = json!(entities);
+                }
+            }
+        }
+        _ => {
+            value["text"] = json!(message.text);
+            if !entities.is_empty() {
+                value["entities"] = json!(entities);
+            }
+        }
+    }
+    if let Some(markup) = &message.reply_markup {
+        value["reply_markup"] = markup.clone();
+    }
+    value
+}
+
+fn reply_to(params: &Map<String, Value>) -> Option<i64> {
+    params.get("reply_parameters").and_then(|r| r.get("message_id")).and_then(Value::as_i64)
+}
+
+fn send_message(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let chat = find_chat(shared, params)?;
+    let source = str_param(params, "text").unwrap_or_default();
+    let parse_mode = str_param(params, "parse_mode");
+    let (text, entities) = parse_text(source, parse_mode)?;
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request("message text is empty"));
+    }
+    // Telegram counts characters after entity parsing; UTF-16 units never undercount.
+    if telegram_html::utf16_len(&text) > 4096 {
+        return Err(ApiError::bad_request("message is too long"));
+    }
+    validate_reply_markup(params.get("reply_markup"))?;
+    let message = SentMessage {
+        chat_id: chat.id,
+        message_id: 0,
+        text,
+        source: source.to_owned(),
+        parse_mode: parse_mode.map(str::to_owned),
+        entities,
+        reply_markup: params.get("reply_markup").cloned(),
+        reply_to: reply_to(params),
+        kind: "text",
+        photo: None,
+        params: params.clone(),
+        deleted: false,
+        edits: 0,
+    };
+    Ok(store_message(shared, &chat, message))
+}
+
+fn send_photo(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let chat = find_chat(shared, params)?;
+    let photo = match params.get("photo") {
+        Some(Value::String(url)) if !url.trim().is_empty() => url.clone(),
+        Some(Value::Object(file)) if file.contains_key("uploaded_file") => "uploaded".to_owned(),
+        _ => return Err(ApiError::bad_request("there is no photo in the request")),
+    };
+    let source = str_param(params, "caption").unwrap_or_default();
+    let parse_mode = str_param(params, "parse_mode");
+    let (text, entities) = parse_text(source, parse_mode)?;
+    if telegram_html::utf16_len(&text) > 1024 {
+        return Err(ApiError::bad_request("message caption is too long"));
+    }
+    validate_reply_markup(params.get("reply_markup"))?;
+    let message = SentMessage {
+        chat_id: chat.id,
+        message_id: 0,
+        text,
+        source: source.to_owned(),
+        parse_mode: parse_mode.map(str::to_owned),
+        entities,
+        reply_markup: params.get("reply_markup").cloned(),
+        reply_to: reply_to(params),
+        kind: "photo",
+        photo: Some(photo),
+        params: params.clone(),
+        deleted: false,
+        edits: 0,
+    };
+    Ok(store_message(shared, &chat, message))
+}
+
+fn edit_message_text(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let chat = find_chat(shared, params)?;
+    let message_id =
+        int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
+    let source = str_param(params, "text").unwrap_or_default();
+    let parse_mode = str_param(params, "parse_mode");
+    let (text, entities) = parse_text(source, parse_mode)?;
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request("message text is empty"));
+    }
+    if telegram_html::utf16_len(&text) > 4096 {
+        return Err(ApiError::bad_request("MESSAGE_TOO_LONG"));
+    }
+    validate_reply_markup(params.get("reply_markup"))?;
+    let mut inner = shared.lock();
+    let message = inner
+        .messages
+        .iter_mut()
+        .find(|m| m.chat_id == chat.id && m.message_id == message_id && !m.deleted)
+        .ok_or_else(|| ApiError::bad_request("message to edit not found"))?;
+    if message.kind != "text" {
+        return Err(ApiError::bad_request("there is no text in the message to edit"));
+    }
+    let markup = params.get("reply_markup").cloned();
+    if message.text == text && message.entities == entities && message.reply_markup == markup {
+        return Err(ApiError::bad_request(
+            "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+        ));
+    }
+    message.text = text;
+    message.entities = entities;
+    message.source = source.to_owned();
+    message.reply_markup = markup;
+    message.edits += 1;
+    let snapshot = message.clone();
+    drop(inner);
+    Ok(message_json(&chat, &snapshot))
+}
+
+fn delete_message(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let chat = find_chat(shared, params)?;
+    let message_id =
+        int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
+    let mut inner = shared.lock();
+    let message = inner
+        .messages
+        .iter_mut()
+        .find(|m| m.chat_id == chat.id && m.message_id == message_id && !m.deleted)
+        .ok_or_else(|| ApiError::bad_request("message to delete not found"))?;
+    message.deleted = true;
+    Ok(json!(true))
+}
+
+fn set_my_commands(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let commands = params.get("commands").and_then(Value::as_array).cloned().unwrap_or_default();
+    if commands.len() > 100 {
+        return Err(ApiError::bad_request("too many commands"));
+    }
+    for command in &commands {
+        let name = command.get("command").and_then(Value::as_str).unwrap_or_default();
+        let description = command.get("description").and_then(Value::as_str).unwrap_or_default();
+        let name_ok = (1..=32).contains(&name.len())
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !name_ok {
+            return Err(ApiError::bad_request("BOT_COMMAND_INVALID"));
+        }
+        if !(1..=256).contains(&description.chars().count()) {
+            return Err(ApiError::bad_request("BOT_COMMAND_DESCRIPTION_INVALID"));
+        }
+    }
+    let scope = params.get("scope").cloned().unwrap_or_else(|| json!({ "type": "default" }));
+    let language = str_param(params, "language_code").filter(|l| !l.is_empty()).map(str::to_owned);
+    let mut inner = shared.lock();
+    inner.commands.retain(|(s, l, _)| !(s == &scope && l == &language));
+    inner.commands.push((scope, language, commands));
+    Ok(json!(true))
+}

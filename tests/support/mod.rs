@@ -1,0 +1,20 @@
+//! Test doubles and helpers shared by the end-to-end tests: a fake Bot API, a
+//! fake feed server, and a harness that runs the real `warta` binary against
+//! them with a temp database.
+
+#![allow(dead_code, unused_imports)]
+
+pub mod app;
+pub mod fake_feed;
+pub mod fake_telegram;
+pub mod telegram_html;
+
+pub use app::{RunningApp, TestEnv};
+pub use fake_feed::{FakeFeedServer, Item, rss};
+pub use fake_telegram::{Failure, FakeTelegram, FakeUser};
+
+/// The bot token the fakes accept. Shaped like a real one, so that a leak
+/// into logs would be caught by a plain substring search.
+pub const TOKEN: &str = "5123456789:AAHq-test_TOKEN_do-not-log-Xq2";
+pub const CHANNEL: &str = "@kaltimtodaydotco";
+pub const CHANNEL_ID: i64 = -1001234567890;
