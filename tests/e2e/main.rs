@@ -10,3 +10,4 @@ mod config_errors;
 mod fake_api;
 mod feed_to_channel;
 mod outbox;
+mod poller;

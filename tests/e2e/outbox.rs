@@ -14,7 +14,7 @@ use warta::domain::{ArticleKey, ChatRef, NewArticle};
 use warta::format::{PostStyle, render_article_post};
 use warta::store::{FetchMeta, Store};
 
-use crate::support::{CHANNEL, CHANNEL_ID, Failure, FakeTelegram, TOKEN};
+use crate::support::{CHANNEL, CHANNEL_ID, Failure, FakeTelegram, TOKEN, to_ms_precision};
 
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -103,7 +103,7 @@ async fn retry_after_holds_the_post_and_those_behind_it_until_it_has_passed() {
     assert_eq!(retry_at, at(now, 30));
     // Nothing goes out before then — not even the second post (order).
     assert_eq!(outbox.worker.try_deliver_one(at(now, 29)).await.expect("step"), DeliveryOutcome::Idle);
-    assert_eq!(outbox.store.next_delivery_due_at().await.expect("due"), Some(retry_at).map(|t| t.trunc_ms()));
+    assert_eq!(outbox.store.next_delivery_due_at().await.expect("due"), Some(to_ms_precision(retry_at)));
     let outcome = outbox.worker.try_deliver_one(at(now, 30)).await.expect("step");
     assert!(matches!(outcome, DeliveryOutcome::Sent { .. }), "{outcome:?}");
     assert!(matches!(outbox.worker.try_deliver_one(at(now, 30)).await.expect("step"), DeliveryOutcome::Sent { .. }));
@@ -185,14 +185,4 @@ async fn an_unreachable_api_is_retried_then_dead_lettered() {
     assert!(matches!(third, DeliveryOutcome::Dead { .. }), "{third:?}");
     assert_eq!(outbox.store.outbox_counts().await.expect("counts").dead, 1);
     assert_eq!(outbox.worker.try_deliver_one(at(now, 3600)).await.expect("step"), DeliveryOutcome::Idle);
-}
-
-trait TruncMs {
-    fn trunc_ms(self) -> Self;
-}
-
-impl TruncMs for DateTime<Utc> {
-    fn trunc_ms(self) -> Self {
-        DateTime::from_timestamp_millis(self.timestamp_millis()).expect("in range")
-    }
 }

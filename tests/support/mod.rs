@@ -18,3 +18,8 @@ pub use fake_telegram::{Failure, FakeTelegram, FakeUser};
 pub const TOKEN: &str = "5123456789:AAHq-test_TOKEN_do-not-log-Xq2";
 pub const CHANNEL: &str = "@kaltimtodaydotco";
 pub const CHANNEL_ID: i64 = -1001234567890;
+
+/// `time` at the millisecond precision the store keeps.
+pub fn to_ms_precision(time: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(time.timestamp_millis()).expect("in range")
+}
