@@ -116,7 +116,9 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
     let dispatch_result = match dispatch_result {
         Some(result) => result,
         None => {
-            stop_dispatcher(&dispatcher_stop, &dispatching).await;
+            request_dispatcher_stop(&dispatcher_stop, &dispatching).await;
+            // Wait for the task itself: teloxide's "shutdown finished" notice
+            // can fire before anyone listens, and would then never arrive.
             dispatching.await
         }
     };
@@ -129,14 +131,14 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
     }
 }
 
-/// Asks the dispatcher to stop; it may not have started listening yet.
-async fn stop_dispatcher<T>(token: &ShutdownToken, dispatching: &tokio::task::JoinHandle<T>) {
+/// Asks the dispatcher to stop; it may not have started listening yet, in
+/// which case the request is repeated until it has (or has ended).
+async fn request_dispatcher_stop<T>(token: &ShutdownToken, dispatching: &tokio::task::JoinHandle<T>) {
     loop {
         match token.shutdown() {
-            Ok(done) => {
-                done.await;
-                return;
-            }
+            // The request is made when `shutdown` returns Ok; its future only
+            // waits for a notice we do not need.
+            Ok(_notice) => return,
             Err(_idle) if dispatching.is_finished() => return,
             Err(_idle) => tokio::time::sleep(Duration::from_millis(20)).await,
         }

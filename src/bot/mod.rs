@@ -10,12 +10,13 @@ use chrono_tz::Tz;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::{Requester, Update};
-use teloxide::types::{ChatKind as TgChatKind, LinkPreviewOptions, Me, Message, ParseMode, ReplyParameters};
+use teloxide::types::{ChatKind as TgChatKind, Me, Message, ParseMode, ReplyParameters};
 use teloxide::{ApiError, Bot, RequestError};
 
 pub use commands::{Command, LATEST_DEFAULT, LATEST_MAX, LatestArg, parse_command};
 pub use menu::register_command_menus;
 
+use crate::delivery::sender::link_preview_options;
 use crate::format::{Reply, render_help, render_latest, render_latest_usage, render_start};
 use crate::i18n::Lang;
 use crate::store::Store;
@@ -63,13 +64,7 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: Arc<BotState>) ->
 /// Sends a reply; in groups as a reply to the command. Falls back to plain
 /// text if Telegram ever refuses the HTML.
 async fn send_reply(bot: &Bot, to: &Message, reply: &Reply, threaded: bool) -> anyhow::Result<()> {
-    let no_preview = LinkPreviewOptions {
-        is_disabled: true,
-        url: None,
-        prefer_small_media: false,
-        prefer_large_media: false,
-        show_above_text: false,
-    };
+    let no_preview = link_preview_options(true);
     let mut request = bot
         .send_message(to.chat.id, reply.html.clone())
         .parse_mode(ParseMode::Html)

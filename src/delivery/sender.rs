@@ -52,13 +52,10 @@ impl TelegramSender {
     /// Sends `post` to `chat`, as HTML or, when `as_plain`, as its plain twin.
     pub async fn send_post(&self, chat: &ChatRef, post: &NewPost, as_plain: bool) -> SendResult {
         let text = if as_plain { post.plain.clone() } else { post.html.clone() };
-        let mut request = self.bot.send_message(recipient(chat), text).link_preview_options(LinkPreviewOptions {
-            is_disabled: post.link_preview == LinkPreview::Disabled,
-            url: None,
-            prefer_small_media: false,
-            prefer_large_media: false,
-            show_above_text: false,
-        });
+        let mut request = self
+            .bot
+            .send_message(recipient(chat), text)
+            .link_preview_options(link_preview_options(post.link_preview == LinkPreview::Disabled));
         if !as_plain {
             request = request.parse_mode(ParseMode::Html);
         }
@@ -72,6 +69,16 @@ impl TelegramSender {
             Ok(message) => SendResult::Sent { message_id: message.id.0, telegram_chat_id: message.chat.id.0 },
             Err(err) => classify(&err),
         }
+    }
+}
+
+pub fn link_preview_options(disabled: bool) -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: disabled,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
     }
 }
 

@@ -2,7 +2,7 @@
 //! one-shot [`DeliveryWorker::try_deliver_one`], which tests drive directly.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
@@ -56,12 +56,13 @@ impl DeliveryWorker {
         Self { store, sender, policy, lease }
     }
 
-    /// Claims the next due delivery, sends it, and records the outcome.
+    /// Claims the next delivery due at `now`, sends it, and records the outcome.
     pub async fn try_deliver_one(&self, now: DateTime<Utc>) -> Result<DeliveryOutcome, StoreError> {
         let Some(claimed) = self.store.claim_next(now, self.lease).await? else {
             return Ok(DeliveryOutcome::Idle);
         };
         let chat = claimed.chat.chat_ref()?;
+        let started = Instant::now();
         let mut result = self.sender.send_post(&chat, &claimed.post.content, false).await;
         if let SendResult::MarkupRejected(description) = &result {
             // A formatter bug; the reader still gets the news, without formatting.
@@ -69,7 +70,9 @@ impl DeliveryWorker {
                 "Telegram refused the post's HTML; sending it as plain text");
             result = self.sender.send_post(&chat, &claimed.post.content, true).await;
         }
-        self.record(&claimed, result, now).await
+        // Waits (retry_after, backoff) count from Telegram's answer, not from the claim.
+        let answered_at = now + to_chrono(started.elapsed());
+        self.record(&claimed, result, answered_at).await
     }
 
     async fn record(

@@ -133,6 +133,7 @@ impl RunningApp {
         let status = wait_for_exit(child, Duration::from_secs(15)).await;
         self.child = None;
         let log = read_log(&self.log);
+        let Some(status) = status else { panic!("warta did not exit within 15s of SIGTERM; log:\n{log}") };
         assert!(!log.contains(TOKEN), "the bot token leaked into the log:\n{log}");
         (status, log)
     }
@@ -142,7 +143,9 @@ impl RunningApp {
         let child = self.child.as_mut().expect("running");
         let status = wait_for_exit(child, within).await;
         self.child = None;
-        (status, read_log(&self.log))
+        let log = read_log(&self.log);
+        let Some(status) = status else { panic!("warta did not exit within {within:?}; log:\n{log}") };
+        (status, log)
     }
 }
 
@@ -155,16 +158,17 @@ impl Drop for RunningApp {
     }
 }
 
-async fn wait_for_exit(child: &mut Child, within: Duration) -> ExitStatus {
+/// The exit status, or `None` (after killing it) if it did not exit in time.
+async fn wait_for_exit(child: &mut Child, within: Duration) -> Option<ExitStatus> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
+            return Some(status);
         }
         if tokio::time::Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("warta did not exit within {within:?}");
+            return None;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }

@@ -769,9 +769,7 @@ fn reply_to(params: &Map<String, Value>) -> Option<i64> {
 
 fn send_message(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
     let chat = find_chat(shared, params)?;
-    let source = str_param(params, "text").unwrap_or_default();
-    let parse_mode = str_param(params, "parse_mode");
-    let (text, entities) = parse_text(source, parse_mode)?;
+    let (text, entities) = parse_text(str_param(params, "text").unwrap_or_default(), str_param(params, "parse_mode"))?;
     if text.trim().is_empty() {
         return Err(ApiError::bad_request("message text is empty"));
     }
@@ -780,22 +778,7 @@ fn send_message(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
         return Err(ApiError::bad_request("message is too long"));
     }
     validate_reply_markup(params.get("reply_markup"))?;
-    let message = SentMessage {
-        chat_id: chat.id,
-        message_id: 0,
-        text,
-        source: source.to_owned(),
-        parse_mode: parse_mode.map(str::to_owned),
-        entities,
-        reply_markup: params.get("reply_markup").cloned(),
-        reply_to: reply_to(params),
-        kind: "text",
-        photo: None,
-        params: params.clone(),
-        deleted: false,
-        edits: 0,
-    };
-    Ok(store_message(shared, &chat, message))
+    Ok(store_message(shared, &chat, new_message(&chat, params, "text", text, entities, None)))
 }
 
 fn send_photo(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
@@ -805,29 +788,40 @@ fn send_photo(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
         Some(Value::Object(file)) if file.contains_key("uploaded_file") => "uploaded".to_owned(),
         _ => return Err(ApiError::bad_request("there is no photo in the request")),
     };
-    let source = str_param(params, "caption").unwrap_or_default();
-    let parse_mode = str_param(params, "parse_mode");
-    let (text, entities) = parse_text(source, parse_mode)?;
+    let (text, entities) =
+        parse_text(str_param(params, "caption").unwrap_or_default(), str_param(params, "parse_mode"))?;
     if telegram_html::utf16_len(&text) > 1024 {
         return Err(ApiError::bad_request("message caption is too long"));
     }
     validate_reply_markup(params.get("reply_markup"))?;
-    let message = SentMessage {
+    Ok(store_message(shared, &chat, new_message(&chat, params, "photo", text, entities, Some(photo))))
+}
+
+/// A message as stored after a successful send; the id is assigned by `store_message`.
+fn new_message(
+    chat: &FakeChat,
+    params: &Map<String, Value>,
+    kind: &'static str,
+    text: String,
+    entities: Vec<telegram_html::Entity>,
+    photo: Option<String>,
+) -> SentMessage {
+    let source_key = if kind == "photo" { "caption" } else { "text" };
+    SentMessage {
         chat_id: chat.id,
         message_id: 0,
         text,
-        source: source.to_owned(),
-        parse_mode: parse_mode.map(str::to_owned),
+        source: str_param(params, source_key).unwrap_or_default().to_owned(),
+        parse_mode: str_param(params, "parse_mode").map(str::to_owned),
         entities,
         reply_markup: params.get("reply_markup").cloned(),
         reply_to: reply_to(params),
-        kind: "photo",
-        photo: Some(photo),
+        kind,
+        photo,
         params: params.clone(),
         deleted: false,
         edits: 0,
-    };
-    Ok(store_message(shared, &chat, message))
+    }
 }
 
 fn edit_message_text(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
