@@ -122,7 +122,7 @@ impl DeliveryWorker {
                 self.store.mark_failed(delivery_id, &reason, now).await?;
                 self.store.deactivate_chat(chat_id, &reason, now).await?;
                 if claimed.chat.kind == ChatKind::Channel {
-                    tracing::error!(chat_id, chat = ?claimed.chat.username, error = %reason,
+                    tracing::error!(chat_id, chat = %chat_label(claimed), error = %reason,
                         "a configured channel refuses posts; posting there is stopped until the bot is restarted");
                 } else {
                     tracing::info!(chat_id, error = %reason, "chat no longer reachable; deactivated");
@@ -180,6 +180,15 @@ impl DeliveryWorker {
                 }
             }
         }
+    }
+}
+
+/// How operators know the chat: its @username or Telegram id.
+fn chat_label(claimed: &ClaimedDelivery) -> String {
+    match (&claimed.chat.username, claimed.chat.telegram_id) {
+        (Some(name), _) => name.clone(),
+        (None, Some(id)) => id.to_string(),
+        (None, None) => format!("#{}", claimed.chat.id),
     }
 }
 

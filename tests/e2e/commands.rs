@@ -116,3 +116,21 @@ async fn the_command_menu_is_registered_in_both_languages() {
     assert_eq!(default[0]["description"], "Latest news (e.g. /latest 10)");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_shipped_sample_feed_is_served_to_latest_newest_first() {
+    let env = TestEnv::start().await;
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kaltimtoday-sample.xml");
+    env.feeds.set_feed_file(FEED_PATH, &sample);
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    let reader = FakeUser::new(2004, "Dewi", None);
+    env.telegram.user_sends(&reader, reader.id, "/latest");
+    let reply = env.telegram.wait_for_messages(reader.id, 1).await.remove(0);
+    let lines: Vec<_> = reply.text.lines().collect();
+    assert_eq!(lines[2], "1. Banjir Rendam 3 Kecamatan di Samarinda, Ratusan Warga Mengungsi", "{}", reply.text);
+    assert_eq!(lines[3], "27 Nov 2026, 09.20 WITA");
+    assert_eq!(reply.links().len(), 5);
+    assert!(reply.text.contains("Pemprov Kaltim Siapkan Rp 1,2 Triliun untuk Jalan Poros Kutai Barat – Mahakam Ulu"));
+    app.stop().await;
+}

@@ -97,6 +97,12 @@ impl FakeFeedServer {
         );
     }
 
+    /// Serves the bytes of a fixture file at `path`.
+    pub fn set_feed_file(&self, path: &str, file: &std::path::Path) {
+        let body = std::fs::read_to_string(file).unwrap_or_else(|err| panic!("read {}: {err}", file.display()));
+        self.set_feed(path, &body);
+    }
+
     /// Makes `path` answer `status` until the feed is set again.
     pub fn fail_with(&self, path: &str, status: u16) {
         let mut inner = self.shared.lock();
