@@ -17,8 +17,7 @@ use url::Url;
 use crate::bot::{BotState, register_command_menus, schema};
 use crate::config::{BotToken, Config};
 use crate::delivery::{DeliveryWorker, RetryPolicy, TelegramSender};
-use crate::feed::poller::WatchedFeed;
-use crate::feed::{FeedPoller, Fetcher, fetch::DEFAULT_MAX_BODY};
+use crate::feed::{FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
 use crate::format::PostStyle;
 use crate::store::Store;
 
@@ -43,15 +42,43 @@ pub async fn open_store(config: &Config) -> anyhow::Result<(Store, Vec<WatchedFe
     let rows = store.sync_feeds(&feeds, now).await.context("cannot record the configured feeds")?;
     let channels: Vec<_> = config.channels.iter().map(|channel| channel.chat.clone()).collect();
     store.sync_channels(&channels, now).await.context("cannot record the configured channels")?;
+    store.sync_admins(&config.admins.user_ids, now).await.context("cannot record the configured admins")?;
     let watched = config
         .feeds
         .iter()
         .filter_map(|feed| {
             let row = rows.iter().find(|row| row.url == feed.url.as_str())?;
-            Some(WatchedFeed { id: row.id, url: feed.url.clone(), interval: feed.interval })
+            Some(WatchedFeed {
+                id: row.id,
+                url: feed.url.clone(),
+                interval: feed.interval,
+                max_interval: feed.max_interval.unwrap_or(config.fetch.max_interval).max(feed.interval),
+                backfill: feed.backfill,
+            })
         })
         .collect();
     Ok((store, watched))
+}
+
+/// The feed fetcher with the configured limits.
+pub fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
+    let limits = FetchLimits {
+        max_body: config.fetch.max_body,
+        max_decompressed: config.fetch.max_decompressed,
+        connect_timeout: config.fetch.connect_timeout,
+        timeout: config.fetch.timeout,
+    };
+    Ok(Fetcher::new(limits)?)
+}
+
+pub fn poll_settings(config: &Config) -> PollSettings {
+    PollSettings {
+        min_interval: config.fetch.min_interval,
+        backoff_max: config.fetch.backoff_max,
+        alert_after: config.fetch.alert_after,
+        backfill_pages: config.fetch.backfill_pages,
+        edit_window: config.fetch.edit_window,
+    }
 }
 
 pub fn post_style(config: &Config) -> PostStyle {
@@ -74,8 +101,13 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
     }
 
     let outbox_ready = Arc::new(Notify::new());
-    let fetcher = Fetcher::new(DEFAULT_MAX_BODY).context("cannot build the feed HTTP client")?;
-    let poller = FeedPoller::new(store.clone(), fetcher, post_style(&config), outbox_ready.clone());
+    let poller = FeedPoller::new(
+        store.clone(),
+        fetcher(&config)?,
+        post_style(&config),
+        poll_settings(&config),
+        outbox_ready.clone(),
+    );
     let policy = RetryPolicy {
         initial: config.delivery.retry_initial,
         max: config.delivery.retry_max,

@@ -34,6 +34,12 @@ pub struct Config {
     pub format: FormatConfig,
     #[serde(default)]
     pub delivery: DeliveryConfig,
+    #[serde(default)]
+    pub fetch: FetchConfig,
+    #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub websub: WebSubConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +95,13 @@ pub struct FeedConfig {
     /// Source name shown under each post; defaults to the feed's own title.
     #[serde(default)]
     pub name: Option<String>,
+    /// Longest period the server's hints (Cache-Control, ttl, sy:updatePeriod)
+    /// may stretch polling to; defaults to `[fetch] max_interval`.
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub max_interval: Option<Duration>,
+    /// On the very first fetch, post the newest N articles (0: post nothing, only record).
+    #[serde(default)]
+    pub backfill: u32,
 }
 
 fn default_interval() -> Duration {
@@ -176,6 +189,170 @@ fn default_retry_max() -> Duration {
 
 fn default_lease() -> Duration {
     Duration::from_secs(60)
+}
+
+/// How feeds are fetched and scheduled.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchConfig {
+    /// Whole-request timeout, redirects included.
+    #[serde(default = "default_fetch_timeout", deserialize_with = "duration")]
+    pub timeout: Duration,
+    #[serde(default = "default_connect_timeout", deserialize_with = "duration")]
+    pub connect_timeout: Duration,
+    /// Largest body accepted on the wire.
+    #[serde(default = "default_max_body", deserialize_with = "size")]
+    pub max_body: usize,
+    /// Largest body accepted after decompression (a gzip bomb stops here).
+    #[serde(default = "default_max_decompressed", deserialize_with = "size")]
+    pub max_decompressed: usize,
+    /// No feed is polled more often than this, whatever its interval.
+    #[serde(default = "default_min_interval", deserialize_with = "duration")]
+    pub min_interval: Duration,
+    /// Default for a feed's `max_interval`.
+    #[serde(default = "default_max_interval", deserialize_with = "duration")]
+    pub max_interval: Duration,
+    /// Longest wait between attempts at a failing feed.
+    #[serde(default = "default_backoff_max", deserialize_with = "duration")]
+    pub backoff_max: Duration,
+    /// Consecutive failures before admins are told (once; and again on recovery).
+    #[serde(default = "default_alert_after")]
+    pub alert_after: u32,
+    /// Older pages (WordPress `?paged=N`) fetched when every item of a fetch is new.
+    #[serde(default = "default_backfill_pages")]
+    pub backfill_pages: u32,
+    /// A corrected article's posts are edited if they were sent within this window.
+    #[serde(default = "default_edit_window", deserialize_with = "duration")]
+    pub edit_window: Duration,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        Self {
+            timeout: default_fetch_timeout(),
+            connect_timeout: default_connect_timeout(),
+            max_body: default_max_body(),
+            max_decompressed: default_max_decompressed(),
+            min_interval: default_min_interval(),
+            max_interval: default_max_interval(),
+            backoff_max: default_backoff_max(),
+            alert_after: default_alert_after(),
+            backfill_pages: default_backfill_pages(),
+            edit_window: default_edit_window(),
+        }
+    }
+}
+
+fn default_fetch_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn default_connect_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+fn default_max_body() -> usize {
+    5 * 1024 * 1024
+}
+
+fn default_max_decompressed() -> usize {
+    20 * 1024 * 1024
+}
+
+fn default_min_interval() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn default_max_interval() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+
+fn default_backoff_max() -> Duration {
+    Duration::from_secs(60 * 60)
+}
+
+fn default_alert_after() -> u32 {
+    5
+}
+
+fn default_backfill_pages() -> u32 {
+    5
+}
+
+fn default_edit_window() -> Duration {
+    Duration::from_secs(48 * 3600)
+}
+
+/// Warta's own HTTP listener (WebSub callbacks; later health and metrics).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address to listen on, e.g. "0.0.0.0:8080"; unset: no listener.
+    #[serde(default)]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+/// WebSub (PubSubHubbub) push subscriptions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSubConfig {
+    /// Public base URL at which hubs reach `[http] listen`; unset: WebSub off.
+    #[serde(default)]
+    pub public_url: Option<Url>,
+    /// Subscription lease asked of hubs; renewed before it runs out.
+    #[serde(default = "default_websub_lease", deserialize_with = "duration")]
+    pub lease: Duration,
+}
+
+impl Default for WebSubConfig {
+    fn default() -> Self {
+        Self { public_url: None, lease: default_websub_lease() }
+    }
+}
+
+fn default_websub_lease() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
+}
+
+fn optional_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    parse_duration(&raw).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bytes(u64),
+        Text(String),
+    }
+    match Raw::deserialize(deserializer)? {
+        Raw::Bytes(bytes) => usize::try_from(bytes).map_err(serde::de::Error::custom),
+        Raw::Text(text) => parse_size(&text).map_err(serde::de::Error::custom),
+    }
+}
+
+/// Parses "5MiB", "512 KiB", "10MB", "1048576".
+pub fn parse_size(raw: &str) -> Result<usize, String> {
+    let text = raw.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 =
+        number.parse().map_err(|_| format!("invalid size {raw:?}; use e.g. \"5MiB\" or a number of bytes"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1024,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1024 * 1024,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1024 * 1024 * 1024,
+        other => return Err(format!("invalid size {raw:?}: unknown unit {other:?}; use B, KiB, MiB or GiB")),
+    };
+    number
+        .checked_mul(factor)
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .ok_or_else(|| format!("size {raw:?} is too large"))
 }
 
 fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
@@ -331,6 +508,58 @@ impl Config {
         }
         if self.delivery.lease < Duration::from_secs(1) {
             return Err(("delivery.lease".into(), "must be at least 1s".into()));
+        }
+        self.validate_fetch()?;
+        for (index, feed) in self.feeds.iter().enumerate() {
+            if let Some(max) = feed.max_interval
+                && max < feed.interval
+            {
+                return Err((
+                    format!("feeds[{index}].max_interval"),
+                    "must not be shorter than the feed's interval".into(),
+                ));
+            }
+        }
+        if let Some(public_url) = &self.websub.public_url {
+            check_http_url(public_url).map_err(|m| ("websub.public_url".to_owned(), m))?;
+            if self.http.listen.is_none() {
+                return Err((
+                    "websub.public_url".into(),
+                    "needs [http] listen: hubs call back on Warta's HTTP listener".into(),
+                ));
+            }
+        }
+        if self.websub.lease < Duration::from_secs(60) {
+            return Err(("websub.lease".into(), "must be at least 1m".into()));
+        }
+        Ok(())
+    }
+
+    fn validate_fetch(&self) -> Result<(), (String, String)> {
+        let fetch = &self.fetch;
+        let positive = [
+            ("fetch.timeout", fetch.timeout),
+            ("fetch.connect_timeout", fetch.connect_timeout),
+            ("fetch.min_interval", fetch.min_interval),
+            ("fetch.backoff_max", fetch.backoff_max),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, value)| value.is_zero()) {
+            return Err(((*key).to_owned(), "must be above zero".into()));
+        }
+        if fetch.max_interval < fetch.min_interval {
+            return Err(("fetch.max_interval".into(), "must not be shorter than fetch.min_interval".into()));
+        }
+        if fetch.max_body < 1024 {
+            return Err(("fetch.max_body".into(), "must be at least 1KiB".into()));
+        }
+        if fetch.max_decompressed < fetch.max_body {
+            return Err(("fetch.max_decompressed".into(), "must be at least fetch.max_body".into()));
+        }
+        if fetch.alert_after == 0 {
+            return Err(("fetch.alert_after".into(), "must be at least 1".into()));
+        }
+        if fetch.backfill_pages > 50 {
+            return Err(("fetch.backfill_pages".into(), "must be at most 50".into()));
         }
         Ok(())
     }
@@ -608,6 +837,28 @@ url = "https://kaltimtoday.co/feed/"
                 assert!(message.contains(part), "{message:?} should contain {part:?}");
             }
         }
+    }
+
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(parse_size("5MiB"), Ok(5 * 1024 * 1024));
+        assert_eq!(parse_size("512 KiB"), Ok(512 * 1024));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("MiB").is_err());
+        let text = format!("{MINIMAL}\n[fetch]\nmax_body = 2048\nmax_decompressed = \"1MiB\"\n");
+        let config = load(&text, &[]).expect("sizes");
+        assert_eq!((config.fetch.max_body, config.fetch.max_decompressed), (2048, 1024 * 1024));
+    }
+
+    #[test]
+    fn websub_needs_the_http_listener() {
+        let text = format!("{MINIMAL}\n[websub]\npublic_url = \"https://bot.example.id\"\n");
+        assert!(error(&text, &[]).contains("needs [http] listen"));
+        let text = format!("{text}\n[http]\nlisten = \"127.0.0.1:8080\"\n");
+        let config = load(&text, &[]).expect("websub config");
+        assert_eq!(config.http.listen, Some("127.0.0.1:8080".parse().expect("addr")));
     }
 
     #[test]

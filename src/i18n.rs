@@ -65,6 +65,12 @@ pub struct Texts {
     pub latest_usage: &'static str,
     pub read_more: &'static str,
     pub unknown_command: &'static str,
+    /// Admin alert about a failing feed; `{url}`, `{failures}`.
+    pub feed_alert_title: &'static str,
+    pub feed_alert_body: &'static str,
+    /// Admin notice that the feed works again; `{url}`.
+    pub feed_recovered_title: &'static str,
+    pub feed_recovered_body: &'static str,
 }
 
 pub static ID: Texts = Texts {
@@ -83,6 +89,10 @@ pub static ID: Texts = Texts {
     latest_usage: "Gunakan /latest atau /latest N, dengan N angka 1 sampai {max}. Contoh: /latest 10",
     read_more: "Baca selengkapnya",
     unknown_command: "Perintah tidak dikenal. Ketik /help untuk daftar perintah.",
+    feed_alert_title: "⚠️ Feed bermasalah",
+    feed_alert_body: "{url} gagal diambil {failures} kali berturut-turut. Warta terus mencoba dan akan mengabari jika pulih.",
+    feed_recovered_title: "✅ Feed pulih",
+    feed_recovered_body: "{url} kembali bisa diambil. Artikel baru diposting seperti biasa.",
 };
 
 pub static EN: Texts = Texts {
@@ -101,6 +111,10 @@ pub static EN: Texts = Texts {
     latest_usage: "Use /latest or /latest N, where N is a number from 1 to {max}. Example: /latest 10",
     read_more: "Read more",
     unknown_command: "Unknown command. Send /help for the list of commands.",
+    feed_alert_title: "⚠️ Feed failing",
+    feed_alert_body: "{url} failed {failures} times in a row. Warta keeps trying and will tell you when it recovers.",
+    feed_recovered_title: "✅ Feed recovered",
+    feed_recovered_body: "{url} can be fetched again. New articles are posted as usual.",
 };
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use teloxide::prelude::Requester;
 
 use crate::config::{BotToken, Config};
 use crate::delivery::sender::recipient;
-use crate::feed::{FetchOutcome, Fetcher, fetch::DEFAULT_MAX_BODY, parse_feed};
+use crate::feed::{FetchOutcome, FetchRequest, parse_feed_with_charset};
 use crate::store::Store;
 
 struct Report {
@@ -69,29 +69,36 @@ pub async fn run(path: &Path, config: &Config, token: &BotToken) -> bool {
         Err(err) => report.fail(&format!("Bot API: {err:#}")),
     }
 
-    match Fetcher::new(DEFAULT_MAX_BODY) {
+    match crate::app::fetcher(config) {
         Ok(fetcher) => {
             for feed in &config.feeds {
                 let started = Instant::now();
-                match fetcher.fetch(&feed.url, None, None).await {
-                    Ok(FetchOutcome::Modified(fetched)) => match parse_feed(&fetched.body, Some(&fetched.final_url)) {
-                        Ok(parsed) => report.ok(&format!(
-                            "feed {}: {} article(s), \"{}\" ({} ms)",
-                            feed.url,
-                            parsed.articles.len(),
-                            parsed.title.as_deref().unwrap_or("untitled"),
-                            started.elapsed().as_millis()
-                        )),
-                        Err(err) => report.fail(&format!("feed {}: {err}", feed.url)),
-                    },
-                    Ok(FetchOutcome::NotModified) => {
-                        report.fail(&format!("feed {}: answered 304 to an unconditional request", feed.url));
+                match fetcher.fetch(FetchRequest::fresh(&feed.url)).await {
+                    FetchOutcome::Modified(fetched) => {
+                        match parse_feed_with_charset(&fetched.body, Some(&fetched.final_url), fetched.charset()) {
+                            Ok(parsed) => report.ok(&format!(
+                                "feed {}: {} article(s), \"{}\" ({} ms){}",
+                                feed.url,
+                                parsed.articles.len(),
+                                parsed.title.as_deref().unwrap_or("untitled"),
+                                started.elapsed().as_millis(),
+                                match &fetched.moved_to {
+                                    Some(new_url) => format!("; moved permanently to {new_url}: update bot.toml"),
+                                    None => String::new(),
+                                }
+                            )),
+                            Err(err) => report.fail(&format!("feed {}: {err}", feed.url)),
+                        }
                     }
-                    Err(err) => report.fail(&format!("feed {}: {err}", feed.url)),
+                    other => report.fail(&format!(
+                        "feed {}: {}",
+                        feed.url,
+                        other.failure().unwrap_or_else(|| "answered 304 to an unconditional request".to_owned())
+                    )),
                 }
             }
         }
-        Err(err) => report.fail(&format!("feeds: {err}")),
+        Err(err) => report.fail(&format!("feeds: {err:#}")),
     }
 
     if report.failures == 0 {

@@ -9,7 +9,9 @@ use url::Url;
 
 use crate::config::Config;
 use crate::domain::{Article, LinkPreview, NewArticle};
-use crate::feed::{FetchOutcome, Fetcher, fetch::DEFAULT_MAX_BODY, parse_feed, poller::in_posting_order};
+use crate::feed::{
+    FetchLimits, FetchOutcome, FetchRequest, Fetcher, parse_feed_with_charset, poller::in_posting_order,
+};
 use crate::format::{PostStyle, render_article_post, utf16_len};
 
 pub async fn run(config: Option<&Config>, feed: Option<&str>, limit: usize) -> anyhow::Result<()> {
@@ -23,28 +25,42 @@ pub async fn run(config: Option<&Config>, feed: Option<&str>, limit: usize) -> a
         (None, Some(config)) => config.feeds.iter().map(|f| (f.url.to_string(), f.name.clone())).collect(),
         (None, None) => anyhow::bail!("nothing to preview: pass --feed URL_OR_PATH or a config with feeds"),
     };
+    let fetcher = match config {
+        Some(config) => crate::app::fetcher(config)?,
+        None => Fetcher::new(FetchLimits::default())?,
+    };
     for (source, name) in sources {
-        preview_feed(&source, name.as_deref(), limit, &style).await?;
+        preview_feed(&fetcher, &source, name.as_deref(), limit, &style).await?;
     }
     Ok(())
 }
 
-async fn preview_feed(source: &str, name: Option<&str>, limit: usize, style: &PostStyle) -> anyhow::Result<()> {
-    let (bytes, base) = match Url::parse(source) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => {
-            let fetcher = Fetcher::new(DEFAULT_MAX_BODY)?;
-            match fetcher.fetch(&url, None, None).await.with_context(|| format!("cannot fetch {url}"))? {
-                FetchOutcome::Modified(fetched) => (fetched.body, Some(fetched.final_url)),
-                FetchOutcome::NotModified => anyhow::bail!("{url} answered 304 to an unconditional request"),
+async fn preview_feed(
+    fetcher: &Fetcher,
+    source: &str,
+    name: Option<&str>,
+    limit: usize,
+    style: &PostStyle,
+) -> anyhow::Result<()> {
+    let (bytes, base, charset) = match Url::parse(source) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => match fetcher.fetch(FetchRequest::fresh(&url)).await {
+            FetchOutcome::Modified(fetched) => {
+                let charset = fetched.charset().map(str::to_owned);
+                (fetched.body, Some(fetched.final_url), charset)
             }
-        }
+            other => anyhow::bail!(
+                "cannot fetch {url}: {}",
+                other.failure().unwrap_or_else(|| "answered 304 to an unconditional request".to_owned())
+            ),
+        },
         _ => {
             let path = Path::new(source);
             let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            (bytes, None)
+            (bytes, None, None)
         }
     };
-    let parsed = parse_feed(&bytes, base.as_ref()).with_context(|| format!("cannot parse {source}"))?;
+    let parsed = parse_feed_with_charset(&bytes, base.as_ref(), charset.as_deref())
+        .with_context(|| format!("cannot parse {source}"))?;
     let source_name = name
         .map(str::to_owned)
         .or(parsed.title.clone())

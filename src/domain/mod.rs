@@ -4,6 +4,6 @@ mod article;
 mod chat;
 mod post;
 
-pub use article::{Article, ArticleKey, NewArticle, normalize_link};
+pub use article::{Article, ArticleKey, NewArticle, fnv1a, normalize_link};
 pub use chat::{ChatKind, ChatRef, ChatRefError};
-pub use post::{LinkButton, LinkPreview, NewPost, Post};
+pub use post::{LinkButton, LinkPreview, NewPost, Post, PostRenderer};

@@ -31,3 +31,13 @@ pub struct Post {
     pub article_id: Option<i64>,
     pub content: NewPost,
 }
+
+/// Turns articles into posts. The store calls it inside the transaction that
+/// records an article, so that the article, its post and its deliveries are
+/// written together.
+pub trait PostRenderer {
+    /// A digest of what readers see of the article; when it changes, the
+    /// article was corrected.
+    fn fingerprint(&self, article: &crate::domain::NewArticle) -> String;
+    fn render(&self, article: &crate::domain::Article) -> NewPost;
+}

@@ -1,134 +1,505 @@
-//! HTTP fetching of feeds: conditional GET, a body-size cap, timeouts,
-//! and one outcome per response. The only reqwest user.
+//! HTTP fetching of feeds: conditional GET, redirects (permanent ones
+//! remembered), wire and decompressed size caps, timeouts, and one outcome per
+//! response. The only reqwest user.
 
+use std::collections::HashSet;
+use std::io::Read;
 use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Client, StatusCode};
 use url::Url;
 
-/// Largest feed body accepted by default.
-pub const DEFAULT_MAX_BODY: usize = 5 * 1024 * 1024;
+/// Redirects followed before giving up.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Size and time limits of a fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchLimits {
+    /// Largest body on the wire.
+    pub max_body: usize,
+    /// Largest body after decompression.
+    pub max_decompressed: usize,
+    pub connect_timeout: Duration,
+    /// The whole fetch, redirects included.
+    pub timeout: Duration,
+}
+
+impl Default for FetchLimits {
+    fn default() -> Self {
+        Self {
+            max_body: 5 * 1024 * 1024,
+            max_decompressed: 20 * 1024 * 1024,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What to fetch, with the validators of the last successful fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchRequest<'a> {
+    pub url: &'a Url,
+    pub etag: Option<&'a str>,
+    pub last_modified: Option<&'a str>,
+}
+
+impl<'a> FetchRequest<'a> {
+    /// An unconditional request.
+    pub fn fresh(url: &'a Url) -> Self {
+        Self { url, etag: None, last_modified: None }
+    }
+}
 
 /// A successful fetch with a new body.
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// The body, decompressed.
     pub body: Vec<u8>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub content_type: Option<String>,
     /// Where the body came from after redirects.
     pub final_url: Url,
+    /// Set when the feed answered with permanent redirects (301/308) from the start.
+    pub moved_to: Option<Url>,
+    /// `Cache-Control: max-age`.
+    pub max_age: Option<Duration>,
+    /// `Link: <…>; rel="hub"` headers (WebSub).
+    pub hub_links: Vec<Url>,
+    /// `Link: <…>; rel="self"` header (WebSub topic).
+    pub self_link: Option<Url>,
 }
 
+impl Fetched {
+    /// The charset named by the Content-Type header, if any.
+    pub fn charset(&self) -> Option<&str> {
+        let content_type = self.content_type.as_deref()?;
+        content_type.split(';').skip(1).find_map(|param| {
+            let (name, value) = param.split_once('=')?;
+            name.trim().eq_ignore_ascii_case("charset").then(|| value.trim().trim_matches('"'))
+        })
+    }
+}
+
+/// Every way a fetch can end.
 #[derive(Debug, Clone)]
 pub enum FetchOutcome {
-    Modified(Fetched),
+    Modified(Box<Fetched>),
     /// 304: the stored copy is current.
-    NotModified,
+    NotModified {
+        max_age: Option<Duration>,
+        moved_to: Option<Url>,
+    },
+    /// 429, possibly with Retry-After.
+    RateLimited {
+        retry_after: Option<Duration>,
+    },
+    /// 404 or 410.
+    Gone {
+        status: u16,
+    },
+    /// 5xx, possibly with Retry-After.
+    ServerError {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    /// Any other refusal (401, 403, 400, …).
+    Refused {
+        status: u16,
+    },
+    /// The body (or its decompressed form) is over the limit; not read further.
+    TooLarge {
+        limit: usize,
+        decompressed: bool,
+    },
+    /// The answer is not a feed at all (empty, an HTML page, corrupt compression).
+    NotAFeed {
+        reason: String,
+    },
+    TimedOut {
+        after: Duration,
+    },
+    /// Connection failures, redirect loops, bad redirects.
+    Network(String),
 }
 
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-pub enum FetchError {
-    #[error("HTTP {status}")]
-    Status { status: u16 },
-    #[error("rate-limited (HTTP 429)")]
-    RateLimited { retry_after: Option<Duration> },
-    #[error("feed is larger than {limit} bytes")]
-    TooLarge { limit: usize },
-    #[error("timed out")]
-    Timeout,
-    #[error("network error: {0}")]
-    Network(String),
+impl FetchOutcome {
+    /// Why the fetch failed, for logs and the feed's error state; `None` on success.
+    pub fn failure(&self) -> Option<String> {
+        match self {
+            Self::Modified(_) | Self::NotModified { .. } => None,
+            Self::RateLimited { retry_after } => Some(match retry_after {
+                Some(wait) => format!("rate-limited (HTTP 429), retry after {}s", wait.as_secs()),
+                None => "rate-limited (HTTP 429)".to_owned(),
+            }),
+            Self::Gone { status } => Some(format!("gone (HTTP {status})")),
+            Self::ServerError { status, .. } => Some(format!("server error (HTTP {status})")),
+            Self::Refused { status } => Some(format!("refused (HTTP {status})")),
+            Self::TooLarge { limit, decompressed: false } => Some(format!("body larger than {limit} bytes")),
+            Self::TooLarge { limit, decompressed: true } => {
+                Some(format!("body larger than {limit} bytes once decompressed"))
+            }
+            Self::NotAFeed { reason } => Some(format!("not a feed: {reason}")),
+            Self::TimedOut { after } => Some(format!("timed out after {}s", after.as_secs())),
+            Self::Network(reason) => Some(format!("network error: {reason}")),
+        }
+    }
+
+    /// The server's own word on when to come back.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after } | Self::ServerError { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
 }
 
 /// Fetches feeds over HTTP.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: Client,
-    max_body: usize,
+    limits: FetchLimits,
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct FetcherError(String);
+
 impl Fetcher {
-    pub fn new(max_body: usize) -> Result<Self, FetchError> {
+    pub fn new(limits: FetchLimits) -> Result<Self, FetcherError> {
         let client = Client::builder()
             .user_agent(concat!("Warta/", env!("CARGO_PKG_VERSION"), " (Telegram news bot; feed reader)"))
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.timeout)
+            // Redirects are followed by hand, to remember permanent ones.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|err| FetchError::Network(err.to_string()))?;
-        Ok(Self { client, max_body })
+            .map_err(|err| FetcherError(err.to_string()))?;
+        Ok(Self { client, limits })
     }
 
-    /// GETs `url`, conditionally when validators from the last fetch are given.
-    pub async fn fetch(
-        &self,
-        url: &Url,
-        etag: Option<&str>,
-        last_modified: Option<&str>,
-    ) -> Result<FetchOutcome, FetchError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static(
-                "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, \
-                 application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
-            ),
-        );
-        if let Some(value) = etag.and_then(|v| HeaderValue::from_str(v).ok()) {
-            headers.insert(header::IF_NONE_MATCH, value);
-        }
-        if let Some(value) = last_modified.and_then(|v| HeaderValue::from_str(v).ok()) {
-            headers.insert(header::IF_MODIFIED_SINCE, value);
-        }
-        let mut response = self.client.get(url.clone()).headers(headers).send().await.map_err(classify)?;
-        let status = response.status();
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(FetchOutcome::NotModified);
-        }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let retry_after = header_str(response.headers(), header::RETRY_AFTER)
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            return Err(FetchError::RateLimited { retry_after });
-        }
-        if !status.is_success() {
-            return Err(FetchError::Status { status: status.as_u16() });
-        }
-        if response.content_length().is_some_and(|len| len > self.max_body as u64) {
-            return Err(FetchError::TooLarge { limit: self.max_body });
-        }
-        let etag = header_str(response.headers(), header::ETAG);
-        let last_modified = header_str(response.headers(), header::LAST_MODIFIED);
-        let content_type = header_str(response.headers(), header::CONTENT_TYPE);
-        let final_url = response.url().clone();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() + chunk.len() > self.max_body {
-                return Err(FetchError::TooLarge { limit: self.max_body });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(FetchOutcome::Modified(Fetched { body, etag, last_modified, content_type, final_url }))
+    pub fn limits(&self) -> FetchLimits {
+        self.limits
     }
+
+    /// GETs the feed, conditionally when validators are given.
+    pub async fn fetch(&self, request: FetchRequest<'_>) -> FetchOutcome {
+        match tokio::time::timeout(self.limits.timeout, self.fetch_following_redirects(request)).await {
+            Ok(outcome) => outcome,
+            Err(_) => FetchOutcome::TimedOut { after: self.limits.timeout },
+        }
+    }
+
+    async fn fetch_following_redirects(&self, request: FetchRequest<'_>) -> FetchOutcome {
+        let mut url = request.url.clone();
+        let mut visited = HashSet::from([url.clone()]);
+        let mut moved_to = None;
+        let mut all_permanent = true;
+        for hop in 0..=MAX_REDIRECTS {
+            let response = match self.client.get(url.clone()).headers(request_headers(request)).send().await {
+                Ok(response) => response,
+                Err(err) => return classify_error(&err, self.limits.timeout),
+            };
+            let status = response.status();
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                return self.read_response(response, moved_to).await;
+            }
+            let Some(location) = header_str(response.headers(), header::LOCATION) else {
+                return FetchOutcome::Network(format!("HTTP {} without a Location header", status.as_u16()));
+            };
+            let next = match url.join(location.trim()) {
+                Ok(next) if matches!(next.scheme(), "http" | "https") => next,
+                _ => return FetchOutcome::Network(format!("redirect to an unusable location {location:?}")),
+            };
+            if hop == MAX_REDIRECTS {
+                return FetchOutcome::Network(format!("more than {MAX_REDIRECTS} redirects"));
+            }
+            if !visited.insert(next.clone()) {
+                return FetchOutcome::Network(format!("redirect loop at {next}"));
+            }
+            let permanent = matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
+            all_permanent &= permanent;
+            if all_permanent {
+                moved_to = Some(next.clone());
+            }
+            url = next;
+        }
+        FetchOutcome::Network(format!("more than {MAX_REDIRECTS} redirects"))
+    }
+
+    async fn read_response(&self, mut response: reqwest::Response, moved_to: Option<Url>) -> FetchOutcome {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let retry_after = header_str(&headers, header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+        let max_age = header_str(&headers, header::CACHE_CONTROL).and_then(|v| parse_max_age(&v));
+        match status.as_u16() {
+            304 => return FetchOutcome::NotModified { max_age, moved_to },
+            429 => return FetchOutcome::RateLimited { retry_after },
+            404 | 410 => return FetchOutcome::Gone { status: status.as_u16() },
+            500..=599 => return FetchOutcome::ServerError { status: status.as_u16(), retry_after },
+            200..=299 => {}
+            other => return FetchOutcome::Refused { status: other },
+        }
+        let limit = self.limits.max_body;
+        if response.content_length().is_some_and(|len| len > limit as u64) {
+            return FetchOutcome::TooLarge { limit, decompressed: false };
+        }
+        let final_url = response.url().clone();
+        let mut raw = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if raw.len() + chunk.len() > limit {
+                        return FetchOutcome::TooLarge { limit, decompressed: false };
+                    }
+                    raw.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(err) => return classify_error(&err, self.limits.timeout),
+            }
+        }
+        let encoding = header_str(&headers, header::CONTENT_ENCODING);
+        let body = match decode_body(raw, encoding.as_deref(), self.limits.max_decompressed) {
+            Ok(body) => body,
+            Err(DecodeError::TooLarge) => {
+                return FetchOutcome::TooLarge { limit: self.limits.max_decompressed, decompressed: true };
+            }
+            Err(DecodeError::Corrupt(reason)) => return FetchOutcome::NotAFeed { reason },
+        };
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return FetchOutcome::NotAFeed { reason: "empty body".to_owned() };
+        }
+        let (hub_links, self_link) = parse_link_headers(&headers, &final_url);
+        FetchOutcome::Modified(Box::new(Fetched {
+            body,
+            etag: header_str(&headers, header::ETAG),
+            last_modified: header_str(&headers, header::LAST_MODIFIED),
+            content_type: header_str(&headers, header::CONTENT_TYPE),
+            final_url,
+            moved_to,
+            max_age,
+            hub_links,
+            self_link,
+        }))
+    }
+}
+
+fn request_headers(request: FetchRequest<'_>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::ACCEPT,
+        HeaderValue::from_static(
+            "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, \
+             application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+        ),
+    );
+    headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
+    if let Some(value) = request.etag.and_then(|v| HeaderValue::from_str(v).ok()) {
+        headers.insert(header::IF_NONE_MATCH, value);
+    }
+    if let Some(value) = request.last_modified.and_then(|v| HeaderValue::from_str(v).ok()) {
+        headers.insert(header::IF_MODIFIED_SINCE, value);
+    }
+    headers
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
-fn classify(err: reqwest::Error) -> FetchError {
+fn classify_error(err: &reqwest::Error, timeout: Duration) -> FetchOutcome {
     if err.is_timeout() {
-        return FetchError::Timeout;
+        return FetchOutcome::TimedOut { after: timeout };
     }
-    // Walk the source chain for the root cause ("connection refused"), which
-    // reqwest's own message hides behind "error sending request".
+    // The root cause ("connection refused") hides behind "error sending request".
     let mut message = err.to_string();
-    let mut source = std::error::Error::source(&err);
+    let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         message = format!("{message}: {cause}");
         source = cause.source();
     }
-    FetchError::Network(message)
+    FetchOutcome::Network(message)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    TooLarge,
+    Corrupt(String),
+}
+
+/// Undoes `Content-Encoding` (gzip, deflate, br), and gzip sent without saying
+/// so, reading at most `max` bytes of output: a bomb is refused, not inflated.
+pub fn decode_body(raw: Vec<u8>, content_encoding: Option<&str>, max: usize) -> Result<Vec<u8>, DecodeError> {
+    let mut body = raw;
+    let declared: Vec<String> = content_encoding
+        .unwrap_or_default()
+        .split(',')
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty() && e != "identity")
+        .collect();
+    // Encodings apply in order; undo them in reverse.
+    for encoding in declared.iter().rev() {
+        body = match encoding.as_str() {
+            "gzip" | "x-gzip" => inflate(flate2::read::MultiGzDecoder::new(&body[..]), max, "gzip")?,
+            "deflate" => match inflate(flate2::read::ZlibDecoder::new(&body[..]), max, "deflate") {
+                // Some servers send raw deflate under this name.
+                Err(DecodeError::Corrupt(_)) => inflate(flate2::read::DeflateDecoder::new(&body[..]), max, "deflate")?,
+                other => other?,
+            },
+            "br" => inflate(brotli_decompressor::Decompressor::new(&body[..], 8192), max, "brotli")?,
+            other => return Err(DecodeError::Corrupt(format!("unsupported Content-Encoding {other:?}"))),
+        };
+    }
+    if body.starts_with(&[0x1f, 0x8b]) {
+        body = inflate(flate2::read::MultiGzDecoder::new(&body[..]), max, "gzip")?;
+    }
+    if body.len() > max {
+        return Err(DecodeError::TooLarge);
+    }
+    Ok(body)
+}
+
+fn inflate(reader: impl Read, max: usize, name: &str) -> Result<Vec<u8>, DecodeError> {
+    let mut out = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    reader
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(|err| DecodeError::Corrupt(format!("corrupt {name} body: {err}")))?;
+    if out.len() > max {
+        return Err(DecodeError::TooLarge);
+    }
+    Ok(out)
+}
+
+/// Retry-After: delay-seconds or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// `max-age` of a Cache-Control header (ignored under `no-cache`/`no-store`).
+pub fn parse_max_age(value: &str) -> Option<Duration> {
+    let directives: Vec<String> = value.split(',').map(|d| d.trim().to_ascii_lowercase()).collect();
+    if directives.iter().any(|d| d == "no-cache" || d == "no-store") {
+        return None;
+    }
+    directives.iter().find_map(|d| d.strip_prefix("max-age=")?.trim_matches('"').parse().ok().map(Duration::from_secs))
+}
+
+/// `Link: <https://hub.example/>; rel="hub", <https://site/feed>; rel="self"`.
+fn parse_link_headers(headers: &HeaderMap, base: &Url) -> (Vec<Url>, Option<Url>) {
+    let mut hubs = Vec::new();
+    let mut self_link = None;
+    for value in headers.get_all(header::LINK).iter().filter_map(|v| v.to_str().ok()) {
+        for link in split_links(value) {
+            let Some((target, params)) = link.trim().strip_prefix('<').and_then(|rest| rest.split_once('>')) else {
+                continue;
+            };
+            let Ok(url) = base.join(target.trim()) else { continue };
+            let rels: Vec<String> = params
+                .split(';')
+                .filter_map(|p| p.trim().strip_prefix("rel="))
+                .flat_map(|r| r.trim_matches('"').split_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>())
+                .collect();
+            if rels.iter().any(|r| r == "hub") {
+                hubs.push(url.clone());
+            }
+            if rels.iter().any(|r| r == "self") {
+                self_link = Some(url);
+            }
+        }
+    }
+    (hubs, self_link)
+}
+
+/// Splits a Link header at the commas between links (not those inside <…>).
+fn split_links(value: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (index, ch) in value.char_indices() {
+        match ch {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(&value[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(data).expect("compress");
+        encoder.finish().expect("finish")
+    }
+
+    #[test]
+    fn decodes_declared_and_sniffed_gzip_and_deflate() {
+        let feed = b"<rss version=\"2.0\"></rss>".to_vec();
+        assert_eq!(decode_body(gzip(&feed), Some("gzip"), 1024), Ok(feed.clone()));
+        assert_eq!(decode_body(gzip(&feed), None, 1024), Ok(feed.clone()), "gzip without Content-Encoding");
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        zlib.write_all(&feed).expect("compress");
+        assert_eq!(decode_body(zlib.finish().expect("finish"), Some("deflate"), 1024), Ok(feed.clone()));
+        let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        raw.write_all(&feed).expect("compress");
+        assert_eq!(decode_body(raw.finish().expect("finish"), Some("deflate"), 1024), Ok(feed.clone()));
+        assert_eq!(decode_body(feed.clone(), Some("identity"), 1024), Ok(feed));
+    }
+
+    #[test]
+    fn a_bomb_is_refused_at_the_cap() {
+        let bomb = gzip(&vec![b' '; 50 * 1024 * 1024]);
+        assert!(bomb.len() < 100 * 1024, "50 MiB of spaces compress to {} bytes", bomb.len());
+        assert_eq!(decode_body(bomb, Some("gzip"), 1024 * 1024), Err(DecodeError::TooLarge));
+    }
+
+    #[test]
+    fn corrupt_compression_is_reported() {
+        let result = decode_body(vec![0x1f, 0x8b, 1, 2, 3], Some("gzip"), 1024);
+        assert!(matches!(result, Err(DecodeError::Corrupt(_))), "{result:?}");
+        assert!(matches!(decode_body(b"x".to_vec(), Some("zstd"), 1024), Err(DecodeError::Corrupt(_))));
+    }
+
+    #[test]
+    fn reads_cache_and_retry_hints() {
+        assert_eq!(parse_max_age("public, max-age=600"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_max_age("max-age=600, no-cache"), None);
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(90)).to_rfc2822();
+        let wait = parse_retry_after(&soon).expect("http date");
+        assert!(wait > Duration::from_secs(80) && wait <= Duration::from_secs(90), "{wait:?}");
+        assert_eq!(parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn reads_websub_link_headers() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::LINK,
+            HeaderValue::from_static("<https://hub.example/>; rel=\"hub\", </feed/>; rel=\"self\""),
+        );
+        let base = Url::parse("https://kaltimtoday.co/feed/").expect("url");
+        let (hubs, self_link) = parse_link_headers(&headers, &base);
+        assert_eq!(hubs, [Url::parse("https://hub.example/").expect("url")]);
+        assert_eq!(self_link.as_ref().map(Url::as_str), Some("https://kaltimtoday.co/feed/"));
+    }
 }

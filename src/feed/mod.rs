@@ -3,8 +3,9 @@
 pub mod fetch;
 pub mod parse;
 pub mod poller;
+pub mod repair;
 pub mod schedule;
 
-pub use fetch::{FetchError, FetchOutcome, Fetched, Fetcher};
-pub use parse::{ParseError, ParsedFeed, parse_feed};
-pub use poller::{FeedPoller, PollOutcome};
+pub use fetch::{FetchLimits, FetchOutcome, FetchRequest, Fetched, Fetcher};
+pub use parse::{ParseError, ParsedFeed, parse_feed, parse_feed_with_charset};
+pub use poller::{FeedPoller, PollOutcome, PollSettings, WatchedFeed};

@@ -1,6 +1,7 @@
 //! The feed poller: one fetch-parse-record round per feed, and a loop per
 //! feed so that one slow or broken feed never delays another.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,12 +10,13 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::fetch::{FetchError, FetchOutcome, Fetcher};
-use super::parse::{ParseError, parse_feed};
-use super::schedule::{next_check_after_failure, next_check_after_success};
-use crate::domain::{Article, NewArticle, NewPost};
-use crate::format::{PostStyle, render_article_post};
-use crate::store::{FeedRow, FetchMeta, RecordOutcome, Store, StoreError};
+use super::fetch::{FetchOutcome, FetchRequest, Fetched, Fetcher};
+use super::parse::{ParsedFeed, parse_feed_with_charset};
+use super::schedule::{ScheduleHints, SchedulePolicy, next_check_after_failure, next_check_after_success};
+use crate::domain::{NewArticle, NewPost};
+use crate::format::{PostStyle, Reply, render_feed_alert, render_feed_recovered};
+use crate::i18n::Lang;
+use crate::store::{FeedRow, FetchMeta, FetchRecord, RecordOutcome, Store, StoreError};
 
 /// What one poll of one feed did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,12 +33,61 @@ pub enum PollError {
     Store(#[from] StoreError),
 }
 
-/// A configured feed: its id in the store and its poll period.
+/// A configured feed: its id in the store and how to poll it.
 #[derive(Debug, Clone)]
 pub struct WatchedFeed {
     pub id: i64,
     pub url: Url,
     pub interval: Duration,
+    /// How far the server's hints may stretch the interval.
+    pub max_interval: Duration,
+    /// Newest articles posted on the very first fetch.
+    pub backfill: u32,
+}
+
+/// Poller-wide settings from `[fetch]`.
+#[derive(Debug, Clone, Copy)]
+pub struct PollSettings {
+    pub min_interval: Duration,
+    pub backoff_max: Duration,
+    pub alert_after: u32,
+    pub backfill_pages: u32,
+    pub edit_window: Duration,
+}
+
+impl Default for PollSettings {
+    fn default() -> Self {
+        Self {
+            min_interval: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3600),
+            alert_after: 5,
+            backfill_pages: 5,
+            edit_window: Duration::from_secs(48 * 3600),
+        }
+    }
+}
+
+/// Wakes a feed's loop before its next scheduled check (a WebSub push).
+#[derive(Debug, Clone, Default)]
+pub struct FeedWakeups {
+    wakers: Arc<std::sync::Mutex<HashMap<i64, Arc<Notify>>>>,
+}
+
+impl FeedWakeups {
+    fn waker(&self, feed_id: i64) -> Arc<Notify> {
+        let mut wakers = self.wakers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        wakers.entry(feed_id).or_default().clone()
+    }
+
+    /// Asks the feed's loop to fetch now.
+    pub fn wake(&self, feed_id: i64) {
+        self.waker(feed_id).notify_one();
+    }
+}
+
+/// Called with the WebSub hubs a feed names after each successful parse.
+pub trait HubListener: Send + Sync + std::fmt::Debug {
+    fn hubs_seen(&self, feed_id: i64, topic: Url, hubs: Vec<Url>);
 }
 
 #[derive(Debug, Clone)]
@@ -44,13 +95,42 @@ pub struct FeedPoller {
     store: Store,
     fetcher: Fetcher,
     style: PostStyle,
+    settings: PollSettings,
     /// Woken when posts were enqueued, so the delivery worker starts at once.
     outbox_ready: Arc<Notify>,
+    wakeups: FeedWakeups,
+    hubs: Option<Arc<dyn HubListener>>,
 }
 
 impl FeedPoller {
-    pub fn new(store: Store, fetcher: Fetcher, style: PostStyle, outbox_ready: Arc<Notify>) -> Self {
-        Self { store, fetcher, style, outbox_ready }
+    pub fn new(
+        store: Store,
+        fetcher: Fetcher,
+        style: PostStyle,
+        settings: PollSettings,
+        outbox_ready: Arc<Notify>,
+    ) -> Self {
+        Self { store, fetcher, style, settings, outbox_ready, wakeups: FeedWakeups::default(), hubs: None }
+    }
+
+    /// Reports hubs to `listener` (WebSub).
+    pub fn with_hub_listener(mut self, listener: Arc<dyn HubListener>) -> Self {
+        self.hubs = Some(listener);
+        self
+    }
+
+    /// The handle that makes feeds fetch now.
+    pub fn wakeups(&self) -> FeedWakeups {
+        self.wakeups.clone()
+    }
+
+    fn policy(&self, feed: &WatchedFeed) -> SchedulePolicy {
+        SchedulePolicy {
+            interval: feed.interval,
+            min_interval: self.settings.min_interval,
+            max_interval: feed.max_interval,
+            backoff_max: self.settings.backoff_max,
+        }
     }
 
     /// Fetches, parses and records one feed once.
@@ -59,58 +139,163 @@ impl FeedPoller {
             self.store.feed(feed.id).await?.ok_or_else(|| {
                 StoreError::Corrupt(format!("feed {} ({}) is not in the database", feed.id, feed.url))
             })?;
-        let fetched = self.fetcher.fetch(&feed.url, row.etag.as_deref(), row.last_modified.as_deref()).await;
-        match fetched {
-            Ok(FetchOutcome::NotModified) => {
-                let next = next_check_after_success(now, feed.interval);
+        let fetch_url = row.fetch_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| feed.url.clone());
+        let request =
+            FetchRequest { url: &fetch_url, etag: row.etag.as_deref(), last_modified: row.last_modified.as_deref() };
+        let outcome = self.fetcher.fetch(request).await;
+        match outcome {
+            FetchOutcome::Modified(fetched) => {
+                self.remember_move(feed, fetched.moved_to.as_ref()).await?;
+                let parsed = parse_feed_with_charset(&fetched.body, Some(&fetched.final_url), fetched.charset());
+                match parsed {
+                    Ok(parsed) => self.record_feed(feed, &row, *fetched, parsed, now).await,
+                    Err(err) => self.record_failure(feed, &row, &err.to_string(), None, now).await,
+                }
+            }
+            FetchOutcome::NotModified { max_age, moved_to } => {
+                self.remember_move(feed, moved_to.as_ref()).await?;
+                let hints = ScheduleHints { max_age, ..ScheduleHints::default() };
+                let next = next_check_after_success(now, &self.policy(feed), &hints);
                 self.store.record_fetch_not_modified(feed.id, now, next).await?;
+                self.tell_recovery(feed, &row, now).await?;
                 tracing::debug!(feed_id = feed.id, "feed not modified");
                 Ok(PollOutcome::NotModified)
             }
-            Ok(FetchOutcome::Modified(fetched)) => match parse_feed(&fetched.body, Some(&fetched.final_url)) {
-                Ok(parsed) => {
-                    let meta =
-                        FetchMeta { etag: fetched.etag, last_modified: fetched.last_modified, title: parsed.title };
-                    let articles = in_posting_order(parsed.articles);
-                    let next = next_check_after_success(now, feed.interval);
-                    let style = &self.style;
-                    let outcome = self
-                        .store
-                        .record_fetch_success(feed.id, &meta, &articles, now, next, |article: &Article| -> NewPost {
-                            render_article_post(article, style)
-                        })
-                        .await?;
-                    if outcome.deliveries > 0 {
-                        self.outbox_ready.notify_one();
-                    }
-                    if outcome.primed_now {
-                        tracing::info!(
-                            feed_id = feed.id,
-                            articles = outcome.new_articles,
-                            "first fetch: articles recorded, not posted"
-                        );
-                    } else if outcome.new_articles > 0 {
-                        tracing::info!(
-                            feed_id = feed.id,
-                            articles = outcome.new_articles,
-                            deliveries = outcome.deliveries,
-                            "new articles enqueued"
-                        );
-                    }
-                    Ok(PollOutcome::Updated(outcome))
-                }
-                Err(ParseError::NotAFeed(reason)) => {
-                    self.record_failure(feed, &row, &format!("not a feed: {reason}"), None, now).await
-                }
-            },
-            Err(err) => {
-                let retry_after = match &err {
-                    FetchError::RateLimited { retry_after } => *retry_after,
-                    _ => None,
-                };
-                self.record_failure(feed, &row, &err.to_string(), retry_after, now).await
+            failure => {
+                let reason = failure.failure().unwrap_or_else(|| "unknown failure".to_owned());
+                self.record_failure(feed, &row, &reason, failure.retry_after(), now).await
             }
         }
+    }
+
+    async fn remember_move(&self, feed: &WatchedFeed, moved_to: Option<&Url>) -> Result<(), PollError> {
+        if let Some(new_url) = moved_to {
+            self.store.set_fetch_url(feed.id, new_url).await?;
+            tracing::warn!(feed_id = feed.id, url = %feed.url, new_url = %new_url,
+                "feed moved permanently; fetching it at its new address (update bot.toml)");
+        }
+        Ok(())
+    }
+
+    async fn record_feed(
+        &self,
+        feed: &WatchedFeed,
+        row: &FeedRow,
+        fetched: Fetched,
+        parsed: ParsedFeed,
+        now: DateTime<Utc>,
+    ) -> Result<PollOutcome, PollError> {
+        if !parsed.repairs.is_empty() {
+            tracing::debug!(feed_id = feed.id, repairs = ?parsed.repairs, "feed needed repairs to parse");
+        }
+        if parsed.keyed_by_content > 0 || parsed.skipped > 0 {
+            tracing::info!(
+                feed_id = feed.id,
+                keyed_by_content = parsed.keyed_by_content,
+                skipped = parsed.skipped,
+                "items without guid or link: keyed by their content"
+            );
+        }
+        if let Some(listener) = &self.hubs {
+            let mut hubs = fetched.hub_links.clone();
+            hubs.extend(parsed.hubs.iter().cloned());
+            if !hubs.is_empty() {
+                let topic = fetched.self_link.clone().or(parsed.self_link.clone()).unwrap_or_else(|| feed.url.clone());
+                listener.hubs_seen(feed.id, topic, hubs);
+            }
+        }
+        let mut articles = parsed.articles;
+        if row.primed_at.is_some() && !articles.is_empty() && self.none_known(feed.id, &articles).await? {
+            // Every item is new: the feed's window may have overflowed since the last poll.
+            let older = self.fetch_older_pages(feed, &fetched.final_url, &articles).await?;
+            if !older.is_empty() {
+                tracing::info!(feed_id = feed.id, older = older.len(), "burst: older pages fetched to close the gap");
+            }
+            articles.extend(older);
+        }
+        let articles = in_posting_order(articles);
+        let hints = ScheduleHints {
+            max_age: fetched.max_age,
+            ttl: parsed.hints.ttl,
+            update_period: parsed.hints.update_period,
+        };
+        let meta = FetchMeta { etag: fetched.etag, last_modified: fetched.last_modified, title: parsed.title };
+        let record = FetchRecord {
+            meta: &meta,
+            articles: &articles,
+            now,
+            next_check: next_check_after_success(now, &self.policy(feed), &hints),
+            backfill: feed.backfill,
+            edit_window: self.settings.edit_window,
+        };
+        let outcome = self.store.record_fetch_success(feed.id, record, &self.style).await?;
+        if outcome.deliveries > 0 {
+            self.outbox_ready.notify_one();
+        }
+        if outcome.primed_now {
+            tracing::info!(
+                feed_id = feed.id,
+                articles = outcome.new_articles,
+                posts = outcome.posts,
+                "first fetch: articles recorded"
+            );
+        } else if outcome.new_articles > 0 || outcome.corrections > 0 {
+            tracing::info!(
+                feed_id = feed.id,
+                articles = outcome.new_articles,
+                posts = outcome.posts,
+                corrections = outcome.corrections,
+                edits = outcome.edits,
+                duplicates = outcome.duplicates,
+                "feed updated"
+            );
+        }
+        self.tell_recovery(feed, row, now).await?;
+        Ok(PollOutcome::Updated(outcome))
+    }
+
+    async fn none_known(&self, feed_id: i64, articles: &[NewArticle]) -> Result<bool, PollError> {
+        let keys: Vec<&str> = articles.iter().map(|a| a.key.as_str()).collect();
+        Ok(self.store.known_keys(feed_id, &keys).await?.is_empty())
+    }
+
+    /// Fetches `?paged=2`, `?paged=3`, … (WordPress) until a page holds an
+    /// article we know, brings nothing new (the site ignores the parameter),
+    /// fails, or the page limit is reached. Returns the unknown articles.
+    async fn fetch_older_pages(
+        &self,
+        feed: &WatchedFeed,
+        feed_url: &Url,
+        first_page: &[NewArticle],
+    ) -> Result<Vec<NewArticle>, PollError> {
+        let mut seen: HashSet<String> = first_page.iter().map(|a| a.key.as_str().to_owned()).collect();
+        let mut older = Vec::new();
+        for page in 2..=self.settings.backfill_pages.saturating_add(1) {
+            let url = page_url(feed_url, page);
+            let parsed = match self.fetcher.fetch(FetchRequest::fresh(&url)).await {
+                FetchOutcome::Modified(fetched) => {
+                    parse_feed_with_charset(&fetched.body, Some(&fetched.final_url), fetched.charset())
+                }
+                other => {
+                    tracing::debug!(feed_id = feed.id, page, outcome = ?other.failure(), "no older page");
+                    break;
+                }
+            };
+            let Ok(parsed) = parsed else { break };
+            let fresh: Vec<NewArticle> =
+                parsed.articles.into_iter().filter(|a| seen.insert(a.key.as_str().to_owned())).collect();
+            if fresh.is_empty() {
+                break;
+            }
+            let keys: Vec<&str> = fresh.iter().map(|a| a.key.as_str()).collect();
+            let known: HashSet<String> = self.store.known_keys(feed.id, &keys).await?.into_iter().collect();
+            let reached_known = !known.is_empty();
+            older.extend(fresh.into_iter().filter(|a| !known.contains(a.key.as_str())));
+            if reached_known {
+                break;
+            }
+        }
+        Ok(older)
     }
 
     async fn record_failure(
@@ -122,10 +307,29 @@ impl FeedPoller {
         now: DateTime<Utc>,
     ) -> Result<PollOutcome, PollError> {
         let failures = u32::try_from(row.error_count).unwrap_or(u32::MAX).saturating_add(1);
-        let next = next_check_after_failure(now, feed.interval, failures, retry_after);
+        let next = next_check_after_failure(now, &self.policy(feed), failures, retry_after, fastrand::f64());
         self.store.record_fetch_failure(feed.id, error, now, next).await?;
-        tracing::warn!(feed_id = feed.id, url = %feed.url, failures, error, "feed fetch failed");
+        tracing::warn!(feed_id = feed.id, url = %feed.url, failures, error, next_check = %next, "feed fetch failed");
+        if failures >= self.settings.alert_after {
+            let alert = admin_post(render_feed_alert(feed.url.as_str(), failures, error, Lang::Id));
+            if self.store.enqueue_feed_alert(feed.id, &alert, now).await? {
+                tracing::warn!(feed_id = feed.id, failures, "admins alerted about the failing feed");
+                self.outbox_ready.notify_one();
+            }
+        }
         Ok(PollOutcome::Failed(error.to_owned()))
+    }
+
+    async fn tell_recovery(&self, feed: &WatchedFeed, row: &FeedRow, now: DateTime<Utc>) -> Result<(), PollError> {
+        if row.alerted_at.is_none() {
+            return Ok(());
+        }
+        let notice = admin_post(render_feed_recovered(feed.url.as_str(), Lang::Id));
+        if self.store.enqueue_feed_recovery(feed.id, &notice, now).await? {
+            tracing::info!(feed_id = feed.id, "feed recovered; admins told");
+            self.outbox_ready.notify_one();
+        }
+        Ok(())
     }
 
     /// Polls every feed whose check is due, concurrently.
@@ -154,6 +358,7 @@ impl FeedPoller {
     }
 
     async fn run_feed(&self, feed: WatchedFeed, shutdown: CancellationToken) {
+        let wake = self.wakeups.waker(feed.id);
         loop {
             let wait = match self.store.feed(feed.id).await {
                 Ok(Some(row)) => (row.next_check() - Utc::now()).to_std().unwrap_or(Duration::ZERO),
@@ -166,6 +371,7 @@ impl FeedPoller {
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(wait) => {}
+                () = wake.notified() => tracing::debug!(feed_id = feed.id, "woken to fetch now"),
             }
             let poll = self.poll_feed_once(&feed, Utc::now());
             let result = tokio::select! {
@@ -182,6 +388,19 @@ impl FeedPoller {
             }
         }
     }
+}
+
+/// The URL of page `page` of a WordPress feed.
+pub fn page_url(feed_url: &Url, page: u32) -> Url {
+    let mut url = feed_url.clone();
+    let kept: Vec<(String, String)> =
+        url.query_pairs().filter(|(name, _)| name != "paged").map(|(n, v)| (n.into_owned(), v.into_owned())).collect();
+    url.query_pairs_mut().clear().extend_pairs(kept).append_pair("paged", &page.to_string());
+    url
+}
+
+fn admin_post(reply: Reply) -> NewPost {
+    NewPost { html: reply.html, plain: reply.plain, button: None, link_preview: crate::domain::LinkPreview::Disabled }
 }
 
 /// Orders a feed's items for posting, oldest first: feeds list newest first,
@@ -236,5 +455,11 @@ mod tests {
     fn equal_dates_keep_reverse_document_order() {
         let ordered = in_posting_order(vec![article("b", Some(5)), article("a", Some(5))]);
         assert_eq!(titles(&ordered), ["a", "b"]);
+    }
+
+    #[test]
+    fn page_urls_keep_other_parameters() {
+        let feed = Url::parse("https://kaltimtoday.co/feed/?cat=3&paged=9").expect("url");
+        assert_eq!(page_url(&feed, 2).as_str(), "https://kaltimtoday.co/feed/?cat=3&paged=2");
     }
 }

@@ -9,7 +9,10 @@ mod time;
 
 pub use markup::{RichText, utf16_len};
 pub use post::{PostStyle, render_article_post};
-pub use replies::{LatestEntry, Reply, render_help, render_latest, render_latest_usage, render_start};
+pub use replies::{
+    LatestEntry, Reply, render_feed_alert, render_feed_recovered, render_help, render_latest, render_latest_usage,
+    render_start,
+};
 pub use text::{decode_entities, excerpt, html_to_plain, truncate_chars};
 pub use time::format_time;
 

@@ -4,7 +4,7 @@ use super::MESSAGE_LIMIT;
 use super::markup::RichText;
 use super::text::{decode_entities, excerpt, html_to_plain, truncate_chars};
 use super::time::format_time;
-use crate::domain::{Article, LinkButton, LinkPreview, NewPost};
+use crate::domain::{Article, LinkButton, LinkPreview, NewArticle, NewPost, PostRenderer, fnv1a};
 use crate::i18n::Lang;
 
 /// Longest title shown; longer ones are cut at a word.
@@ -22,6 +22,22 @@ pub struct PostStyle {
 impl Default for PostStyle {
     fn default() -> Self {
         Self { timezone: chrono_tz::Asia::Makassar, excerpt_chars: 280 }
+    }
+}
+
+impl PostRenderer for PostStyle {
+    /// What readers see of an article: its title, the text its excerpt comes
+    /// from, and its image. Markup-only changes do not count.
+    fn fingerprint(&self, article: &NewArticle) -> String {
+        let text = article.summary_html.as_deref().or(article.content_html.as_deref()).map(html_to_plain);
+        let title = decode_entities(&article.title);
+        let image = article.image_url.as_ref().map(url::Url::as_str).unwrap_or_default();
+        let seen = format!("{}\u{1f}{}\u{1f}{image}", title.trim(), text.unwrap_or_default());
+        format!("{:016x}", fnv1a(seen.as_bytes()))
+    }
+
+    fn render(&self, article: &Article) -> NewPost {
+        render_article_post(article, self)
     }
 }
 

@@ -54,6 +54,34 @@ fn push_commands(reply: &mut RichText, lang: Lang, max_latest: u32) {
     reply.text("\n\n").text(&texts.help_footer.replace("{max}", &max_latest.to_string()));
 }
 
+/// Tells admins that a feed keeps failing.
+pub fn render_feed_alert(feed_url: &str, failures: u32, error: &str, lang: Lang) -> Reply {
+    let texts = lang.texts();
+    let mut reply = RichText::new();
+    reply.bold(|b| {
+        b.text(texts.feed_alert_title);
+    });
+    reply
+        .text("\n")
+        .text(&texts.feed_alert_body.replace("{url}", feed_url).replace("{failures}", &failures.to_string()))
+        .text("\n")
+        .italic(|i| {
+            i.text(&truncate_chars(error, 300));
+        });
+    reply.into()
+}
+
+/// Tells admins that an alerted feed works again.
+pub fn render_feed_recovered(feed_url: &str, lang: Lang) -> Reply {
+    let texts = lang.texts();
+    let mut reply = RichText::new();
+    reply.bold(|b| {
+        b.text(texts.feed_recovered_title);
+    });
+    reply.text("\n").text(&texts.feed_recovered_body.replace("{url}", feed_url));
+    reply.into()
+}
+
 /// The answer to a malformed /latest.
 pub fn render_latest_usage(lang: Lang, max_latest: u32) -> Reply {
     let mut reply = RichText::new();
@@ -146,6 +174,18 @@ mod tests {
     fn empty_archive_says_so() {
         let reply = render_latest(&[], chrono_tz::Asia::Makassar, Lang::Id);
         assert_eq!(reply.plain, "Belum ada berita tersimpan. Coba lagi sebentar lagi.");
+    }
+
+    #[test]
+    fn feed_alerts_name_the_feed_and_the_error() {
+        let alert = render_feed_alert("https://kaltimtoday.co/feed/", 5, "server error (HTTP 503) <x>", Lang::Id);
+        assert_eq!(
+            alert.html,
+            "<b>⚠️ Feed bermasalah</b>\nhttps://kaltimtoday.co/feed/ gagal diambil 5 kali berturut-turut. \
+             Warta terus mencoba dan akan mengabari jika pulih.\n<i>server error (HTTP 503) &lt;x&gt;</i>"
+        );
+        let recovered = render_feed_recovered("https://kaltimtoday.co/feed/", Lang::Id);
+        assert!(recovered.plain.starts_with("✅ Feed pulih\nhttps://kaltimtoday.co/feed/"), "{}", recovered.plain);
     }
 
     #[test]

@@ -1,22 +1,30 @@
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 use url::Url;
 
 use super::feeds::source_name;
-use super::{Store, StoreError, from_ms, to_ms};
-use crate::domain::{Article, ArticleKey, NewArticle, NewPost};
+use super::{Store, StoreError, duration_ms, from_ms, to_ms};
+use crate::domain::{Article, ArticleKey, NewArticle, NewPost, PostRenderer, normalize_link};
 
 /// What one successful fetch changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RecordOutcome {
     /// Articles stored for the first time.
     pub new_articles: usize,
-    /// Posts enqueued (zero on the fetch that primes the feed).
+    /// Posts enqueued (none on the fetch that primes the feed, unless backfilled).
     pub posts: usize,
-    /// Deliveries enqueued across all chats.
+    /// Deliveries enqueued across all chats (sends and edits).
     pub deliveries: usize,
     /// This fetch was the feed's first success: its articles were recorded, not posted.
     pub primed_now: bool,
+    /// Known articles whose title, summary or image changed.
+    pub corrections: usize,
+    /// Edits of sent posts enqueued for those corrections.
+    pub edits: usize,
+    /// New to this feed, but already posted from another feed (same link).
+    pub duplicates: usize,
 }
 
 /// HTTP validators and metadata of a successful fetch.
@@ -25,6 +33,20 @@ pub struct FetchMeta {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub title: Option<String>,
+}
+
+/// One successful fetch to record.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchRecord<'a> {
+    pub meta: &'a FetchMeta,
+    /// In posting order, oldest first: post ids (and so delivery order) follow it.
+    pub articles: &'a [NewArticle],
+    pub now: DateTime<Utc>,
+    pub next_check: DateTime<Utc>,
+    /// On the feed's first success, post the newest this many instead of none.
+    pub backfill: u32,
+    /// Sent posts of a corrected article are edited if sent within this window.
+    pub edit_window: Duration,
 }
 
 #[derive(sqlx::FromRow)]
@@ -72,43 +94,86 @@ const ARTICLE_SELECT: &str = "SELECT a.id, a.feed_id, a.key, a.title, a.link, a.
      FROM articles a JOIN feeds f ON f.id = a.feed_id";
 
 impl Store {
-    /// Records a successful fetch in one transaction: stores the articles not
-    /// seen before and, unless this is the feed's first success, renders a post
-    /// for each and enqueues one delivery per active target chat.
-    ///
-    /// `articles` must be in posting order (oldest first): post ids, and so
-    /// delivery order, follow it.
+    /// Records a successful fetch in one transaction. New articles are
+    /// stored and, unless this is the feed's first success (then only the
+    /// `backfill` newest), rendered into a post with one pending delivery per
+    /// target chat. A new article whose link was already posted from another
+    /// feed is stored but not posted. A known article whose fingerprint
+    /// changed is updated, and its sent posts within the edit window get
+    /// pending edits (unsent ones are simply switched to the new version).
     pub async fn record_fetch_success(
         &self,
         feed_id: i64,
-        meta: &FetchMeta,
-        articles: &[NewArticle],
-        now: DateTime<Utc>,
-        next_check: DateTime<Utc>,
-        mut render: impl FnMut(&Article) -> NewPost,
+        record: FetchRecord<'_>,
+        renderer: &impl PostRenderer,
     ) -> Result<RecordOutcome, StoreError> {
+        let now = record.now;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let (primed_at, name, url): (Option<i64>, Option<String>, String) =
             sqlx::query_as("SELECT primed_at, name, url FROM feeds WHERE id = ?1")
                 .bind(feed_id)
                 .fetch_one(&mut *tx)
                 .await?;
-        let title = meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let title = record.meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let source = source_name(name.as_deref(), title, &url);
         let mut outcome = RecordOutcome { primed_now: primed_at.is_none(), ..RecordOutcome::default() };
+        let backfill_from =
+            record.articles.len().saturating_sub(usize::try_from(record.backfill).unwrap_or(usize::MAX));
 
-        for new in articles {
-            let Some(article) = insert_article(&mut tx, feed_id, new, now, &source).await? else {
-                continue;
-            };
-            outcome.new_articles += 1;
-            if outcome.primed_now {
-                continue;
+        for (index, new) in record.articles.iter().enumerate() {
+            let fingerprint = renderer.fingerprint(new);
+            let known: Option<(i64, Option<String>)> =
+                sqlx::query_as("SELECT id, fingerprint FROM articles WHERE feed_id = ?1 AND key = ?2")
+                    .bind(feed_id)
+                    .bind(new.key.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match known {
+                None => {
+                    let link_key = new.link.as_ref().map(normalize_link);
+                    let posted_elsewhere = match &link_key {
+                        Some(link_key) => {
+                            sqlx::query_scalar::<_, bool>(
+                                "SELECT EXISTS (SELECT 1 FROM articles WHERE link_key = ?1 AND feed_id != ?2)",
+                            )
+                            .bind(link_key)
+                            .bind(feed_id)
+                            .fetch_one(&mut *tx)
+                            .await?
+                        }
+                        None => false,
+                    };
+                    let article =
+                        insert_article(&mut tx, feed_id, new, &fingerprint, link_key.as_deref(), now, &source).await?;
+                    outcome.new_articles += 1;
+                    if posted_elsewhere {
+                        outcome.duplicates += 1;
+                        continue;
+                    }
+                    if outcome.primed_now && index < backfill_from {
+                        continue;
+                    }
+                    let post = renderer.render(&article);
+                    outcome.deliveries +=
+                        enqueue_post(&mut tx, Some(article.id), &post, Audience::Channels, now).await?;
+                    outcome.posts += 1;
+                }
+                Some((id, previous)) if previous.as_deref() != Some(fingerprint.as_str()) => {
+                    let article = update_article(&mut tx, id, new, &fingerprint).await?;
+                    // Stored before fingerprints were kept: nothing to compare with.
+                    if previous.is_none() {
+                        continue;
+                    }
+                    outcome.corrections += 1;
+                    let Some(article) = article else { continue };
+                    let window_start = now - chrono::Duration::milliseconds(duration_ms(record.edit_window));
+                    let post = renderer.render(&article);
+                    outcome.edits += enqueue_correction(&mut tx, &article, &post, now, window_start).await?;
+                }
+                Some(_) => {}
             }
-            let post = render(&article);
-            outcome.deliveries += enqueue_post(&mut tx, Some(article.id), &post, now).await?;
-            outcome.posts += 1;
         }
+        outcome.deliveries += outcome.edits;
 
         sqlx::query(
             "UPDATE feeds SET etag = ?2, last_modified = ?3, title = COALESCE(?4, title),
@@ -117,15 +182,30 @@ impl Store {
              WHERE id = ?1",
         )
         .bind(feed_id)
-        .bind(meta.etag.as_deref())
-        .bind(meta.last_modified.as_deref())
+        .bind(record.meta.etag.as_deref())
+        .bind(record.meta.last_modified.as_deref())
         .bind(title)
         .bind(to_ms(now))
-        .bind(to_ms(next_check))
+        .bind(to_ms(record.next_check))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Which of `keys` this feed already has.
+    pub async fn known_keys(&self, feed_id: i64, keys: &[&str]) -> Result<Vec<String>, StoreError> {
+        let mut known = Vec::new();
+        for chunk in keys.chunks(400) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!("SELECT key FROM articles WHERE feed_id = ? AND key IN ({placeholders})");
+            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(feed_id);
+            for key in chunk {
+                query = query.bind(*key);
+            }
+            known.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(known)
     }
 
     /// The newest articles across all feeds, newest first.
@@ -162,17 +242,18 @@ async fn insert_article(
     tx: &mut Transaction<'_, Sqlite>,
     feed_id: i64,
     new: &NewArticle,
+    fingerprint: &str,
+    link_key: Option<&str>,
     now: DateTime<Utc>,
     source: &str,
-) -> Result<Option<Article>, StoreError> {
+) -> Result<Article, StoreError> {
     let categories = serde_json::to_string(&new.categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let seen_at = to_ms(now);
     let sort_at = new.published_at.map_or(seen_at, |p| to_ms(p).min(seen_at));
-    let id: Option<i64> = sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (feed_id, key, title, link, summary_html, content_html, author, categories,
-                               image_url, published_at, seen_at, sort_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         ON CONFLICT (feed_id, key) DO NOTHING
+                               image_url, published_at, seen_at, sort_at, fingerprint, link_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          RETURNING id",
     )
     .bind(feed_id)
@@ -187,9 +268,11 @@ async fn insert_article(
     .bind(new.published_at.map(to_ms))
     .bind(seen_at)
     .bind(sort_at)
-    .fetch_optional(&mut **tx)
+    .bind(fingerprint)
+    .bind(link_key)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(id.map(|id| Article {
+    Ok(Article {
         id,
         feed_id,
         key: new.key.clone(),
@@ -203,22 +286,120 @@ async fn insert_article(
         published_at: new.published_at,
         seen_at: now,
         source_name: source.to_owned(),
-    }))
+    })
 }
 
-/// Stores a post and one pending delivery per active target chat, in the
-/// caller's transaction. Returns the number of deliveries.
-pub(super) async fn enqueue_post(
+/// Overwrites a known article with what the feed says now; returns it as stored.
+async fn update_article(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    new: &NewArticle,
+    fingerprint: &str,
+) -> Result<Option<Article>, StoreError> {
+    let categories = serde_json::to_string(&new.categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    sqlx::query(
+        "UPDATE articles SET title = ?2, link = ?3, summary_html = ?4, content_html = ?5, author = ?6,
+                categories = ?7, image_url = ?8, published_at = COALESCE(?9, published_at), fingerprint = ?10,
+                link_key = COALESCE(?11, link_key)
+         WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(&new.title)
+    .bind(new.link.as_ref().map(Url::as_str))
+    .bind(new.summary_html.as_deref())
+    .bind(new.content_html.as_deref())
+    .bind(new.author.as_deref())
+    .bind(categories)
+    .bind(new.image_url.as_ref().map(Url::as_str))
+    .bind(new.published_at.map(to_ms))
+    .bind(fingerprint)
+    .bind(new.link.as_ref().map(normalize_link))
+    .execute(&mut **tx)
+    .await?;
+    let row = sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_SELECT} WHERE a.id = ?1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.map(ArticleRow::into_article))
+}
+
+/// Brings a corrected article's posts up to date, in the caller's
+/// transaction: unsent deliveries switch to the new version, sent ones within
+/// the window get an edit. Returns the number of edits enqueued.
+async fn enqueue_correction(
+    tx: &mut Transaction<'_, Sqlite>,
+    article: &Article,
+    post: &NewPost,
+    now: DateTime<Utc>,
+    window_start: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let posted: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM posts WHERE article_id = ?1)")
+        .bind(article.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if !posted {
+        // Recorded silently (first fetch, duplicate): nothing was sent to correct.
+        return Ok(0);
+    }
+    let post_id = insert_post(tx, Some(article.id), post, now).await?;
+    let earlier = "SELECT id FROM posts WHERE article_id = ?1 AND id != ?2";
+    sqlx::query(&format!(
+        "UPDATE deliveries SET post_id = ?2, updated_at = ?3
+         WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'send'"
+    ))
+    .bind(article.id)
+    .bind(post_id)
+    .bind(to_ms(now))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE deliveries SET status = 'failed', last_error = 'superseded by a newer correction', updated_at = ?3
+         WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'edit'"
+    ))
+    .bind(article.id)
+    .bind(post_id)
+    .bind(to_ms(now))
+    .execute(&mut **tx)
+    .await?;
+    let edits = sqlx::query(&format!(
+        "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, status, next_attempt_at,
+                                 created_at, updated_at)
+         SELECT ?2, d.chat_id, 'edit', d.message_id, 'pending', ?3, ?3, ?3
+         FROM deliveries d JOIN chats c ON c.id = d.chat_id
+         WHERE d.post_id IN ({earlier}) AND d.action = 'send' AND d.status = 'sent'
+           AND d.message_id IS NOT NULL AND d.sent_at >= ?4 AND c.active = 1
+         ORDER BY d.id"
+    ))
+    .bind(article.id)
+    .bind(post_id)
+    .bind(to_ms(now))
+    .bind(to_ms(window_start))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(usize::try_from(edits).unwrap_or(usize::MAX))
+}
+
+/// Who receives a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Audience {
+    /// The configured channels.
+    Channels,
+    /// The admins' private chats.
+    Admins,
+}
+
+async fn insert_post(
     tx: &mut Transaction<'_, Sqlite>,
     article_id: Option<i64>,
     post: &NewPost,
     now: DateTime<Utc>,
-) -> Result<usize, StoreError> {
+) -> Result<i64, StoreError> {
     let (button_text, button_url) = match &post.button {
         Some(button) => (Some(button.text.as_str()), Some(button.url.as_str())),
         None => (None, None),
     };
-    let post_id: i64 = sqlx::query_scalar(
+    let post_id = sqlx::query_scalar(
         "INSERT INTO posts (article_id, html, plain, button_text, button_url, link_preview, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
     )
@@ -231,10 +412,27 @@ pub(super) async fn enqueue_post(
     .bind(to_ms(now))
     .fetch_one(&mut **tx)
     .await?;
-    let enqueued = sqlx::query(
+    Ok(post_id)
+}
+
+/// Stores a post and one pending delivery per active chat of the audience,
+/// in the caller's transaction. Returns the number of deliveries.
+pub(super) async fn enqueue_post(
+    tx: &mut Transaction<'_, Sqlite>,
+    article_id: Option<i64>,
+    post: &NewPost,
+    audience: Audience,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let post_id = insert_post(tx, article_id, post, now).await?;
+    let audience_filter = match audience {
+        Audience::Channels => "is_target = 1",
+        Audience::Admins => "is_admin = 1",
+    };
+    let enqueued = sqlx::query(&format!(
         "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at)
-         SELECT ?1, id, 'pending', ?2, ?2, ?2 FROM chats WHERE is_target = 1 AND active = 1 ORDER BY id",
-    )
+         SELECT ?1, id, 'pending', ?2, ?2, ?2 FROM chats WHERE {audience_filter} AND active = 1 ORDER BY id"
+    ))
     .bind(post_id)
     .bind(to_ms(now))
     .execute(&mut **tx)
@@ -246,8 +444,9 @@ pub(super) async fn enqueue_post(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ChatRef, LinkPreview};
-    use crate::store::testing::temp_store;
+    use crate::domain::ChatRef;
+    use crate::store::DeliveryAction;
+    use crate::store::testing::{TitleRenderer, record, temp_store};
 
     fn article(n: u32) -> NewArticle {
         let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
@@ -264,48 +463,118 @@ mod tests {
         }
     }
 
-    fn render(article: &Article) -> NewPost {
-        NewPost {
-            html: format!("<b>{}</b>", article.title),
-            plain: article.title.clone(),
-            button: None,
-            link_preview: LinkPreview::Disabled,
-        }
+    async fn feed_with_channel(store: &Store, url: &str) -> i64 {
+        let now = Utc::now();
+        let feed = store.sync_feeds(&[(Url::parse(url).expect("url"), None)], now).await.expect("sync").remove(0);
+        store.sync_channels(&[ChatRef::Username("@kaltimtodaydotco".into())], now).await.expect("channels");
+        feed.id
     }
 
     #[tokio::test]
     async fn first_fetch_primes_without_posting_then_only_new_articles_are_posted() {
         let (store, _dir) = temp_store().await;
-        let now = Utc::now();
-        let feed = store
-            .sync_feeds(&[(Url::parse("https://kaltimtoday.co/feed/").expect("url"), None)], now)
-            .await
-            .expect("sync")
-            .remove(0);
-        store.sync_channels(&[ChatRef::Username("@kaltimtodaydotco".into())], now).await.expect("channels");
-        let meta = FetchMeta { title: Some("Kaltimtoday.co".into()), ..FetchMeta::default() };
+        let feed = feed_with_channel(&store, "https://kaltimtoday.co/feed/").await;
+        let first = record(&store, feed, &[article(1), article(2)], 0).await;
+        assert_eq!(first, RecordOutcome { new_articles: 2, primed_now: true, ..RecordOutcome::default() });
 
-        let first = store
-            .record_fetch_success(feed.id, &meta, &[article(1), article(2)], now, now, render)
-            .await
-            .expect("first");
-        assert_eq!(first, RecordOutcome { new_articles: 2, posts: 0, deliveries: 0, primed_now: true });
-
-        let second = store
-            .record_fetch_success(feed.id, &meta, &[article(1), article(2), article(3)], now, now, render)
-            .await
-            .expect("second");
-        assert_eq!(second, RecordOutcome { new_articles: 1, posts: 1, deliveries: 1, primed_now: false });
-
-        let again = store.record_fetch_success(feed.id, &meta, &[article(3)], now, now, render).await.expect("third");
-        assert_eq!(again.new_articles, 0);
+        let second = record(&store, feed, &[article(1), article(2), article(3)], 0).await;
+        assert_eq!(second, RecordOutcome { new_articles: 1, posts: 1, deliveries: 1, ..RecordOutcome::default() });
+        let again = record(&store, feed, &[article(3)], 0).await;
+        assert_eq!(again, RecordOutcome::default());
         assert_eq!(store.outbox_counts().await.expect("counts").pending, 1);
 
         let latest = store.latest_articles(10, 0).await.expect("latest");
         let titles: Vec<_> = latest.iter().map(|a| a.title.as_str()).collect();
         assert_eq!(titles, ["Berita 3", "Berita 2", "Berita 1"]);
-        assert_eq!(latest[0].source_name, "Kaltimtoday.co");
         assert_eq!(latest[0].categories, ["Samarinda"]);
+        let known = store.known_keys(feed, &[article(1).key.as_str(), "guid:unknown"]).await.expect("known");
+        assert_eq!(known, [article(1).key.as_str()]);
+    }
+
+    #[tokio::test]
+    async fn backfill_posts_the_newest_n_on_the_first_fetch() {
+        let (store, _dir) = temp_store().await;
+        let feed = feed_with_channel(&store, "https://kaltimtoday.co/feed/").await;
+        let first = record(&store, feed, &[article(1), article(2), article(3)], 2).await;
+        assert_eq!((first.new_articles, first.posts, first.primed_now), (3, 2, true));
+        let posts: Vec<String> =
+            sqlx::query_scalar("SELECT html FROM posts ORDER BY id").fetch_all(&store.pool).await.expect("posts");
+        assert_eq!(posts, ["Berita 2", "Berita 3"]);
+    }
+
+    #[tokio::test]
+    async fn a_story_in_two_feeds_is_posted_once() {
+        let (store, _dir) = temp_store().await;
+        let now = Utc::now();
+        let feeds = store
+            .sync_feeds(
+                &[
+                    (Url::parse("https://kaltimtoday.co/feed/").expect("url"), None),
+                    (Url::parse("https://kaltimtoday.co/category/samarinda/feed/").expect("url"), None),
+                ],
+                now,
+            )
+            .await
+            .expect("sync");
+        store.sync_channels(&[ChatRef::Id(-1001)], now).await.expect("channels");
+        record(&store, feeds[0].id, &[], 0).await;
+        record(&store, feeds[1].id, &[], 0).await;
+        let mut in_category = article(7);
+        // The category feed links the same story with tracking parameters and another guid.
+        in_category.link = Some(Url::parse("http://kaltimtoday.co/berita-7?utm_source=rss").expect("url"));
+        in_category.key = ArticleKey::from_guid("category-guid-7").expect("key");
+        let main = record(&store, feeds[0].id, &[article(7)], 0).await;
+        let category = record(&store, feeds[1].id, &[in_category], 0).await;
+        assert_eq!((main.posts, category.posts, category.duplicates), (1, 0, 1));
+    }
+
+    #[tokio::test]
+    async fn a_correction_edits_sent_posts_and_updates_unsent_ones() {
+        let (store, _dir) = temp_store().await;
+        let feed = feed_with_channel(&store, "https://kaltimtoday.co/feed/").await;
+        record(&store, feed, &[], 0).await;
+        record(&store, feed, &[article(1), article(2)], 0).await;
+        // Article 1 is sent, article 2 is still waiting.
+        let sent = store.claim_next(Utc::now(), std::time::Duration::from_secs(60)).await.expect("claim").expect("due");
+        store.mark_sent(sent.id, 77, Utc::now()).await.expect("sent");
+
+        let mut corrected_1 = article(1);
+        corrected_1.title = "Berita 1 (ralat)".into();
+        let mut corrected_2 = article(2);
+        corrected_2.title = "Berita 2 (ralat)".into();
+        let outcome = record(&store, feed, &[corrected_1, corrected_2], 0).await;
+        assert_eq!((outcome.corrections, outcome.edits, outcome.posts), (2, 1, 0));
+
+        let now = Utc::now();
+        let lease = std::time::Duration::from_secs(60);
+        let unsent = store.claim_next(now, lease).await.expect("claim").expect("article 2, corrected");
+        assert_eq!((unsent.action, unsent.post.content.html.as_str()), (DeliveryAction::Send, "Berita 2 (ralat)"));
+        store.mark_sent(unsent.id, 78, now).await.expect("sent");
+        let edit = store.claim_next(now, lease).await.expect("claim").expect("edit of article 1");
+        assert_eq!((edit.action, edit.target_message_id), (DeliveryAction::Edit, Some(77)));
+        assert_eq!(edit.post.content.html, "Berita 1 (ralat)");
+        store.mark_sent(edit.id, 77, now).await.expect("edited");
+
+        // Same content again: nothing to do. A fresh correction outside the window edits nothing.
+        assert_eq!(record(&store, feed, &[article(3)], 0).await.corrections, 0);
+        let mut late = article(1);
+        late.title = "Berita 1 (ralat kedua)".into();
+        let outcome = store
+            .record_fetch_success(
+                feed,
+                FetchRecord {
+                    meta: &FetchMeta::default(),
+                    articles: &[late],
+                    now: now + chrono::Duration::hours(49),
+                    next_check: now,
+                    backfill: 0,
+                    edit_window: Duration::from_secs(48 * 3600),
+                },
+                &TitleRenderer,
+            )
+            .await
+            .expect("record");
+        assert_eq!((outcome.corrections, outcome.edits), (1, 0));
     }
 
     #[tokio::test]
@@ -321,10 +590,7 @@ mod tests {
         future.published_at = Some(now + chrono::Duration::days(30));
         let mut recent = article(2);
         recent.published_at = Some(now - chrono::Duration::seconds(1));
-        store
-            .record_fetch_success(feed.id, &FetchMeta::default(), &[future, recent], now, now, render)
-            .await
-            .expect("record");
+        record(&store, feed.id, &[future, recent], 0).await;
         let latest = store.latest_articles(10, 0).await.expect("latest");
         assert_eq!(latest[0].title, "Berita 1", "clamped to now, so still the newest");
         assert_eq!(latest[1].title, "Berita 2");

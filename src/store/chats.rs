@@ -117,6 +117,28 @@ impl Store {
         Ok(targets)
     }
 
+    /// Makes the configured admins' private chats the recipients of alerts
+    /// (re-activating them: an admin who once had not started the bot may have since).
+    pub async fn sync_admins(&self, user_ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let now = to_ms(now);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE chats SET is_admin = 0").execute(&mut *tx).await?;
+        for user_id in user_ids {
+            sqlx::query(
+                "INSERT INTO chats (telegram_id, kind, is_admin, active, created_at, updated_at)
+                 VALUES (?1, 'private', 1, 1, ?2, ?2)
+                 ON CONFLICT (telegram_id) DO UPDATE SET is_admin = 1, active = 1, deactivated_reason = NULL,
+                                                          updated_at = excluded.updated_at",
+            )
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn chat(&self, id: i64) -> Result<Option<ChatTarget>, StoreError> {
         let row = sqlx::query_as::<_, ChatRow>("SELECT id, telegram_id, username, kind FROM chats WHERE id = ?1")
             .bind(id)

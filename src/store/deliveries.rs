@@ -8,12 +8,37 @@ use super::{Store, StoreError, duration_ms, from_ms, to_ms};
 use crate::domain::{LinkButton, LinkPreview, NewPost, Post};
 use crate::store::ChatTarget;
 
+/// What a delivery does to its chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryAction {
+    /// Send the post as a new message.
+    Send,
+    /// Edit `target_message_id` to show the post.
+    Edit,
+    /// Delete `target_message_id`.
+    Delete,
+}
+
+impl DeliveryAction {
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "send" => Some(Self::Send),
+            "edit" => Some(Self::Edit),
+            "delete" => Some(Self::Delete),
+            _ => None,
+        }
+    }
+}
+
 /// A delivery claimed for sending, with everything needed to send it.
 #[derive(Debug, Clone)]
 pub struct ClaimedDelivery {
     pub id: i64,
     /// Attempts so far, this one included.
     pub attempts: u32,
+    pub action: DeliveryAction,
+    /// The message an edit or delete applies to.
+    pub target_message_id: Option<i32>,
     pub post: Post,
     pub chat: ChatTarget,
 }
@@ -67,7 +92,7 @@ impl Store {
     /// order even when an earlier one waits for a retry.
     pub async fn claim_next(&self, now: DateTime<Utc>, lease: Duration) -> Result<Option<ClaimedDelivery>, StoreError> {
         let now_ms = to_ms(now);
-        let claimed: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        let claimed: Option<(i64, i64, i64, i64, String, Option<i32>)> = sqlx::query_as(
             "UPDATE deliveries
              SET status = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?1
              WHERE id = (
@@ -80,15 +105,17 @@ impl Store {
                        WHERE e.chat_id = d.chat_id AND e.id < d.id AND e.status IN ('pending', 'sending'))
                  ORDER BY d.next_attempt_at, d.id
                  LIMIT 1)
-             RETURNING id, post_id, chat_id, attempts",
+             RETURNING id, post_id, chat_id, attempts, action, target_message_id",
         )
         .bind(now_ms)
         .bind(now_ms.saturating_add(duration_ms(lease)))
         .fetch_optional(&self.pool)
         .await?;
-        let Some((id, post_id, chat_id, attempts)) = claimed else {
+        let Some((id, post_id, chat_id, attempts, action, target_message_id)) = claimed else {
             return Ok(None);
         };
+        let action = DeliveryAction::parse(&action)
+            .ok_or_else(|| StoreError::Corrupt(format!("delivery {id} has unknown action {action:?}")))?;
         let post = sqlx::query_as::<_, PostRow>(
             "SELECT id, article_id, html, plain, button_text, button_url, link_preview FROM posts WHERE id = ?1",
         )
@@ -101,12 +128,20 @@ impl Store {
             .fetch_one(&self.pool)
             .await?
             .into_target()?;
-        Ok(Some(ClaimedDelivery { id, attempts: u32::try_from(attempts).unwrap_or(u32::MAX), post, chat }))
+        Ok(Some(ClaimedDelivery {
+            id,
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            action,
+            target_message_id,
+            post,
+            chat,
+        }))
     }
 
     pub async fn mark_sent(&self, delivery_id: i64, message_id: i32, now: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE deliveries SET status = 'sent', message_id = ?2, lease_until = NULL, last_error = NULL, updated_at = ?3
+            "UPDATE deliveries SET status = 'sent', message_id = ?2, lease_until = NULL, last_error = NULL,
+                    sent_at = ?3, updated_at = ?3
              WHERE id = ?1",
         )
         .bind(delivery_id)
@@ -224,19 +259,9 @@ impl Store {
 mod tests {
     use super::*;
     use crate::domain::{ArticleKey, ChatRef, NewArticle};
-    use crate::store::FetchMeta;
-    use crate::store::testing::temp_store;
+    use crate::store::testing::{record, temp_store};
 
     const LEASE: Duration = Duration::from_secs(60);
-
-    fn render(article: &crate::domain::Article) -> NewPost {
-        NewPost {
-            html: article.title.clone(),
-            plain: article.title.clone(),
-            button: None,
-            link_preview: LinkPreview::Disabled,
-        }
-    }
 
     fn article(title: &str) -> NewArticle {
         NewArticle {
@@ -262,10 +287,10 @@ mod tests {
             .expect("sync")
             .remove(0);
         store.sync_channels(&[ChatRef::Id(-1001), ChatRef::Id(-1002)], now).await.expect("channels");
-        store.record_fetch_success(feed.id, &FetchMeta::default(), &[], now, now, render).await.expect("prime");
+        record(&store, feed.id, &[], 0).await;
         let articles: Vec<_> = titles.iter().map(|t| article(t)).collect();
-        store.record_fetch_success(feed.id, &FetchMeta::default(), &articles, now, now, render).await.expect("post");
-        (store, dir, now)
+        record(&store, feed.id, &articles, 0).await;
+        (store, dir, Utc::now())
     }
 
     #[tokio::test]

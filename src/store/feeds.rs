@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use super::articles::{Audience, enqueue_post};
 use super::{Store, StoreError, from_ms, to_ms};
+use crate::domain::NewPost;
 
 /// A watched feed and the state of its fetch loop.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -18,6 +20,9 @@ pub struct FeedRow {
     pub next_check_at: i64,
     pub error_count: i64,
     pub last_error: Option<String>,
+    /// Where the feed lives after a permanent redirect.
+    pub fetch_url: Option<String>,
+    pub alerted_at: Option<i64>,
 }
 
 impl FeedRow {
@@ -41,7 +46,7 @@ pub(super) fn source_name(name: Option<&str>, title: Option<&str>, url: &str) ->
 }
 
 const FEED_COLUMNS: &str = "id, url, name, title, etag, last_modified, primed_at, last_fetched_at, \
-                            last_success_at, next_check_at, error_count, last_error";
+                            last_success_at, next_check_at, error_count, last_error, fetch_url, alerted_at";
 
 impl Store {
     /// Makes the feeds table match the config: adds new feeds, updates names,
@@ -113,6 +118,61 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The feed answered with a permanent redirect: fetch it there from now on.
+    pub async fn set_fetch_url(&self, feed_id: i64, url: &Url) -> Result<(), StoreError> {
+        sqlx::query("UPDATE feeds SET fetch_url = ?2, etag = NULL, last_modified = NULL WHERE id = ?1")
+            .bind(feed_id)
+            .bind(url.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Tells the admins (once) that the feed keeps failing: enqueues `post`
+    /// for them unless they were already told. Returns whether it did.
+    pub async fn enqueue_feed_alert(
+        &self,
+        feed_id: i64,
+        post: &NewPost,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.enqueue_alert_if(feed_id, post, now, "alerted_at = ?2 WHERE id = ?1 AND alerted_at IS NULL").await
+    }
+
+    /// Tells the admins (once) that an alerted feed works again.
+    pub async fn enqueue_feed_recovery(
+        &self,
+        feed_id: i64,
+        post: &NewPost,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.enqueue_alert_if(
+            feed_id,
+            post,
+            now,
+            "alerted_at = NULL WHERE id = ?1 AND alerted_at IS NOT NULL AND ?2 > 0",
+        )
+        .await
+    }
+
+    async fn enqueue_alert_if(
+        &self,
+        feed_id: i64,
+        post: &NewPost,
+        now: DateTime<Utc>,
+        update: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let changed =
+            sqlx::query(&format!("UPDATE feeds SET {update}")).bind(feed_id).bind(to_ms(now)).execute(&mut *tx).await?;
+        if changed.rows_affected() == 0 {
+            return Ok(false);
+        }
+        enqueue_post(&mut tx, None, post, Audience::Admins, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// A fetch failed: count it and remember why.

@@ -12,9 +12,9 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use articles::{FetchMeta, RecordOutcome};
+pub use articles::{FetchMeta, FetchRecord, RecordOutcome};
 pub use chats::ChatTarget;
-pub use deliveries::{ClaimedDelivery, OutboxCounts};
+pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts};
 pub use feeds::FeedRow;
 
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +95,44 @@ pub(crate) fn duration_ms(duration: Duration) -> i64 {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::Store;
+    use std::time::Duration;
+
+    use chrono::Utc;
+
+    use super::{FetchMeta, FetchRecord, RecordOutcome, Store};
+    use crate::domain::{Article, NewArticle, NewPost, PostRenderer};
+
+    /// Renders a post as the article's title; fingerprints title and summary.
+    pub struct TitleRenderer;
+
+    impl PostRenderer for TitleRenderer {
+        fn fingerprint(&self, article: &NewArticle) -> String {
+            format!("{}|{}", article.title, article.summary_html.as_deref().unwrap_or_default())
+        }
+
+        fn render(&self, article: &Article) -> NewPost {
+            NewPost {
+                html: article.title.clone(),
+                plain: article.title.clone(),
+                button: None,
+                link_preview: crate::domain::LinkPreview::Disabled,
+            }
+        }
+    }
+
+    /// Records a fetch of `articles` now, with a 48 h edit window.
+    pub async fn record(store: &Store, feed_id: i64, articles: &[NewArticle], backfill: u32) -> RecordOutcome {
+        let now = Utc::now();
+        let record = FetchRecord {
+            meta: &FetchMeta::default(),
+            articles,
+            now,
+            next_check: now,
+            backfill,
+            edit_window: Duration::from_secs(48 * 3600),
+        };
+        store.record_fetch_success(feed_id, record, &TitleRenderer).await.expect("record fetch")
+    }
 
     /// A store on a fresh file in a temp dir (kept alive by the returned guard).
     pub async fn temp_store() -> (Store, tempfile::TempDir) {

@@ -11,3 +11,4 @@ mod fake_api;
 mod feed_to_channel;
 mod outbox;
 mod poller;
+mod real_feeds;

@@ -11,10 +11,9 @@ use warta::app::build_bot;
 use warta::config::BotToken;
 use warta::delivery::{DeliveryOutcome, DeliveryWorker, RetryPolicy, TelegramSender};
 use warta::domain::{ArticleKey, ChatRef, NewArticle};
-use warta::format::{PostStyle, render_article_post};
-use warta::store::{FetchMeta, Store};
+use warta::store::Store;
 
-use crate::support::{CHANNEL, CHANNEL_ID, Failure, FakeTelegram, TOKEN, to_ms_precision};
+use crate::support::{CHANNEL, CHANNEL_ID, Failure, FakeTelegram, TOKEN, record_articles, to_ms_precision};
 
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -52,11 +51,9 @@ async fn outbox(channels: &[ChatRef], posts: u32, policy: RetryPolicy, api_url: 
         .await
         .expect("feeds");
     store.sync_channels(channels, now).await.expect("channels");
-    let style = PostStyle::default();
-    let render = |a: &warta::domain::Article| render_article_post(a, &style);
-    store.record_fetch_success(feed[0].id, &FetchMeta::default(), &[], now, now, render).await.expect("prime");
+    record_articles(&store, feed[0].id, &[]).await;
     let articles: Vec<_> = (1..=posts).map(article).collect();
-    store.record_fetch_success(feed[0].id, &FetchMeta::default(), &articles, now, now, render).await.expect("enqueue");
+    record_articles(&store, feed[0].id, &articles).await;
     let api = Url::parse(api_url.unwrap_or(telegram.api_url())).expect("api url");
     let bot = build_bot(&api, &BotToken::new(TOKEN)).expect("bot");
     let worker = DeliveryWorker::new(store.clone(), TelegramSender::new(bot), policy, LEASE);

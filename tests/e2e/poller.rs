@@ -8,13 +8,11 @@ use chrono::Utc;
 use tokio::sync::Notify;
 use url::Url;
 use warta::domain::ChatRef;
-use warta::feed::fetch::DEFAULT_MAX_BODY;
-use warta::feed::poller::WatchedFeed;
-use warta::feed::{FeedPoller, Fetcher, PollOutcome};
+use warta::feed::{FeedPoller, FetchLimits, Fetcher, PollOutcome, PollSettings, WatchedFeed};
 use warta::format::PostStyle;
 use warta::store::{RecordOutcome, Store};
 
-use crate::support::{CHANNEL_ID, FakeFeedServer, Item, rss, to_ms_precision};
+use crate::support::{CHANNEL_ID, FakeFeedServer, Item, rss};
 
 fn items(numbers: &[u32]) -> String {
     rss(&numbers.iter().map(|n| Item::numbered(*n)).collect::<Vec<_>>())
@@ -33,18 +31,28 @@ async fn a_poll_round_primes_then_enqueues_only_new_articles_and_backs_off_on_er
     let outbox_ready = Arc::new(Notify::new());
     let poller = FeedPoller::new(
         store.clone(),
-        Fetcher::new(DEFAULT_MAX_BODY).expect("fetcher"),
+        Fetcher::new(FetchLimits::default()).expect("fetcher"),
         PostStyle::default(),
+        PollSettings { min_interval: Duration::from_millis(1), ..PollSettings::default() },
         outbox_ready.clone(),
     );
-    let feed = WatchedFeed { id: rows[0].id, url, interval: Duration::from_secs(60) };
+    let feed = WatchedFeed {
+        id: rows[0].id,
+        url,
+        interval: Duration::from_secs(60),
+        max_interval: Duration::from_secs(60),
+        backfill: 0,
+    };
     let feeds_list = [feed.clone()];
     let seconds = |s: i64| now + chrono::Duration::seconds(s);
 
     let first = poller.poll_due_feeds_once(&feeds_list, now).await.expect("poll");
     assert_eq!(
         first,
-        [(feed.id, PollOutcome::Updated(RecordOutcome { new_articles: 2, posts: 0, deliveries: 0, primed_now: true }))]
+        [(
+            feed.id,
+            PollOutcome::Updated(RecordOutcome { new_articles: 2, primed_now: true, ..RecordOutcome::default() })
+        )]
     );
     assert!(poller.poll_due_feeds_once(&feeds_list, seconds(59)).await.expect("poll").is_empty(), "not due yet");
 
@@ -54,7 +62,12 @@ async fn a_poll_round_primes_then_enqueues_only_new_articles_and_backs_off_on_er
         second,
         [(
             feed.id,
-            PollOutcome::Updated(RecordOutcome { new_articles: 2, posts: 2, deliveries: 2, primed_now: false })
+            PollOutcome::Updated(RecordOutcome {
+                new_articles: 2,
+                posts: 2,
+                deliveries: 2,
+                ..RecordOutcome::default()
+            })
         )]
     );
     // The delivery worker was woken.
@@ -66,17 +79,21 @@ async fn a_poll_round_primes_then_enqueues_only_new_articles_and_backs_off_on_er
 
     feeds.fail_with("feed.xml", 500);
     let fourth = poller.poll_due_feeds_once(&feeds_list, seconds(180)).await.expect("poll");
-    assert_eq!(fourth, [(feed.id, PollOutcome::Failed("HTTP 500".into()))]);
+    assert_eq!(fourth, [(feed.id, PollOutcome::Failed("server error (HTTP 500)".into()))]);
     let row = store.feed(feed.id).await.expect("read").expect("feed");
-    assert_eq!((row.error_count, row.last_error.as_deref()), (1, Some("HTTP 500")));
-    assert_eq!(row.next_check(), to_ms_precision(seconds(240)), "first failure: one interval");
-    let fifth = poller.poll_due_feeds_once(&feeds_list, seconds(240)).await.expect("poll");
+    assert_eq!((row.error_count, row.last_error.as_deref()), (1, Some("server error (HTTP 500)")));
+    let waited = |at: chrono::DateTime<Utc>, from: chrono::DateTime<Utc>| (at - from).num_milliseconds();
+    let first_wait = waited(row.next_check(), seconds(180));
+    assert!((48_000..=72_000).contains(&first_wait), "first failure: one interval ±20%, got {first_wait} ms");
+    let retry_at = row.next_check();
+    let fifth = poller.poll_due_feeds_once(&feeds_list, retry_at).await.expect("poll");
     assert!(matches!(fifth[0].1, PollOutcome::Failed(_)));
     let row = store.feed(feed.id).await.expect("read").expect("feed");
-    assert_eq!(row.next_check(), to_ms_precision(seconds(360)), "second failure: two intervals");
+    let second_wait = waited(row.next_check(), retry_at);
+    assert!((96_000..=144_000).contains(&second_wait), "second failure: two intervals ±20%, got {second_wait} ms");
 
     feeds.set_feed("feed.xml", &items(&[4, 3, 2, 1]));
-    let recovered = poller.poll_due_feeds_once(&feeds_list, seconds(360)).await.expect("poll");
+    let recovered = poller.poll_due_feeds_once(&feeds_list, row.next_check()).await.expect("poll");
     assert!(matches!(recovered[0].1, PollOutcome::Updated(RecordOutcome { new_articles: 0, .. })));
     let row = store.feed(feed.id).await.expect("read").expect("feed");
     assert_eq!((row.error_count, row.last_error), (0, None), "success resets the error state");

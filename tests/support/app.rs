@@ -45,6 +45,13 @@ poll_timeout = "2s"
 [storage]
 database = "{db}"
 
+[fetch]
+# Tests poll every 300ms; production keeps the 30s floor.
+min_interval = "50ms"
+# Feed hints (ttl, sy:updatePeriod, max-age) may stretch polling to 1s at most.
+max_interval = "1s"
+timeout = "5s"
+
 [delivery]
 retry_initial = "1s"
 retry_max = "2s"

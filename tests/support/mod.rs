@@ -23,3 +23,22 @@ pub const CHANNEL_ID: i64 = -1001234567890;
 pub fn to_ms_precision(time: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(time.timestamp_millis()).expect("in range")
 }
+
+/// Records one successful fetch of `articles` (in posting order) now, rendered
+/// with the default post style.
+pub async fn record_articles(
+    store: &warta::store::Store,
+    feed_id: i64,
+    articles: &[warta::domain::NewArticle],
+) -> warta::store::RecordOutcome {
+    let now = chrono::Utc::now();
+    let record = warta::store::FetchRecord {
+        meta: &warta::store::FetchMeta::default(),
+        articles,
+        now,
+        next_check: now,
+        backfill: 0,
+        edit_window: std::time::Duration::from_secs(48 * 3600),
+    };
+    store.record_fetch_success(feed_id, record, &warta::format::PostStyle::default()).await.expect("record fetch")
+}
