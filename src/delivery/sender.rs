@@ -4,9 +4,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use teloxide::payloads::SendMessageSetters;
+use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
 use teloxide::prelude::Requester;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ParseMode, Recipient};
+use teloxide::types::{
+    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, MessageId, ParseMode, Recipient,
+};
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::domain::{ChatRef, LinkPreview, NewPost};
@@ -14,10 +16,8 @@ use crate::domain::{ChatRef, LinkPreview, NewPost};
 /// What Telegram made of one send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendResult {
-    Sent {
-        message_id: i32,
-        telegram_chat_id: i64,
-    },
+    /// Done; `telegram_chat_id` is the chat's numeric id when Telegram told it.
+    Sent { message_id: i32, telegram_chat_id: Option<i64> },
     /// Flood control: wait this long, then send again.
     RetryAfter(Duration),
     /// The group became a supergroup with this id: send there.
@@ -59,17 +59,51 @@ impl TelegramSender {
         if !as_plain {
             request = request.parse_mode(ParseMode::Html);
         }
-        if let Some(button) = &post.button {
-            request = request.reply_markup(InlineKeyboardMarkup::new([[InlineKeyboardButton::url(
-                button.text.clone(),
-                button.url.clone(),
-            )]]));
+        if let Some(markup) = button_markup(post) {
+            request = request.reply_markup(markup);
         }
         match request.await {
-            Ok(message) => SendResult::Sent { message_id: message.id.0, telegram_chat_id: message.chat.id.0 },
+            Ok(message) => SendResult::Sent { message_id: message.id.0, telegram_chat_id: Some(message.chat.id.0) },
             Err(err) => classify(&err),
         }
     }
+
+    /// Edits an earlier message to show `post`. An unchanged message counts as done.
+    pub async fn edit_post(&self, chat: &ChatRef, message_id: i32, post: &NewPost, as_plain: bool) -> SendResult {
+        let text = if as_plain { post.plain.clone() } else { post.html.clone() };
+        let mut request = self
+            .bot
+            .edit_message_text(recipient(chat), MessageId(message_id), text)
+            .link_preview_options(link_preview_options(post.link_preview == LinkPreview::Disabled));
+        if !as_plain {
+            request = request.parse_mode(ParseMode::Html);
+        }
+        if let Some(markup) = button_markup(post) {
+            request = request.reply_markup(markup);
+        }
+        match request.await {
+            Ok(message) => SendResult::Sent { message_id, telegram_chat_id: Some(message.chat.id.0) },
+            Err(RequestError::Api(ApiError::MessageNotModified)) => {
+                SendResult::Sent { message_id, telegram_chat_id: None }
+            }
+            Err(err) => classify(&err),
+        }
+    }
+
+    /// Deletes an earlier message. One already gone counts as done.
+    pub async fn delete_message(&self, chat: &ChatRef, message_id: i32) -> SendResult {
+        match self.bot.delete_message(recipient(chat), MessageId(message_id)).await {
+            Ok(_) | Err(RequestError::Api(ApiError::MessageToDeleteNotFound)) => {
+                SendResult::Sent { message_id, telegram_chat_id: None }
+            }
+            Err(err) => classify(&err),
+        }
+    }
+}
+
+fn button_markup(post: &NewPost) -> Option<InlineKeyboardMarkup> {
+    let button = post.button.as_ref()?;
+    Some(InlineKeyboardMarkup::new([[InlineKeyboardButton::url(button.text.clone(), button.url.clone())]]))
 }
 
 pub fn link_preview_options(disabled: bool) -> LinkPreviewOptions {

@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::policy::{RetryDecision, RetryPolicy};
 use super::sender::{SendResult, TelegramSender};
-use crate::domain::ChatKind;
-use crate::store::{ClaimedDelivery, Store, StoreError};
+use crate::domain::{ChatKind, ChatRef};
+use crate::store::{ClaimedDelivery, DeliveryAction, Store, StoreError};
 
 /// Longest idle sleep; the worker also wakes when posts are enqueued.
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
@@ -63,16 +63,28 @@ impl DeliveryWorker {
         };
         let chat = claimed.chat.chat_ref()?;
         let started = Instant::now();
-        let mut result = self.sender.send_post(&chat, &claimed.post.content, false).await;
+        let mut result = self.perform(&claimed, &chat, false).await;
         if let SendResult::MarkupRejected(description) = &result {
             // A formatter bug; the reader still gets the news, without formatting.
             tracing::error!(post_id = claimed.post.id, chat_id = claimed.chat.id, error = %description,
                 "Telegram refused the post's HTML; sending it as plain text");
-            result = self.sender.send_post(&chat, &claimed.post.content, true).await;
+            result = self.perform(&claimed, &chat, true).await;
         }
         // Waits (retry_after, backoff) count from Telegram's answer, not from the claim.
         let answered_at = now + to_chrono(started.elapsed());
         self.record(&claimed, result, answered_at).await
+    }
+
+    async fn perform(&self, claimed: &ClaimedDelivery, chat: &ChatRef, as_plain: bool) -> SendResult {
+        let post = &claimed.post.content;
+        match (claimed.action, claimed.target_message_id) {
+            (DeliveryAction::Send, _) => self.sender.send_post(chat, post, as_plain).await,
+            (DeliveryAction::Edit, Some(message_id)) => self.sender.edit_post(chat, message_id, post, as_plain).await,
+            (DeliveryAction::Delete, Some(message_id)) => self.sender.delete_message(chat, message_id).await,
+            (DeliveryAction::Edit | DeliveryAction::Delete, None) => {
+                SendResult::Rejected("no message to edit or delete".to_owned())
+            }
+        }
     }
 
     async fn record(
@@ -87,10 +99,19 @@ impl DeliveryWorker {
         match result {
             SendResult::Sent { message_id, telegram_chat_id } => {
                 self.store.mark_sent(delivery_id, message_id, now).await?;
-                if claimed.chat.telegram_id.is_none() {
+                if let (None, Some(telegram_chat_id)) = (claimed.chat.telegram_id, telegram_chat_id) {
                     self.store.learn_telegram_id(chat_id, telegram_chat_id).await?;
                 }
-                tracing::info!(delivery_id, post_id, chat_id, message_id, attempt = claimed.attempts, "post delivered");
+                let action = claimed.action;
+                tracing::info!(
+                    delivery_id,
+                    post_id,
+                    chat_id,
+                    message_id,
+                    ?action,
+                    attempt = claimed.attempts,
+                    "post delivered"
+                );
                 Ok(DeliveryOutcome::Sent { delivery_id, message_id })
             }
             SendResult::RetryAfter(wait) => {

@@ -131,26 +131,23 @@ impl Store {
             match known {
                 None => {
                     let link_key = new.link.as_ref().map(normalize_link);
-                    let posted_elsewhere = match &link_key {
-                        Some(link_key) => {
-                            sqlx::query_scalar::<_, bool>(
-                                "SELECT EXISTS (SELECT 1 FROM articles WHERE link_key = ?1 AND feed_id != ?2)",
-                            )
-                            .bind(link_key)
-                            .bind(feed_id)
-                            .fetch_one(&mut *tx)
-                            .await?
-                        }
-                        None => false,
+                    let elsewhere = match &link_key {
+                        Some(link_key) => seen_in_other_feeds(&mut tx, feed_id, link_key).await?,
+                        None => Elsewhere::Nowhere,
                     };
                     let article =
                         insert_article(&mut tx, feed_id, new, &fingerprint, link_key.as_deref(), now, &source).await?;
                     outcome.new_articles += 1;
-                    if posted_elsewhere {
-                        outcome.duplicates += 1;
-                        continue;
-                    }
-                    if outcome.primed_now && index < backfill_from {
+                    let post_it = match (outcome.primed_now, elsewhere) {
+                        (_, Elsewhere::Posted) => false,
+                        // First fetch: only what the operator asked to backfill.
+                        (true, _) => index >= backfill_from,
+                        // A story another feed already knows is not news.
+                        (false, Elsewhere::Known) => false,
+                        (false, Elsewhere::Nowhere) => true,
+                    };
+                    if !post_it {
+                        outcome.duplicates += usize::from(elsewhere != Elsewhere::Nowhere && !outcome.primed_now);
                         continue;
                     }
                     let post = renderer.render(&article);
@@ -237,7 +234,36 @@ impl Store {
     }
 }
 
-/// Inserts an article unless its key is known; returns it only if it is new.
+/// Whether another feed has the same story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Elsewhere {
+    Nowhere,
+    /// Stored (e.g. on that feed's first fetch) but never posted.
+    Known,
+    Posted,
+}
+
+async fn seen_in_other_feeds(
+    tx: &mut Transaction<'_, Sqlite>,
+    feed_id: i64,
+    link_key: &str,
+) -> Result<Elsewhere, StoreError> {
+    let (known, posted): (bool, bool) = sqlx::query_as(
+        "SELECT COUNT(*) > 0, COALESCE(SUM(EXISTS (SELECT 1 FROM posts p WHERE p.article_id = a.id)), 0) > 0
+         FROM articles a WHERE a.link_key = ?1 AND a.feed_id != ?2",
+    )
+    .bind(link_key)
+    .bind(feed_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(match (known, posted) {
+        (_, true) => Elsewhere::Posted,
+        (true, false) => Elsewhere::Known,
+        (false, false) => Elsewhere::Nowhere,
+    })
+}
+
+/// Inserts a new article; returns it as stored.
 async fn insert_article(
     tx: &mut Transaction<'_, Sqlite>,
     feed_id: i64,

@@ -9,6 +9,8 @@ mod commands;
 mod config_errors;
 mod fake_api;
 mod feed_to_channel;
+mod feed_watching;
+mod fetch;
 mod outbox;
 mod poller;
 mod real_feeds;

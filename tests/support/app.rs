@@ -37,6 +37,11 @@ impl TestEnv {
 
     /// The test config; `extra` is appended (more sections or array entries).
     pub fn config_text(&self, extra: &str) -> String {
+        self.config_text_with_fetch("", extra)
+    }
+
+    /// The test config with more `[fetch]` keys, and `extra` appended.
+    pub fn config_text_with_fetch(&self, fetch: &str, extra: &str) -> String {
         format!(
             r#"[telegram]
 api_url = "{api}"
@@ -51,6 +56,7 @@ min_interval = "50ms"
 # Feed hints (ttl, sy:updatePeriod, max-age) may stretch polling to 1s at most.
 max_interval = "1s"
 timeout = "5s"
+{fetch}
 
 [delivery]
 retry_initial = "1s"

@@ -221,6 +221,18 @@ impl FakeTelegram {
         });
     }
 
+    /// A private chat with a user who pressed Start.
+    pub fn add_private_chat(&self, user_id: i64, first_name: &str) {
+        self.add_chat(FakeChat {
+            id: user_id,
+            kind: "private",
+            username: None,
+            title: None,
+            first_name: Some(first_name.to_owned()),
+            blocked: false,
+        });
+    }
+
     /// Removes a chat, as when the bot is kicked or the chat deleted.
     pub fn remove_chat(&self, id: i64) {
         self.shared.lock().chats.retain(|chat| chat.id != id);

@@ -10,7 +10,7 @@ pub mod fake_telegram;
 pub mod telegram_html;
 
 pub use app::{RunningApp, TestEnv};
-pub use fake_feed::{FakeFeedServer, Item, rss};
+pub use fake_feed::{Answer, FakeFeedServer, Item, rss, rss_with_head};
 pub use fake_telegram::{Failure, FakeTelegram, FakeUser};
 
 /// The bot token the fakes accept. Shaped like a real one, so that a leak

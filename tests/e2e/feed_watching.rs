@@ -1,0 +1,246 @@
+//! Feed watching end to end: the `warta run` process against the fake
+//! publisher — reorders, bursts, corrections, Retry-After and backoff, alerts,
+//! moved feeds, feeds sharing stories, backfill, slow feeds.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::app::FEED_PATH;
+use crate::support::{Answer, CHANNEL_ID, Failure, FakeUser, Item, TestEnv, rss};
+
+fn items(numbers: &[u32]) -> String {
+    rss(&numbers.iter().map(|n| Item::numbered(*n)).collect::<Vec<_>>())
+}
+
+async fn wait_for_more_fetches(env: &TestEnv, path: &str, more: usize) {
+    let seen = env.feeds.requests(path).len();
+    env.feeds.wait_for_requests(path, seen + more).await;
+}
+
+fn titles(env: &TestEnv) -> Vec<String> {
+    env.telegram
+        .messages_in(CHANNEL_ID)
+        .iter()
+        .map(|m| m.text.split(':').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn reordered_dropped_and_readded_items_are_never_posted_again() {
+    let env = TestEnv::start().await;
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    env.feeds.set_feed(FEED_PATH, &items(&[4, 3, 2, 1]));
+    env.telegram.wait_for_messages(CHANNEL_ID, 1).await;
+    for shape in [&[1, 4, 2, 3][..], &[4, 3][..], &[4][..], &[2, 1, 4, 3][..], &[3, 4, 1][..]] {
+        env.feeds.set_feed(FEED_PATH, &items(shape));
+        wait_for_more_fetches(&env, FEED_PATH, 2).await;
+    }
+    assert_eq!(titles(&env), ["Berita nomor 4"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_burst_larger_than_the_feed_window_is_closed_from_older_pages_oldest_first() {
+    let env = TestEnv::start().await;
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    // Seven articles appear at once; the feed shows only the newest three.
+    env.feeds.set_feed(&format!("{FEED_PATH}?paged=2"), &items(&[7, 6, 5]));
+    env.feeds.set_feed(&format!("{FEED_PATH}?paged=3"), &items(&[4, 3, 2]));
+    env.feeds.set_feed(FEED_PATH, &items(&[10, 9, 8]));
+    let posts = env.telegram.wait_for_messages(CHANNEL_ID, 7).await;
+    let got: Vec<_> = posts.iter().map(|m| m.text.split(':').next().unwrap_or_default().to_owned()).collect();
+    assert_eq!(
+        got,
+        [
+            "Berita nomor 4",
+            "Berita nomor 5",
+            "Berita nomor 6",
+            "Berita nomor 7",
+            "Berita nomor 8",
+            "Berita nomor 9",
+            "Berita nomor 10"
+        ]
+    );
+    assert_eq!(env.feeds.requests(&format!("{FEED_PATH}?paged=3")).len(), 1, "paging stops at the first known article");
+    assert!(env.feeds.requests(&format!("{FEED_PATH}?paged=4")).is_empty());
+    wait_for_more_fetches(&env, FEED_PATH, 2).await;
+    assert_eq!(env.telegram.messages_in(CHANNEL_ID).len(), 7);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_corrected_article_edits_its_post_instead_of_posting_again() {
+    let env = TestEnv::start().await;
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    env.feeds.set_feed(FEED_PATH, &items(&[4, 3, 2, 1]));
+    env.telegram.wait_for_messages(CHANNEL_ID, 1).await;
+
+    let mut corrected = Item::numbered(4);
+    corrected.title = "Berita nomor 4 (ralat): DPRD tunda pembahasan APBD".into();
+    env.feeds.set_feed(FEED_PATH, &rss(&[corrected.clone(), Item::numbered(3), Item::numbered(2), Item::numbered(1)]));
+    env.telegram
+        .wait_until("the post edited", Duration::from_secs(30), |t| {
+            t.messages_in(CHANNEL_ID).first().is_some_and(|m| m.edits == 1)
+        })
+        .await;
+    let post = env.telegram.messages_in(CHANNEL_ID).remove(0);
+    assert!(post.text.starts_with("Berita nomor 4 (ralat): DPRD tunda pembahasan APBD"), "{}", post.text);
+    assert_eq!(post.button_urls(), ["https://kaltimtoday.co/berita-nomor-4/"], "the button survives the edit");
+
+    // A second correction whose edit Telegram finds unchanged still counts as done.
+    corrected.title = "Berita nomor 4 (ralat kedua)".into();
+    env.telegram.fail_next(
+        "editMessageText",
+        None,
+        Failure::Custom {
+            status: 400,
+            description: "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message".into(),
+        },
+        1,
+    );
+    env.feeds.set_feed(FEED_PATH, &rss(&[corrected, Item::numbered(3), Item::numbered(2), Item::numbered(1)]));
+    env.telegram
+        .wait_until("the second edit answered", Duration::from_secs(30), |t| t.calls_to("editMessageText").len() == 2)
+        .await;
+    wait_for_more_fetches(&env, FEED_PATH, 2).await;
+    assert_eq!(env.telegram.messages_in(CHANNEL_ID).len(), 1, "corrections never post again");
+    assert_eq!(env.telegram.calls_to("editMessageText").len(), 2, "a not-modified edit is not retried");
+    let (_, log) = app.stop().await;
+    assert!(!log.contains("Telegram refused the post"), "{log}");
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_and_failures_back_off() {
+    let env = TestEnv::start().await;
+    env.feeds.set_answer(FEED_PATH, Answer::status(503).header("retry-after", "2"));
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    let requests = env.feeds.requests(FEED_PATH);
+    let waited = requests[1].at.duration_since(requests[0].at);
+    assert!(waited >= Duration::from_millis(1900), "came back after only {waited:?}");
+
+    // Plain failures: 300ms, then about 600ms, 1.2s (±20%) — never hammering.
+    env.feeds.set_answer(FEED_PATH, Answer::status(500));
+    env.feeds.wait_for_requests(FEED_PATH, 6).await;
+    let requests = env.feeds.requests(FEED_PATH);
+    let gaps: Vec<Duration> = requests.windows(2).map(|w| w[1].at.duration_since(w[0].at)).collect();
+    let (last, before) = (gaps[gaps.len() - 1], gaps[gaps.len() - 2]);
+    assert!(last >= before.mul_f64(1.3), "backoff grows: {gaps:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_feed_alerts_the_admins_once_and_again_on_recovery() {
+    let env = TestEnv::start().await;
+    let admin = 42;
+    env.telegram.add_private_chat(admin, "Redaktur");
+    env.write_config(&env.config_text_with_fetch("alert_after = 2\nbackoff_max = \"400ms\"", ""));
+    env.feeds.fail_with(FEED_PATH, 502);
+    let app = env.spawn();
+    let alert = env.telegram.wait_for_messages(admin, 1).await.remove(0);
+    assert!(alert.text.starts_with("⚠️ Feed bermasalah"), "{}", alert.text);
+    assert!(alert.text.contains(&env.feeds.url(FEED_PATH)) && alert.text.contains("HTTP 502"), "{}", alert.text);
+    // More failures: no more alerts.
+    wait_for_more_fetches(&env, FEED_PATH, 3).await;
+    assert_eq!(env.telegram.messages_in(admin).len(), 1, "never spammed");
+
+    env.feeds.set_feed(FEED_PATH, &items(&[2, 1]));
+    let messages = env.telegram.wait_for_messages(admin, 2).await;
+    assert!(messages[1].text.starts_with("✅ Feed pulih"), "{}", messages[1].text);
+    wait_for_more_fetches(&env, FEED_PATH, 2).await;
+    assert_eq!(env.telegram.messages_in(admin).len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_permanently_moved_feed_is_fetched_at_its_new_address() {
+    let env = TestEnv::start().await;
+    env.feeds.set_answer(FEED_PATH, Answer::redirect(301, "/moved/feed.xml"));
+    env.feeds.set_feed("moved/feed.xml", &items(&[2, 1]));
+    let app = env.spawn();
+    env.feeds.wait_for_requests("moved/feed.xml", 3).await;
+    assert_eq!(env.feeds.requests(FEED_PATH).len(), 1, "the old address is asked once");
+    env.feeds.set_feed("moved/feed.xml", &items(&[3, 2, 1]));
+    let posts = env.telegram.wait_for_messages(CHANNEL_ID, 1).await;
+    assert!(posts[0].text.starts_with("Berita nomor 3"));
+    let (_, log) = app.stop().await;
+    assert!(log.contains("feed moved permanently"), "{log}");
+}
+
+#[tokio::test]
+async fn a_story_in_two_feeds_is_posted_once_and_backfill_posts_the_newest() {
+    let env = TestEnv::start().await;
+    let category = "category/samarinda/feed.xml";
+    env.feeds.set_feed(category, &items(&[3, 2]));
+    let extra = format!("\n[[feeds]]\nurl = \"{}\"\ninterval = \"300ms\"\nbackfill = 1\n", env.feeds.url(category));
+    env.write_config(&env.config_text(&extra));
+    let app = env.spawn();
+    // The category feed backfills its newest article (3) on the first run.
+    let posts = env.telegram.wait_for_messages(CHANNEL_ID, 1).await;
+    assert!(posts[0].text.starts_with("Berita nomor 3"), "{}", posts[0].text);
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    env.feeds.wait_for_requests(category, 2).await;
+    // Article 5 appears in both feeds.
+    env.feeds.set_feed(FEED_PATH, &items(&[5, 3, 2, 1]));
+    env.feeds.set_feed(category, &items(&[5, 3, 2]));
+    env.telegram.wait_for_messages(CHANNEL_ID, 2).await;
+    wait_for_more_fetches(&env, FEED_PATH, 2).await;
+    wait_for_more_fetches(&env, category, 2).await;
+    assert_eq!(titles(&env), ["Berita nomor 3", "Berita nomor 5"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_hanging_feed_delays_neither_other_feeds_nor_commands() {
+    let env = TestEnv::start().await;
+    let slow = "slow.xml";
+    env.feeds.set_answer(slow, Answer::body(200, items(&[1])).delayed(Duration::from_secs(60)));
+    let extra = format!("\n[[feeds]]\nurl = \"{}\"\ninterval = \"300ms\"\n", env.feeds.url(slow));
+    env.write_config(&env.config_text(&extra));
+    let app = env.spawn();
+    env.feeds.wait_for_requests(slow, 1).await;
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    env.feeds.set_feed(FEED_PATH, &items(&[4, 3, 2, 1]));
+    env.telegram.wait_for_messages(CHANNEL_ID, 1).await;
+    let reader = FakeUser::new(3001, "Budi", Some("id"));
+    env.telegram.user_sends(&reader, reader.id, "/latest 1");
+    let reply = env.telegram.wait_for_messages(reader.id, 1).await.remove(0);
+    assert!(reply.text.contains("Berita nomor 4"), "{}", reply.text);
+    assert_eq!(env.feeds.requests(slow).len(), 1, "the slow feed is still hanging");
+    let (_, log) = app.stop().await;
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+#[tokio::test]
+async fn broken_answers_are_logged_once_each_and_nothing_stored_is_lost() {
+    let env = TestEnv::start().await;
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    let broken = [
+        Answer::body(200, "<rss version=\"2.0\"><channel><title>x</tit"),
+        Answer::body(200, "<!DOCTYPE html><html><body>Maintenance</body></html>"),
+        Answer::body(200, ""),
+        Answer::redirect(302, &format!("/{FEED_PATH}")),
+    ];
+    for answer in broken {
+        env.feeds.set_answer(FEED_PATH, answer);
+        wait_for_more_fetches(&env, FEED_PATH, 1).await;
+    }
+    env.feeds.set_feed(FEED_PATH, &items(&[4, 3, 2, 1]));
+    let posts = env.telegram.wait_for_messages(CHANNEL_ID, 1).await;
+    assert!(posts[0].text.starts_with("Berita nomor 4"), "the articles stored before the breakage were kept");
+    let reader = FakeUser::new(3002, "Sari", Some("id"));
+    env.telegram.user_sends(&reader, reader.id, "/latest 4");
+    let reply = env.telegram.wait_for_messages(reader.id, 1).await.remove(0);
+    assert_eq!(reply.links().len(), 4);
+    let (_, log) = app.stop().await;
+    for reason in ["malformed feed", "an HTML page", "empty body", "redirect loop"] {
+        let lines = log.lines().filter(|l| l.contains("feed fetch failed") && l.contains(reason)).count();
+        assert_eq!(lines, 1, "{reason:?} logged once:\n{log}");
+    }
+    let _ = json!(null);
+}
