@@ -17,8 +17,10 @@ use url::Url;
 use crate::bot::{BotState, register_command_menus, schema};
 use crate::config::{BotToken, Config};
 use crate::delivery::{DeliveryWorker, RetryPolicy, TelegramSender};
+use crate::feed::websub::WebSub;
 use crate::feed::{FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
 use crate::format::PostStyle;
+use crate::http::{self, HttpState};
 use crate::store::Store;
 
 /// Builds a bot pointed at the configured Bot API. Never log the result:
@@ -101,13 +103,24 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
     }
 
     let outbox_ready = Arc::new(Notify::new());
-    let poller = FeedPoller::new(
+    let feed_fetcher = fetcher(&config)?;
+    let mut poller = FeedPoller::new(
         store.clone(),
-        fetcher(&config)?,
+        feed_fetcher.clone(),
         post_style(&config),
         poll_settings(&config),
         outbox_ready.clone(),
     );
+    let websub = config.websub.public_url.as_ref().map(|public_url| {
+        WebSub::new(store.clone(), feed_fetcher.clone(), public_url.clone(), config.websub.lease, poller.wakeups())
+    });
+    if let Some(websub) = &websub {
+        poller = poller.with_hub_listener(Arc::new(websub.clone()));
+    }
+    let listener = match config.http.listen {
+        Some(address) => Some(http::bind(address, HttpState { websub: websub.clone() }, shutdown.clone()).await?),
+        None => None,
+    };
     let policy = RetryPolicy {
         initial: config.delivery.retry_initial,
         max: config.delivery.retry_max,
@@ -118,6 +131,12 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
     outbox_ready.notify_one();
 
     let mut tasks = tokio::task::JoinSet::new();
+    if let Some(listener) = listener {
+        tasks.spawn(listener);
+    }
+    if let Some(websub) = websub {
+        tasks.spawn(websub.run_renewals(shutdown.clone()));
+    }
     tasks.spawn(poller.run(watched, shutdown.clone()));
     tasks.spawn(worker.run(outbox_ready, shutdown.clone()));
 

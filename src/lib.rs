@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod domain;
 pub mod feed;
 pub mod format;
+pub mod http;
 pub mod i18n;
 pub mod store;
 pub mod telemetry;

@@ -191,6 +191,22 @@ impl Fetcher {
         }
     }
 
+    /// POSTs a form (a WebSub subscription request); returns the status code.
+    pub async fn post_form(&self, url: &Url, form: &[(&str, &str)]) -> Result<u16, String> {
+        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let request = self
+            .client
+            .post(url.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send();
+        match tokio::time::timeout(self.limits.timeout, request).await {
+            Ok(Ok(response)) => Ok(response.status().as_u16()),
+            Ok(Err(err)) => Err(classify_error(&err, self.limits.timeout).failure().unwrap_or_default()),
+            Err(_) => Err(format!("timed out after {}s", self.limits.timeout.as_secs())),
+        }
+    }
+
     async fn fetch_following_redirects(&self, request: FetchRequest<'_>) -> FetchOutcome {
         let mut url = request.url.clone();
         let mut visited = HashSet::from([url.clone()]);

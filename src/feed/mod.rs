@@ -5,6 +5,7 @@ pub mod parse;
 pub mod poller;
 pub mod repair;
 pub mod schedule;
+pub mod websub;
 
 pub use fetch::{FetchLimits, FetchOutcome, FetchRequest, Fetched, Fetcher};
 pub use parse::{ParseError, ParsedFeed, parse_feed, parse_feed_with_charset};

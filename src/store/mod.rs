@@ -4,6 +4,7 @@ mod articles;
 mod chats;
 mod deliveries;
 mod feeds;
+mod websub;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -16,6 +17,7 @@ pub use articles::{FetchMeta, FetchRecord, RecordOutcome};
 pub use chats::ChatTarget;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts};
 pub use feeds::FeedRow;
+pub use websub::{Subscription, SubscriptionState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -244,3 +244,28 @@ async fn broken_answers_are_logged_once_each_and_nothing_stored_is_lost() {
     }
     let _ = json!(null);
 }
+
+#[tokio::test]
+async fn items_without_guid_or_link_are_recognised_by_their_content() {
+    let env = TestEnv::start().await;
+    let bare = |titles: &[&str]| {
+        let items: String = titles
+            .iter()
+            .map(|t| format!("<item><title>{t}</title><description>Isi {t}</description></item>"))
+            .collect();
+        format!("<rss version=\"2.0\"><channel><title>Tanpa guid</title>{items}</channel></rss>")
+    };
+    env.feeds.set_feed(FEED_PATH, &bare(&["Satu", "Dua"]));
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    env.feeds.set_feed(FEED_PATH, &bare(&["Tiga", "Satu", "Dua"]));
+    env.telegram.wait_for_messages(CHANNEL_ID, 1).await;
+    env.feeds.set_feed(FEED_PATH, &bare(&["Dua", "Tiga", "Satu"]));
+    wait_for_more_fetches(&env, FEED_PATH, 2).await;
+    let posts = env.telegram.messages_in(CHANNEL_ID);
+    assert_eq!(posts.len(), 1);
+    assert!(posts[0].text.starts_with("Tiga"), "{}", posts[0].text);
+    assert!(posts[0].button_urls().is_empty(), "no link, no button");
+    let (_, log) = app.stop().await;
+    assert!(log.contains("keyed by their content"), "{log}");
+}

@@ -14,3 +14,4 @@ mod fetch;
 mod outbox;
 mod poller;
 mod real_feeds;
+mod websub;

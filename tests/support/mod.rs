@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod fake_feed;
+pub mod fake_hub;
 pub mod fake_telegram;
 pub mod telegram_html;
 
