@@ -138,7 +138,7 @@ impl Store {
         post: &NewPost,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.enqueue_alert_if(feed_id, post, now, "alerted_at = ?2 WHERE id = ?1 AND alerted_at IS NULL").await
+        self.switch_alert(feed_id, true, post, now).await
     }
 
     /// Tells the admins (once) that an alerted feed works again.
@@ -148,25 +148,31 @@ impl Store {
         post: &NewPost,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.enqueue_alert_if(
-            feed_id,
-            post,
-            now,
-            "alerted_at = NULL WHERE id = ?1 AND alerted_at IS NOT NULL AND ?2 > 0",
-        )
-        .await
+        self.switch_alert(feed_id, false, post, now).await
     }
 
-    async fn enqueue_alert_if(
+    /// Flips the feed's alerted state and, only if it changed, enqueues `post`
+    /// for the admins — in one transaction, so a notice is never sent twice.
+    async fn switch_alert(
         &self,
         feed_id: i64,
+        alerted: bool,
         post: &NewPost,
         now: DateTime<Utc>,
-        update: &str,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let changed =
-            sqlx::query(&format!("UPDATE feeds SET {update}")).bind(feed_id).bind(to_ms(now)).execute(&mut *tx).await?;
+        let changed = if alerted {
+            sqlx::query("UPDATE feeds SET alerted_at = ?2 WHERE id = ?1 AND alerted_at IS NULL")
+                .bind(feed_id)
+                .bind(to_ms(now))
+                .execute(&mut *tx)
+                .await?
+        } else {
+            sqlx::query("UPDATE feeds SET alerted_at = NULL WHERE id = ?1 AND alerted_at IS NOT NULL")
+                .bind(feed_id)
+                .execute(&mut *tx)
+                .await?
+        };
         if changed.rows_affected() == 0 {
             return Ok(false);
         }
