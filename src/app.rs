@@ -15,11 +15,13 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::bot::{BotState, register_command_menus, schema};
+use crate::config::PreviewSetting;
 use crate::config::{BotToken, Config};
-use crate::delivery::{DeliveryWorker, RetryPolicy, TelegramSender};
+use crate::delivery::{DeliveryWorker, ImageDownloader, RetryPolicy, TelegramSender};
+use crate::domain::LinkPreview;
 use crate::feed::websub::WebSub;
 use crate::feed::{FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
-use crate::format::PostStyle;
+use crate::format::{ChannelStyle, PostStyle, Template};
 use crate::http::{self, HttpState};
 use crate::store::Store;
 
@@ -83,8 +85,53 @@ pub fn poll_settings(config: &Config) -> PollSettings {
     }
 }
 
+/// The post style from `[format]` and each channel's options (keyed by the
+/// channel's style key, see [`channel_style_key`]).
 pub fn post_style(config: &Config) -> PostStyle {
-    PostStyle { timezone: config.format.timezone, excerpt_chars: config.format.excerpt_chars }
+    let format = &config.format;
+    let channels = config
+        .channels
+        .iter()
+        .map(|channel| {
+            let utm = [
+                ("utm_source", &channel.utm_source),
+                ("utm_medium", &channel.utm_medium),
+                ("utm_campaign", &channel.utm_campaign),
+            ]
+            .into_iter()
+            .filter_map(|(key, value)| value.as_ref().map(|v| (key.to_owned(), v.clone())))
+            .collect();
+            let style = ChannelStyle {
+                link_preview: match channel.link_preview {
+                    PreviewSetting::Off => LinkPreview::Disabled,
+                    PreviewSetting::Small => LinkPreview::Small,
+                    PreviewSetting::Large => LinkPreview::Large,
+                },
+                silent: channel.silent,
+                utm,
+                sponsored_label: channel.sponsored_label.clone(),
+                images: channel.images,
+            };
+            (channel_style_key(&channel.chat), style)
+        })
+        .collect();
+    PostStyle {
+        timezone: format.timezone,
+        excerpt_chars: format.excerpt_chars,
+        template: format.template.as_deref().and_then(|t| Template::parse(t).ok()).unwrap_or_default(),
+        max_hashtags: format.max_hashtags,
+        hidden_categories: format.hidden_categories.clone(),
+        sponsored_categories: format.sponsored_categories.clone(),
+        sponsored_label: format.sponsored_label.clone(),
+        remove_blocks: format.remove_paragraphs.clone(),
+        images: format.images,
+        channels,
+    }
+}
+
+/// The style key of a configured channel: its chat reference as written.
+pub fn channel_style_key(chat: &crate::domain::ChatRef) -> String {
+    chat.to_string()
 }
 
 /// Runs the bot until `shutdown` is cancelled (or SIGINT/SIGTERM when driven
@@ -126,7 +173,9 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
         max: config.delivery.retry_max,
         max_attempts: config.delivery.max_attempts,
     };
-    let worker = DeliveryWorker::new(store.clone(), TelegramSender::new(bot.clone()), policy, config.delivery.lease);
+    let images = ImageDownloader { fetcher: feed_fetcher.clone(), max_bytes: config.format.max_image_download };
+    let worker =
+        DeliveryWorker::new(store.clone(), TelegramSender::new(bot.clone()), images, policy, config.delivery.lease);
     // Pending posts from an earlier run go out at once.
     outbox_ready.notify_one();
 

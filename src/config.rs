@@ -113,6 +113,34 @@ fn default_interval() -> Duration {
 pub struct ChannelConfig {
     /// Where new articles are posted: @username or numeric id.
     pub chat: ChatRef,
+    /// Link preview under text posts: off, small or large.
+    #[serde(default)]
+    pub link_preview: PreviewSetting,
+    /// Post without notification sound.
+    #[serde(default)]
+    pub silent: bool,
+    /// UTM parameters appended to article links.
+    #[serde(default)]
+    pub utm_source: Option<String>,
+    #[serde(default)]
+    pub utm_medium: Option<String>,
+    #[serde(default)]
+    pub utm_campaign: Option<String>,
+    /// Replaces `[format] sponsored_label` in this channel.
+    #[serde(default)]
+    pub sponsored_label: Option<String>,
+    /// Overrides `[format] images` in this channel.
+    #[serde(default)]
+    pub images: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PreviewSetting {
+    #[default]
+    Off,
+    Small,
+    Large,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -131,12 +159,69 @@ pub struct FormatConfig {
     /// Longest excerpt under a post's title, in characters.
     #[serde(default = "default_excerpt_chars")]
     pub excerpt_chars: usize,
+    /// The post layout; `None`: the built-in one.
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default = "default_max_hashtags")]
+    pub max_hashtags: usize,
+    /// Categories never shown as hashtags.
+    #[serde(default = "default_hidden_categories")]
+    pub hidden_categories: Vec<String>,
+    /// Categories whose articles carry the sponsored label.
+    #[serde(default = "default_sponsored_categories")]
+    pub sponsored_categories: Vec<String>,
+    #[serde(default = "default_sponsored_label")]
+    pub sponsored_label: String,
+    /// Paragraphs containing any of these texts are removed from articles.
+    #[serde(default)]
+    pub remove_paragraphs: Vec<String>,
+    /// Post articles that have an image as photos.
+    #[serde(default = "default_images")]
+    pub images: bool,
+    /// Largest image downloaded and uploaded when Telegram cannot fetch it itself.
+    #[serde(default = "default_max_image", deserialize_with = "size")]
+    pub max_image_download: usize,
 }
 
 impl Default for FormatConfig {
     fn default() -> Self {
-        Self { timezone: default_timezone(), excerpt_chars: default_excerpt_chars() }
+        Self {
+            timezone: default_timezone(),
+            excerpt_chars: default_excerpt_chars(),
+            template: None,
+            max_hashtags: default_max_hashtags(),
+            hidden_categories: default_hidden_categories(),
+            sponsored_categories: default_sponsored_categories(),
+            sponsored_label: default_sponsored_label(),
+            remove_paragraphs: Vec::new(),
+            images: default_images(),
+            max_image_download: default_max_image(),
+        }
     }
+}
+
+fn default_max_hashtags() -> usize {
+    5
+}
+
+fn default_hidden_categories() -> Vec<String> {
+    vec!["Uncategorized".into(), "Tak Berkategori".into()]
+}
+
+fn default_sponsored_categories() -> Vec<String> {
+    vec!["Advertorial".into()]
+}
+
+fn default_sponsored_label() -> String {
+    "📢 Advertorial".into()
+}
+
+fn default_images() -> bool {
+    true
+}
+
+fn default_max_image() -> usize {
+    10 * 1024 * 1024
 }
 
 fn default_timezone() -> Tz {
@@ -500,6 +585,15 @@ impl Config {
         if !(40..=2000).contains(&self.format.excerpt_chars) {
             return Err(("format.excerpt_chars".into(), "must be between 40 and 2000".into()));
         }
+        if let Some(template) = &self.format.template {
+            crate::format::Template::parse(template).map_err(|err| ("format.template".to_owned(), err.to_string()))?;
+        }
+        if self.format.max_hashtags > 20 {
+            return Err(("format.max_hashtags".into(), "must be at most 20".into()));
+        }
+        if self.format.max_image_download > 10 * 1024 * 1024 {
+            return Err(("format.max_image_download".into(), "Telegram takes photo uploads up to 10MiB".into()));
+        }
         if self.delivery.max_attempts == 0 {
             return Err(("delivery.max_attempts".into(), "must be at least 1".into()));
         }
@@ -850,6 +944,22 @@ url = "https://kaltimtoday.co/feed/"
         let text = format!("{MINIMAL}\n[fetch]\nmax_body = 2048\nmax_decompressed = \"1MiB\"\n");
         let config = load(&text, &[]).expect("sizes");
         assert_eq!((config.fetch.max_body, config.fetch.max_decompressed), (2048, 1024 * 1024));
+    }
+
+    #[test]
+    fn format_and_channel_options_are_read_and_checked() {
+        let text = format!(
+            "{MINIMAL}\n[format]\ntemplate = \"{{title}}\\n{{excerpt}}\"\nremove_paragraphs = [\"Dapatkan update\"]\n\
+             [[channels]]\nchat = \"@kaltimtodaydotco\"\nlink_preview = \"large\"\nsilent = true\nutm_source = \"telegram\"\n"
+        );
+        let config = load(&text, &[]).expect("format options");
+        assert_eq!(config.format.template.as_deref(), Some("{title}\n{excerpt}"));
+        assert_eq!(config.channels[0].link_preview, PreviewSetting::Large);
+        assert!(config.channels[0].silent);
+        let bad = format!("{MINIMAL}\n[format]\ntemplate = \"{{judul}}\"\n");
+        assert!(error(&bad, &[]).contains("format.template: unknown placeholder {judul}"), "{}", error(&bad, &[]));
+        let bad = format!("{MINIMAL}\n[[channels]]\nchat = \"@kaltimtodaydotco\"\nlink_preview = \"huge\"\n");
+        assert!(error(&bad, &[]).contains("channels[0].link_preview"));
     }
 
     #[test]

@@ -12,10 +12,16 @@ use crate::domain::{Article, LinkPreview, NewArticle};
 use crate::feed::{
     FetchLimits, FetchOutcome, FetchRequest, Fetcher, parse_feed_with_charset, poller::in_posting_order,
 };
-use crate::format::{PostStyle, render_article_post, utf16_len};
+use crate::format::{CAPTION_LIMIT, ChannelStyle, MESSAGE_LIMIT, PostStyle, render_article_post, utf16_len};
 
 pub async fn run(config: Option<&Config>, feed: Option<&str>, limit: usize) -> anyhow::Result<()> {
     let style = config.map(crate::app::post_style).unwrap_or_default();
+    // Posts as the first configured channel would get them.
+    let channel = config
+        .and_then(|c| c.channels.first())
+        .and_then(|c| style.channels.get(&crate::app::channel_style_key(&c.chat)))
+        .cloned()
+        .unwrap_or_default();
     let sources: Vec<(String, Option<String>)> = match (feed, config) {
         (Some(feed), _) => {
             let name =
@@ -30,7 +36,7 @@ pub async fn run(config: Option<&Config>, feed: Option<&str>, limit: usize) -> a
         None => Fetcher::new(FetchLimits::default())?,
     };
     for (source, name) in sources {
-        preview_feed(&fetcher, &source, name.as_deref(), limit, &style).await?;
+        preview_feed(&fetcher, &source, name.as_deref(), limit, &style, &channel).await?;
     }
     Ok(())
 }
@@ -41,6 +47,7 @@ async fn preview_feed(
     name: Option<&str>,
     limit: usize,
     style: &PostStyle,
+    channel: &ChannelStyle,
 ) -> anyhow::Result<()> {
     let (bytes, base, charset) = match Url::parse(source) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => match fetcher.fetch(FetchRequest::fresh(&url)).await {
@@ -86,18 +93,40 @@ async fn preview_feed(
             seen_at: now,
             source_name: source_name.clone(),
         };
-        let post = render_article_post(&article, style);
+        let post = render_article_post(&article, style, channel);
         println!();
         println!("━━━ Post {} ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━", index + 1);
-        println!(
-            "sendMessage · parse_mode=HTML · link preview {} · {} characters",
-            if post.link_preview == LinkPreview::Disabled { "off" } else { "on" },
-            utf16_len(&post.plain)
-        );
-        println!("── text as sent (Telegram HTML) ──");
-        println!("{}", post.html);
+        let (html, plain) = match &post.photo {
+            Some(photo) => {
+                println!(
+                    "sendPhoto · photo={} · parse_mode=HTML · {}caption {} of {CAPTION_LIMIT} characters",
+                    photo.url,
+                    if post.silent { "silent · " } else { "" },
+                    utf16_len(&photo.caption_plain)
+                );
+                (&photo.caption_html, &photo.caption_plain)
+            }
+            None => {
+                let preview = match post.link_preview {
+                    LinkPreview::Disabled => "off",
+                    LinkPreview::Small => "small",
+                    LinkPreview::Large => "large",
+                };
+                println!(
+                    "sendMessage · parse_mode=HTML · link preview {preview} · {}{} of {MESSAGE_LIMIT} characters",
+                    if post.silent { "silent · " } else { "" },
+                    utf16_len(&post.plain)
+                );
+                (&post.html, &post.plain)
+            }
+        };
+        println!("── {} as sent (Telegram HTML) ──", if post.photo.is_some() { "caption" } else { "text" });
+        println!("{html}");
         println!("── as readers see it ──");
-        println!("{}", post.plain);
+        println!("{plain}");
+        if post.photo.is_some() {
+            println!("── if Telegram cannot use the image: sent as text ({} characters) ──", utf16_len(&post.plain));
+        }
         if let Some(button) = &post.button {
             println!("── button ──");
             println!("[ {} ] → {}", button.text, button.url);

@@ -6,4 +6,4 @@ pub mod worker;
 
 pub use policy::RetryPolicy;
 pub use sender::{SendResult, TelegramSender};
-pub use worker::{DeliveryOutcome, DeliveryWorker};
+pub use worker::{DeliveryOutcome, DeliveryWorker, ImageDownloader};

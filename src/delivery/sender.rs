@@ -4,10 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
+use teloxide::payloads::{EditMessageCaptionSetters, EditMessageTextSetters, SendMessageSetters, SendPhotoSetters};
 use teloxide::prelude::Requester;
 use teloxide::types::{
-    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, MessageId, ParseMode, Recipient,
+    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, MessageId, ParseMode, Recipient,
 };
 use teloxide::{ApiError, Bot, RequestError};
 
@@ -26,6 +26,9 @@ pub enum SendResult {
     ChatGone(String),
     /// Telegram refused the HTML: a formatter bug; the plain text may still go.
     MarkupRejected(String),
+    /// Telegram could not use the photo (fetch by URL failed, bad image): try
+    /// uploading it, else send the post as text.
+    ImageRejected(String),
     /// Telegram refused this message for good.
     Rejected(String),
     /// Network trouble or a Telegram server error: try again later.
@@ -49,13 +52,15 @@ impl TelegramSender {
         Self { bot }
     }
 
-    /// Sends `post` to `chat`, as HTML or, when `as_plain`, as its plain twin.
+    /// Sends `post` to `chat` as a text message, as HTML or, when `as_plain`,
+    /// as its plain twin.
     pub async fn send_post(&self, chat: &ChatRef, post: &NewPost, as_plain: bool) -> SendResult {
         let text = if as_plain { post.plain.clone() } else { post.html.clone() };
         let mut request = self
             .bot
             .send_message(recipient(chat), text)
-            .link_preview_options(link_preview_options(post.link_preview == LinkPreview::Disabled));
+            .link_preview_options(preview_options(post))
+            .disable_notification(post.silent);
         if !as_plain {
             request = request.parse_mode(ParseMode::Html);
         }
@@ -68,13 +73,60 @@ impl TelegramSender {
         }
     }
 
+    /// Sends the photo form of `post`: the image from `source`, the post as caption.
+    pub async fn send_photo(&self, chat: &ChatRef, post: &NewPost, source: PhotoSource, as_plain: bool) -> SendResult {
+        let Some(photo) = &post.photo else {
+            return SendResult::Rejected("the post has no photo".to_owned());
+        };
+        let file = match source {
+            PhotoSource::Url => InputFile::url(photo.url.clone()),
+            PhotoSource::Upload(bytes) => InputFile::memory(bytes).file_name(upload_name(&photo.url)),
+        };
+        let caption = if as_plain { photo.caption_plain.clone() } else { photo.caption_html.clone() };
+        let mut request = self.bot.send_photo(recipient(chat), file).caption(caption).disable_notification(post.silent);
+        if !as_plain {
+            request = request.parse_mode(ParseMode::Html);
+        }
+        if let Some(markup) = button_markup(post) {
+            request = request.reply_markup(markup);
+        }
+        match request.await {
+            Ok(message) => SendResult::Sent { message_id: message.id.0, telegram_chat_id: Some(message.chat.id.0) },
+            Err(err) => classify(&err),
+        }
+    }
+
+    /// Edits the caption of an earlier photo message to match `post`.
+    pub async fn edit_caption(&self, chat: &ChatRef, message_id: i32, post: &NewPost, as_plain: bool) -> SendResult {
+        // A corrected article that lost its image still has a caption-sized text.
+        let (caption, html) = match &post.photo {
+            Some(photo) if !as_plain => (photo.caption_html.clone(), true),
+            Some(photo) => (photo.caption_plain.clone(), false),
+            None => (crate::format::truncate_chars(&post.plain, crate::format::CAPTION_LIMIT), false),
+        };
+        let mut request = self.bot.edit_message_caption(recipient(chat), MessageId(message_id)).caption(caption);
+        if html {
+            request = request.parse_mode(ParseMode::Html);
+        }
+        if let Some(markup) = button_markup(post) {
+            request = request.reply_markup(markup);
+        }
+        match request.await {
+            Ok(message) => SendResult::Sent { message_id, telegram_chat_id: Some(message.chat.id.0) },
+            Err(RequestError::Api(ApiError::MessageNotModified)) => {
+                SendResult::Sent { message_id, telegram_chat_id: None }
+            }
+            Err(err) => classify(&err),
+        }
+    }
+
     /// Edits an earlier message to show `post`. An unchanged message counts as done.
     pub async fn edit_post(&self, chat: &ChatRef, message_id: i32, post: &NewPost, as_plain: bool) -> SendResult {
         let text = if as_plain { post.plain.clone() } else { post.html.clone() };
         let mut request = self
             .bot
             .edit_message_text(recipient(chat), MessageId(message_id), text)
-            .link_preview_options(link_preview_options(post.link_preview == LinkPreview::Disabled));
+            .link_preview_options(preview_options(post));
         if !as_plain {
             request = request.parse_mode(ParseMode::Html);
         }
@@ -98,6 +150,38 @@ impl TelegramSender {
             }
             Err(err) => classify(&err),
         }
+    }
+}
+
+/// Where a photo comes from.
+#[derive(Debug, Clone)]
+pub enum PhotoSource {
+    /// Telegram fetches the post's image URL itself.
+    Url,
+    /// Warta downloaded the image and uploads these bytes.
+    Upload(Vec<u8>),
+}
+
+/// The file name an uploaded image gets, from the last segment of its URL.
+fn upload_name(url: &url::Url) -> String {
+    let name = url.path_segments().and_then(|mut s| s.next_back()).filter(|s| !s.is_empty()).unwrap_or("foto.jpg");
+    let name: String =
+        name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).take(64).collect();
+    if name.contains('.') { name } else { format!("{name}.jpg") }
+}
+
+/// The preview shown under a text post: off, or of the article (small or large).
+fn preview_options(post: &NewPost) -> LinkPreviewOptions {
+    let article = post.button.as_ref().map(|b| b.url.to_string());
+    match post.link_preview {
+        LinkPreview::Disabled => link_preview_options(true),
+        LinkPreview::Small | LinkPreview::Large => LinkPreviewOptions {
+            is_disabled: false,
+            url: article,
+            prefer_small_media: post.link_preview == LinkPreview::Small,
+            prefer_large_media: post.link_preview == LinkPreview::Large,
+            show_above_text: false,
+        },
     }
 }
 
@@ -149,6 +233,14 @@ fn classify_api(err: &ApiError) -> SendResult {
         | ApiError::GroupDeactivated
         | ApiError::NotEnoughRightsToPostMessages => SendResult::ChatGone(text),
         ApiError::CantParseEntities(description) => SendResult::MarkupRejected(description.clone()),
+        ApiError::FailedToGetUrlContent
+        | ApiError::WrongFileIdOrUrl
+        | ApiError::WrongFileId
+        | ApiError::FileIdInvalid
+        | ApiError::ImageProcessFailed
+        | ApiError::PhotoAsInputFileRequired
+        | ApiError::WrongHttpUrl
+        | ApiError::RequestEntityTooLarge => SendResult::ImageRejected(text),
         ApiError::Unknown(description) => classify_untyped(description),
         // Typed errors that are not about the chat: this message can never be sent as is.
         _ => SendResult::Rejected(text),
@@ -165,6 +257,20 @@ fn classify_untyped(description: &str) -> SendResult {
     }
     if lower.contains("can't parse entities") {
         return SendResult::MarkupRejected(description.to_owned());
+    }
+    const IMAGE_PROBLEMS: &[&str] = &[
+        "failed to get http url content",
+        "wrong type of the web page content",
+        "wrong file identifier",
+        "photo_invalid_dimensions",
+        "photo_save_file_invalid",
+        "photo_ext_invalid",
+        "image_process_failed",
+        "webpage_curl_failed",
+        "webpage_media_empty",
+    ];
+    if IMAGE_PROBLEMS.iter().any(|problem| lower.contains(problem)) {
+        return SendResult::ImageRejected(description.to_owned());
     }
     if lower.starts_with("bad request: chat not found")
         || lower.starts_with("bad request: have no rights to send")
@@ -206,5 +312,8 @@ mod tests {
         assert!(matches!(untyped("Bad Request: BUTTON_URL_INVALID"), SendResult::Rejected(_)));
         assert!(matches!(untyped("Internal Server Error"), SendResult::Transient(_)));
         assert!(matches!(untyped("Bad Gateway"), SendResult::Transient(_)));
+        assert!(matches!(classify(&RequestError::Api(ApiError::FailedToGetUrlContent)), SendResult::ImageRejected(_)));
+        assert!(matches!(untyped("Bad Request: PHOTO_INVALID_DIMENSIONS"), SendResult::ImageRejected(_)));
+        assert!(matches!(untyped("Bad Request: wrong type of the web page content"), SendResult::ImageRejected(_)));
     }
 }

@@ -9,9 +9,10 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::policy::{RetryDecision, RetryPolicy};
-use super::sender::{SendResult, TelegramSender};
+use super::sender::{PhotoSource, SendResult, TelegramSender};
 use crate::domain::{ChatKind, ChatRef};
-use crate::store::{ClaimedDelivery, DeliveryAction, Store, StoreError};
+use crate::feed::Fetcher;
+use crate::store::{ClaimedDelivery, DeliveryAction, SentAs, Store, StoreError};
 
 /// Longest idle sleep; the worker also wakes when posts are enqueued.
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
@@ -43,17 +44,31 @@ pub enum DeliveryOutcome {
     },
 }
 
+/// Downloads images Telegram could not fetch by URL, so they can be uploaded.
+#[derive(Debug, Clone)]
+pub struct ImageDownloader {
+    pub fetcher: Fetcher,
+    pub max_bytes: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct DeliveryWorker {
     store: Store,
     sender: TelegramSender,
+    images: ImageDownloader,
     policy: RetryPolicy,
     lease: Duration,
 }
 
 impl DeliveryWorker {
-    pub fn new(store: Store, sender: TelegramSender, policy: RetryPolicy, lease: Duration) -> Self {
-        Self { store, sender, policy, lease }
+    pub fn new(
+        store: Store,
+        sender: TelegramSender,
+        images: ImageDownloader,
+        policy: RetryPolicy,
+        lease: Duration,
+    ) -> Self {
+        Self { store, sender, images, policy, lease }
     }
 
     /// Claims the next delivery due at `now`, sends it, and records the outcome.
@@ -63,34 +78,64 @@ impl DeliveryWorker {
         };
         let chat = claimed.chat.chat_ref()?;
         let started = Instant::now();
-        let mut result = self.perform(&claimed, &chat, false).await;
+        let (mut result, mut sent_as) = self.perform(&claimed, &chat, false).await;
         if let SendResult::MarkupRejected(description) = &result {
             // A formatter bug; the reader still gets the news, without formatting.
             tracing::error!(post_id = claimed.post.id, chat_id = claimed.chat.id, error = %description,
                 "Telegram refused the post's HTML; sending it as plain text");
-            result = self.perform(&claimed, &chat, true).await;
+            (result, sent_as) = self.perform(&claimed, &chat, true).await;
         }
         // Waits (retry_after, backoff) count from Telegram's answer, not from the claim.
         let answered_at = now + to_chrono(started.elapsed());
-        self.record(&claimed, result, answered_at).await
+        self.record(&claimed, result, sent_as, answered_at).await
     }
 
-    async fn perform(&self, claimed: &ClaimedDelivery, chat: &ChatRef, as_plain: bool) -> SendResult {
+    async fn perform(&self, claimed: &ClaimedDelivery, chat: &ChatRef, as_plain: bool) -> (SendResult, SentAs) {
         let post = &claimed.post.content;
         match (claimed.action, claimed.target_message_id) {
-            (DeliveryAction::Send, _) => self.sender.send_post(chat, post, as_plain).await,
-            (DeliveryAction::Edit, Some(message_id)) => self.sender.edit_post(chat, message_id, post, as_plain).await,
-            (DeliveryAction::Delete, Some(message_id)) => self.sender.delete_message(chat, message_id).await,
+            (DeliveryAction::Send, _) if post.photo.is_some() => self.send_with_photo(claimed, chat, as_plain).await,
+            (DeliveryAction::Send, _) => (self.sender.send_post(chat, post, as_plain).await, SentAs::Text),
+            (DeliveryAction::Edit, Some(message_id)) => match claimed.target_sent_as {
+                Some(SentAs::Photo) => {
+                    (self.sender.edit_caption(chat, message_id, post, as_plain).await, SentAs::Photo)
+                }
+                _ => (self.sender.edit_post(chat, message_id, post, as_plain).await, SentAs::Text),
+            },
+            (DeliveryAction::Delete, Some(message_id)) => {
+                (self.sender.delete_message(chat, message_id).await, claimed.target_sent_as.unwrap_or(SentAs::Text))
+            }
             (DeliveryAction::Edit | DeliveryAction::Delete, None) => {
-                SendResult::Rejected("no message to edit or delete".to_owned())
+                (SendResult::Rejected("no message to edit or delete".to_owned()), SentAs::Text)
             }
         }
+    }
+
+    /// Sends a photo post: by URL; if Telegram cannot use the image, uploads
+    /// it; if that fails too, sends the post as text. The article is never
+    /// lost over its picture.
+    async fn send_with_photo(&self, claimed: &ClaimedDelivery, chat: &ChatRef, as_plain: bool) -> (SendResult, SentAs) {
+        let post = &claimed.post.content;
+        let by_url = self.sender.send_photo(chat, post, PhotoSource::Url, as_plain).await;
+        let (SendResult::ImageRejected(reason), Some(photo)) = (&by_url, &post.photo) else {
+            return (by_url, SentAs::Photo);
+        };
+        tracing::info!(post_id = claimed.post.id, chat_id = claimed.chat.id, image = %photo.url, error = %reason,
+            "Telegram could not fetch the image; uploading it");
+        let uploaded = match self.images.fetcher.fetch_image(&photo.url, self.images.max_bytes).await {
+            Ok(bytes) => self.sender.send_photo(chat, post, PhotoSource::Upload(bytes), as_plain).await,
+            Err(error) => SendResult::ImageRejected(error),
+        };
+        let SendResult::ImageRejected(reason) = uploaded else { return (uploaded, SentAs::Photo) };
+        tracing::warn!(post_id = claimed.post.id, chat_id = claimed.chat.id, image = %photo.url, error = %reason,
+            "image unusable; sending the post as text");
+        (self.sender.send_post(chat, post, as_plain).await, SentAs::Text)
     }
 
     async fn record(
         &self,
         claimed: &ClaimedDelivery,
         result: SendResult,
+        sent_as: SentAs,
         now: DateTime<Utc>,
     ) -> Result<DeliveryOutcome, StoreError> {
         let delivery_id = claimed.id;
@@ -98,7 +143,7 @@ impl DeliveryWorker {
         let post_id = claimed.post.id;
         match result {
             SendResult::Sent { message_id, telegram_chat_id } => {
-                self.store.mark_sent(delivery_id, message_id, now).await?;
+                self.store.mark_sent(delivery_id, message_id, sent_as, now).await?;
                 if let (None, Some(telegram_chat_id)) = (claimed.chat.telegram_id, telegram_chat_id) {
                     self.store.learn_telegram_id(chat_id, telegram_chat_id).await?;
                 }
@@ -150,7 +195,7 @@ impl DeliveryWorker {
                 }
                 Ok(DeliveryOutcome::Failed { delivery_id, reason })
             }
-            SendResult::MarkupRejected(reason) | SendResult::Rejected(reason) => {
+            SendResult::MarkupRejected(reason) | SendResult::ImageRejected(reason) | SendResult::Rejected(reason) => {
                 self.store.mark_failed(delivery_id, &reason, now).await?;
                 tracing::error!(delivery_id, post_id, chat_id, error = %reason, "Telegram refused the post");
                 Ok(DeliveryOutcome::Failed { delivery_id, reason })

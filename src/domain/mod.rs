@@ -6,4 +6,4 @@ mod post;
 
 pub use article::{Article, ArticleKey, NewArticle, fnv1a, normalize_link};
 pub use chat::{ChatKind, ChatRef, ChatRefError};
-pub use post::{LinkButton, LinkPreview, NewPost, Post, PostRenderer};
+pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, Post, PostRenderer};

@@ -3,13 +3,33 @@ use url::Url;
 /// A rendered post, ready to be sent to any number of chats.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPost {
-    /// Telegram HTML (parse_mode = HTML), within Telegram's length limit.
+    /// Telegram HTML (parse_mode = HTML), within Telegram's text limit.
     pub html: String,
     /// The same text without markup: what is sent if Telegram ever refuses the HTML.
     pub plain: String,
+    /// Sent as a photo with a caption, when the article has an image.
+    pub photo: Option<PhotoPost>,
     /// An inline URL button under the post ("Baca selengkapnya").
     pub button: Option<LinkButton>,
     pub link_preview: LinkPreview,
+    /// Sent without notification sound.
+    pub silent: bool,
+}
+
+impl NewPost {
+    /// A text post with no button, preview or sound options (alerts, notices).
+    pub fn text(html: String, plain: String) -> Self {
+        Self { html, plain, photo: None, button: None, link_preview: LinkPreview::Disabled, silent: false }
+    }
+}
+
+/// The photo form of a post: the image and the post shortened to a caption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoPost {
+    pub url: Url,
+    /// Telegram HTML within the caption limit.
+    pub caption_html: String,
+    pub caption_plain: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,10 +38,30 @@ pub struct LinkButton {
     pub url: Url,
 }
 
+/// How Telegram shows a preview of the article link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkPreview {
     Disabled,
-    Enabled,
+    Small,
+    Large,
+}
+
+impl LinkPreview {
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Self::Disabled => 0,
+            Self::Small => 1,
+            Self::Large => 2,
+        }
+    }
+
+    pub fn from_i64(value: i64) -> Self {
+        match value {
+            1 => Self::Small,
+            2 => Self::Large,
+            _ => Self::Disabled,
+        }
+    }
 }
 
 /// A stored post.
@@ -39,5 +79,6 @@ pub trait PostRenderer {
     /// A digest of what readers see of the article; when it changes, the
     /// article was corrected.
     fn fingerprint(&self, article: &crate::domain::NewArticle) -> String;
-    fn render(&self, article: &crate::domain::Article) -> NewPost;
+    /// Renders the article for the chats of one style (`None`: the default).
+    fn render(&self, article: &crate::domain::Article, style: Option<&str>) -> NewPost;
 }

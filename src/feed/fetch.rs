@@ -191,6 +191,32 @@ impl Fetcher {
         }
     }
 
+    /// Downloads an image (to upload it when Telegram cannot fetch it itself),
+    /// at most `max_bytes`; refuses anything that is not an image.
+    pub async fn fetch_image(&self, url: &Url, max_bytes: usize) -> Result<Vec<u8>, String> {
+        let limited = Self {
+            client: self.client.clone(),
+            limits: FetchLimits { max_body: max_bytes, max_decompressed: max_bytes, ..self.limits },
+        };
+        match limited.fetch(FetchRequest::fresh(url)).await {
+            FetchOutcome::Modified(fetched) => {
+                let declared_image = fetched
+                    .content_type
+                    .as_deref()
+                    .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("image/"));
+                if declared_image || looks_like_image(&fetched.body) {
+                    Ok(fetched.body)
+                } else {
+                    Err(format!(
+                        "{url} is not an image ({})",
+                        fetched.content_type.as_deref().unwrap_or("no content type")
+                    ))
+                }
+            }
+            other => Err(other.failure().unwrap_or_else(|| "not modified".to_owned())),
+        }
+    }
+
     /// POSTs a form (a WebSub subscription request); returns the status code.
     pub async fn post_form(&self, url: &Url, form: &[(&str, &str)]) -> Result<u16, String> {
         let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
@@ -299,6 +325,14 @@ impl Fetcher {
             self_link,
         }))
     }
+}
+
+/// JPEG, PNG, GIF or WebP by their magic bytes.
+fn looks_like_image(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+        || bytes.starts_with(b"\x89PNG")
+        || bytes.starts_with(b"GIF8")
+        || (bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP")
 }
 
 fn request_headers(request: FetchRequest<'_>) -> HeaderMap {

@@ -400,7 +400,7 @@ pub fn page_url(feed_url: &Url, page: u32) -> Url {
 }
 
 fn admin_post(reply: Reply) -> NewPost {
-    NewPost { html: reply.html, plain: reply.plain, button: None, link_preview: crate::domain::LinkPreview::Disabled }
+    NewPost::text(reply.html, reply.plain)
 }
 
 /// Orders a feed's items for posting, oldest first: feeds list newest first,

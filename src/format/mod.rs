@@ -1,19 +1,24 @@
-//! Pure rendering of articles and replies into Telegram posts: escaping,
-//! layout, limits. Nothing here does I/O.
+//! Pure rendering of articles and replies into Telegram posts: HTML
+//! conversion, layout, escaping, limits. Nothing here does I/O.
 
-mod markup;
+mod html;
 mod post;
 mod replies;
+mod rich;
+mod template;
 mod text;
 mod time;
+pub mod validate;
 
-pub use markup::{RichText, utf16_len};
-pub use post::{PostStyle, render_article_post};
+pub use html::{Block, BlockKind, Conversion, first_image, html_to_blocks, html_to_rich};
+pub use post::{ChannelStyle, PostStyle, hashtags, render_article_post, with_utm};
 pub use replies::{
     LatestEntry, Reply, render_feed_alert, render_feed_recovered, render_help, render_latest, render_latest_usage,
     render_start,
 };
-pub use text::{decode_entities, excerpt, html_to_plain, truncate_chars};
+pub use rich::{MAX_ENTITIES, Node, RichText, Style, escape_html, utf16_len};
+pub use template::{DEFAULT_TEMPLATE, Field, Template, TemplateError};
+pub use text::{decode_entities, html_to_plain, one_line, truncate_chars};
 pub use time::format_time;
 
 /// Telegram's limit on a text message, counted after entity parsing. We count

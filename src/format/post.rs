@@ -1,27 +1,100 @@
-use chrono_tz::Tz;
+//! Articles rendered as channel posts: the layout, hashtags, the sponsored
+//! label, UTM links, the photo form, and the guarantee that Telegram accepts
+//! the result.
 
-use super::MESSAGE_LIMIT;
-use super::markup::RichText;
-use super::text::{decode_entities, excerpt, html_to_plain, truncate_chars};
+use std::collections::HashMap;
+
+use chrono_tz::Tz;
+use url::Url;
+
+use super::html::{Conversion, first_image, html_to_rich};
+use super::rich::{RichText, escape_html};
+use super::template::{Field, Template};
+use super::text::{decode_entities, html_to_plain, one_line, truncate_chars};
 use super::time::format_time;
-use crate::domain::{Article, LinkButton, LinkPreview, NewArticle, NewPost, PostRenderer, fnv1a};
+use super::validate;
+use super::{CAPTION_LIMIT, MESSAGE_LIMIT};
+use crate::domain::{Article, LinkButton, LinkPreview, NewArticle, NewPost, PhotoPost, PostRenderer, fnv1a};
 use crate::i18n::Lang;
 
 /// Longest title shown; longer ones are cut at a word.
-const TITLE_CHARS: usize = 250;
+const TITLE_UNITS: usize = 250;
 /// Longest source or author name shown.
-const BYLINE_CHARS: usize = 100;
+const BYLINE_UNITS: usize = 100;
+/// Longest hashtag kept (longer ones are noise).
+const HASHTAG_CHARS: usize = 30;
+/// An excerpt squeezed below this is dropped rather than shown as a stub.
+const MIN_EXCERPT_UNITS: usize = 40;
 
-/// How posts look; built from `[format]` in the config.
+/// How one channel wants its posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelStyle {
+    pub link_preview: LinkPreview,
+    pub silent: bool,
+    /// Query parameters appended to article links (`utm_source=telegram`, …).
+    pub utm: Vec<(String, String)>,
+    /// Replaces the general sponsored label in this channel.
+    pub sponsored_label: Option<String>,
+    /// Overrides whether articles with an image go out as photos.
+    pub images: Option<bool>,
+}
+
+impl Default for ChannelStyle {
+    fn default() -> Self {
+        Self {
+            link_preview: LinkPreview::Disabled,
+            silent: false,
+            utm: Vec::new(),
+            sponsored_label: None,
+            images: None,
+        }
+    }
+}
+
+/// How posts look; built from `[format]` and the channels in the config.
 #[derive(Debug, Clone)]
 pub struct PostStyle {
     pub timezone: Tz,
     pub excerpt_chars: usize,
+    pub template: Template,
+    pub max_hashtags: usize,
+    /// Categories never shown as hashtags ("Uncategorized").
+    pub hidden_categories: Vec<String>,
+    /// Categories whose articles carry the sponsored label.
+    pub sponsored_categories: Vec<String>,
+    pub sponsored_label: String,
+    /// Paragraphs containing any of these are removed (the site's promotions).
+    pub remove_blocks: Vec<String>,
+    /// Post articles with an image as photos.
+    pub images: bool,
+    /// Per-channel options, by the channel's style key.
+    pub channels: HashMap<String, ChannelStyle>,
 }
 
 impl Default for PostStyle {
     fn default() -> Self {
-        Self { timezone: chrono_tz::Asia::Makassar, excerpt_chars: 280 }
+        Self {
+            timezone: chrono_tz::Asia::Makassar,
+            excerpt_chars: 280,
+            template: Template::default(),
+            max_hashtags: 5,
+            hidden_categories: vec!["Uncategorized".into(), "Tak Berkategori".into()],
+            sponsored_categories: vec!["Advertorial".into()],
+            sponsored_label: "📢 Advertorial".into(),
+            remove_blocks: Vec::new(),
+            images: true,
+            channels: HashMap::new(),
+        }
+    }
+}
+
+impl PostStyle {
+    fn channel(&self, style: Option<&str>) -> ChannelStyle {
+        style.and_then(|key| self.channels.get(key)).cloned().unwrap_or_default()
+    }
+
+    fn conversion<'a>(&'a self, base: Option<&'a Url>) -> Conversion<'a> {
+        Conversion { base, remove_blocks: &self.remove_blocks }
     }
 }
 
@@ -31,89 +104,212 @@ impl PostRenderer for PostStyle {
     fn fingerprint(&self, article: &NewArticle) -> String {
         let text = article.summary_html.as_deref().or(article.content_html.as_deref()).map(html_to_plain);
         let title = decode_entities(&article.title);
-        let image = article.image_url.as_ref().map(url::Url::as_str).unwrap_or_default();
+        let image = article.image_url.as_ref().map(Url::as_str).unwrap_or_default();
         let seen = format!("{}\u{1f}{}\u{1f}{image}", title.trim(), text.unwrap_or_default());
         format!("{:016x}", fnv1a(seen.as_bytes()))
     }
 
-    fn render(&self, article: &Article) -> NewPost {
-        render_article_post(article, self)
+    fn render(&self, article: &Article, style: Option<&str>) -> NewPost {
+        render_article_post(article, self, &self.channel(style))
     }
 }
 
-/// Renders an article as a channel post (in Indonesian, the channel's language):
-///
-/// ```text
-/// <b><a href="…">Title</a></b>
-///
-/// Excerpt…
-///
-/// <i>Source</i> · Author · 27 Nov 2026, 09.20 WITA
-/// [Baca selengkapnya]
-/// ```
-///
-/// Whatever the feed holds, the result is valid Telegram HTML within the
-/// message limit.
-pub fn render_article_post(article: &Article, style: &PostStyle) -> NewPost {
+/// Renders an article as a post for a channel, in Indonesian (the channel's
+/// language). Whatever the feed holds, the text fits Telegram's message
+/// limit, the caption its caption limit, and both are valid Telegram HTML.
+pub fn render_article_post(article: &Article, style: &PostStyle, channel: &ChannelStyle) -> NewPost {
     let lang = Lang::Id;
-    let body =
-        article.summary_html.as_deref().or(article.content_html.as_deref()).map(html_to_plain).unwrap_or_default();
-    let title = decode_entities(&article.title).split_whitespace().collect::<Vec<_>>().join(" ");
-    let title = match title.as_str() {
-        "" => truncate_chars(&body.replace('\n', " "), 80),
-        t => t.to_owned(),
-    };
-    let title = truncate_chars(&title, TITLE_CHARS);
-    let excerpt_limit = style.excerpt_chars.min(MESSAGE_LIMIT / 2);
-    let summary = excerpt(&body.replace('\n', " "), excerpt_limit);
+    let link =
+        article.link.as_ref().filter(|l| matches!(l.scheme(), "http" | "https")).map(|l| with_utm(l, &channel.utm));
+    let mut values = fields(article, style, channel, link.as_ref(), lang);
+    let excerpt = excerpt_source(article, style, link.as_ref(), &values);
 
-    let mut post = RichText::new();
-    if !title.is_empty() {
-        post.bold(|b| match &article.link {
-            Some(link) => {
-                b.link(link, |l| {
-                    l.text(&title);
-                });
-            }
-            None => {
-                b.text(&title);
-            }
+    let (html, plain) = fit(&style.template, &mut values, &excerpt, style.excerpt_chars, MESSAGE_LIMIT);
+    let photo =
+        if channel.images.unwrap_or(style.images) { image_of(article, link.as_ref()) } else { None }.map(|url| {
+            let (caption_html, caption_plain) =
+                fit(&style.template, &mut values, &excerpt, style.excerpt_chars.min(CAPTION_LIMIT / 2), CAPTION_LIMIT);
+            PhotoPost { url, caption_html, caption_plain }
         });
-    }
-    if !summary.is_empty() && summary != title {
-        if !post.is_empty() {
-            post.text("\n\n");
-        }
-        post.text(&summary);
-    }
-    if !post.is_empty() {
-        post.text("\n\n");
-    }
-    post.italic(|i| {
-        i.text(&truncate_chars(article.source_name.trim(), BYLINE_CHARS));
-    });
-    if let Some(author) = article.author.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-        post.text(" · ").text(&truncate_chars(author, BYLINE_CHARS));
-    }
-    post.text(" · ").text(&format_time(article.display_time(), style.timezone, lang));
-    debug_assert!(post.len() <= MESSAGE_LIMIT);
+    let button = link.clone().map(|url| LinkButton { text: lang.texts().read_more.to_owned(), url });
+    NewPost { html, plain, photo, button, link_preview: channel.link_preview, silent: channel.silent }
+}
 
-    let button = article
-        .link
-        .as_ref()
-        .filter(|link| matches!(link.scheme(), "http" | "https"))
-        .map(|link| LinkButton { text: lang.texts().read_more.to_owned(), url: link.clone() });
-    let (html, plain) = post.into_parts();
-    NewPost { html, plain, button, link_preview: LinkPreview::Disabled }
+/// Everything the layout shows except the excerpt.
+fn fields(
+    article: &Article,
+    style: &PostStyle,
+    channel: &ChannelStyle,
+    link: Option<&Url>,
+    lang: Lang,
+) -> HashMap<Field, RichText> {
+    let mut values = HashMap::new();
+    let title = one_line(&decode_entities(&article.title));
+    let title = truncate_chars(&title, TITLE_UNITS);
+    let mut title_text = RichText::new();
+    title_text.bold(|b| match link {
+        Some(link) => {
+            b.link(link, |l| {
+                l.text(&title);
+            });
+        }
+        None => {
+            b.text(&title);
+        }
+    });
+    values.insert(Field::Title, title_text);
+    if sponsored(article, style) {
+        let label = channel.sponsored_label.as_deref().unwrap_or(&style.sponsored_label);
+        let mut text = RichText::new();
+        text.bold(|b| {
+            b.text(&truncate_chars(label, BYLINE_UNITS));
+        });
+        values.insert(Field::Label, text);
+    }
+    values.insert(Field::Source, plain(&truncate_chars(&one_line(&article.source_name), BYLINE_UNITS)));
+    if let Some(author) = article.author.as_deref().map(one_line).filter(|a| !a.is_empty()) {
+        values.insert(Field::Author, plain(&truncate_chars(&author, BYLINE_UNITS)));
+    }
+    values.insert(Field::Time, plain(&format_time(article.display_time(), style.timezone, lang)));
+    let tags = hashtags(&article.categories, style);
+    if !tags.is_empty() {
+        values.insert(Field::Hashtags, plain(&tags.join(" ")));
+    }
+    if let Some(category) = visible_categories(&article.categories, style).next() {
+        values.insert(Field::Category, plain(&truncate_chars(category, BYLINE_UNITS)));
+    }
+    if let Some(link) = link {
+        values.insert(Field::Link, plain(link.as_str()));
+    }
+    values
+}
+
+fn plain(text: &str) -> RichText {
+    RichText::plain_text(text)
+}
+
+/// The article text the excerpt is cut from: the summary (else the content),
+/// converted, boilerplate removed; nothing if it only repeats the title.
+fn excerpt_source(
+    article: &Article,
+    style: &PostStyle,
+    base: Option<&Url>,
+    values: &HashMap<Field, RichText>,
+) -> RichText {
+    let Some(html) = article.summary_html.as_deref().or(article.content_html.as_deref()) else {
+        return RichText::new();
+    };
+    let excerpt = html_to_rich(html, &style.conversion(base));
+    let title = values.get(&Field::Title).map(RichText::plain).unwrap_or_default();
+    if one_line(&excerpt.plain()) == title {
+        return RichText::new();
+    }
+    excerpt
+}
+
+/// Lays the post out within `limit`: the excerpt is shortened first (down to
+/// nothing), then the whole post is cut. The result is validated; should it
+/// ever fail (a formatter bug), plain text goes out instead.
+fn fit(
+    template: &Template,
+    values: &mut HashMap<Field, RichText>,
+    excerpt: &RichText,
+    excerpt_units: usize,
+    limit: usize,
+) -> (String, String) {
+    let mut budget = excerpt_units;
+    let rich = loop {
+        values.insert(Field::Excerpt, excerpt.truncated(budget));
+        let rich = template.render(values).trimmed().normalized();
+        let length = rich.len();
+        if length <= limit || budget == 0 {
+            break rich;
+        }
+        let shorter = budget.saturating_sub(length - limit + 1);
+        budget = if shorter < MIN_EXCERPT_UNITS { 0 } else { shorter };
+    };
+    let rich = if rich.len() > limit { rich.truncated(limit).normalized() } else { rich };
+    let (html, plain) = rich.into_parts();
+    match validate::check(&html, limit, true) {
+        Ok(_) => (html, plain),
+        Err(_) => {
+            let plain = truncate_chars(&plain, limit);
+            (escape_html(&plain), plain)
+        }
+    }
+}
+
+/// The image to post: the feed's (media:content, enclosure, thumbnail), else
+/// the first `<img>` of the article.
+fn image_of(article: &Article, base: Option<&Url>) -> Option<Url> {
+    if let Some(url) = &article.image_url {
+        return Some(url.clone());
+    }
+    [article.content_html.as_deref(), article.summary_html.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(|html| first_image(html, base.or(article.link.as_ref())))
+}
+
+fn sponsored(article: &Article, style: &PostStyle) -> bool {
+    article
+        .categories
+        .iter()
+        .any(|c| style.sponsored_categories.iter().any(|s| s.trim().eq_ignore_ascii_case(c.trim())))
+}
+
+fn visible_categories<'a>(categories: &'a [String], style: &'a PostStyle) -> impl Iterator<Item = &'a str> {
+    categories
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .filter(|c| !style.hidden_categories.iter().any(|h| h.trim().eq_ignore_ascii_case(c)))
+}
+
+/// `#Samarinda #BencanaAlam`: spaces and punctuation removed, all-digit,
+/// over-long and repeated tags dropped, at most `max_hashtags`.
+pub fn hashtags(categories: &[String], style: &PostStyle) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut tags = Vec::new();
+    for category in visible_categories(categories, style) {
+        let tag: String = decode_entities(category).chars().filter(|c| c.is_alphanumeric() || *c == '_').collect();
+        let usable = !tag.is_empty()
+            && !tag.chars().all(|c| c.is_ascii_digit() || c == '_')
+            && tag.chars().count() <= HASHTAG_CHARS;
+        let folded = tag.to_lowercase();
+        if usable && !seen.contains(&folded) {
+            seen.push(folded);
+            tags.push(format!("#{tag}"));
+        }
+        if tags.len() >= style.max_hashtags {
+            break;
+        }
+    }
+    tags
+}
+
+/// The article link with the channel's UTM parameters (replacing any it had).
+pub fn with_utm(link: &Url, utm: &[(String, String)]) -> Url {
+    if utm.is_empty() {
+        return link.clone();
+    }
+    let mut url = link.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, _)| !utm.iter().any(|(key, _)| key == name))
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(kept).extend_pairs(utm.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    url
 }
 
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
-    use url::Url;
 
     use super::*;
     use crate::domain::ArticleKey;
+    use crate::format::utf16_len;
 
     fn article() -> Article {
         Article {
@@ -123,11 +319,13 @@ mod tests {
             title: "Banjir Rendam 3 Kecamatan di Samarinda, Warga <Mengungsi> & Bertahan".into(),
             link: Some(Url::parse("https://kaltimtoday.co/banjir-rendam-3-kecamatan/").expect("url")),
             summary_html: Some(
-                "<p>Hujan deras sejak Selasa malam membuat air naik.&nbsp;Warga mengungsi [&#8230;]</p>".into(),
+                "<p>Hujan deras sejak Selasa malam membuat air naik.&nbsp;Warga mengungsi [&#8230;]</p>\
+                 <p>The post <a href=\"https://kaltimtoday.co/x\">X</a> appeared first on Kaltimtoday.co.</p>"
+                    .into(),
             ),
             content_html: None,
             author: Some("Redaksi".into()),
-            categories: vec!["Samarinda".into()],
+            categories: vec!["Samarinda".into(), "Bencana Alam".into(), "Uncategorized".into()],
             image_url: None,
             published_at: Some(Utc.with_ymd_and_hms(2026, 11, 27, 1, 20, 0).single().expect("time")),
             seen_at: Utc.with_ymd_and_hms(2026, 11, 27, 1, 21, 0).single().expect("time"),
@@ -135,20 +333,26 @@ mod tests {
         }
     }
 
+    fn render(article: &Article) -> NewPost {
+        render_article_post(article, &PostStyle::default(), &ChannelStyle::default())
+    }
+
     #[test]
     fn renders_the_default_layout() {
-        let post = render_article_post(&article(), &PostStyle::default());
+        let post = render(&article());
         assert_eq!(
             post.html,
             "<b><a href=\"https://kaltimtoday.co/banjir-rendam-3-kecamatan/\">Banjir Rendam 3 Kecamatan di Samarinda, \
              Warga &lt;Mengungsi&gt; &amp; Bertahan</a></b>\n\n\
              Hujan deras sejak Selasa malam membuat air naik. Warga mengungsi\n\n\
-             <i>Kaltimtoday.co</i> · Redaksi · 27 Nov 2026, 09.20 WITA"
+             Kaltimtoday.co · Redaksi · 27 Nov 2026, 09.20 WITA\n#Samarinda #BencanaAlam"
         );
-        assert!(post.plain.starts_with("Banjir Rendam 3 Kecamatan di Samarinda, Warga <Mengungsi> & Bertahan\n\n"));
         let button = post.button.expect("button");
-        assert_eq!(button.text, "Baca selengkapnya");
-        assert_eq!(button.url.as_str(), "https://kaltimtoday.co/banjir-rendam-3-kecamatan/");
+        assert_eq!(
+            (button.text.as_str(), button.url.as_str()),
+            ("Baca selengkapnya", "https://kaltimtoday.co/banjir-rendam-3-kecamatan/")
+        );
+        assert_eq!((post.photo, post.link_preview, post.silent), (None, LinkPreview::Disabled, false));
     }
 
     #[test]
@@ -159,9 +363,71 @@ mod tests {
         bare.author = None;
         bare.summary_html = None;
         bare.published_at = None;
-        let post = render_article_post(&bare, &PostStyle::default());
-        assert_eq!(post.html, "<i>Kaltimtoday.co</i> · 27 Nov 2026, 09.21 WITA");
+        bare.categories.clear();
+        let post = render(&bare);
+        assert_eq!(post.html, "Kaltimtoday.co · 27 Nov 2026, 09.21 WITA");
         assert!(post.button.is_none());
+    }
+
+    #[test]
+    fn channel_options_apply() {
+        let mut sponsored = article();
+        sponsored.categories = vec!["Advertorial".into()];
+        let channel = ChannelStyle {
+            link_preview: LinkPreview::Large,
+            silent: true,
+            utm: vec![("utm_source".into(), "telegram".into()), ("utm_medium".into(), "channel".into())],
+            sponsored_label: Some("IKLAN".into()),
+            images: None,
+        };
+        let post = render_article_post(&sponsored, &PostStyle::default(), &channel);
+        assert!(post.html.starts_with("<b>IKLAN</b>\n<b><a href=\"https://kaltimtoday.co/banjir-rendam-3-kecamatan/?utm_source=telegram&amp;utm_medium=channel\">"), "{}", post.html);
+        assert_eq!(
+            post.button.expect("button").url.as_str(),
+            "https://kaltimtoday.co/banjir-rendam-3-kecamatan/?utm_source=telegram&utm_medium=channel"
+        );
+        assert_eq!((post.link_preview, post.silent), (LinkPreview::Large, true));
+    }
+
+    #[test]
+    fn hashtags_are_cleaned_deduplicated_and_capped() {
+        let style = PostStyle { max_hashtags: 3, ..PostStyle::default() };
+        let categories: Vec<String> = [
+            "Bencana Alam",
+            "bencana-alam",
+            "2026",
+            "Ekonomi &amp; Bisnis",
+            "Uncategorized",
+            &"x".repeat(40),
+            "Kutai Kartanegara",
+            "Olahraga",
+        ]
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+        assert_eq!(hashtags(&categories, &style), ["#BencanaAlam", "#EkonomiBisnis", "#KutaiKartanegara"]);
+    }
+
+    #[test]
+    fn articles_with_images_get_a_caption_within_the_limit() {
+        let mut long = article();
+        long.summary_html = Some(format!("<p>{}</p>", "Kalimat panjang tentang banjir. ".repeat(200)));
+        long.content_html = Some("<p><img src=\"/wp-content/uploads/banjir.jpg\"></p>".into());
+        let style = PostStyle { excerpt_chars: 2000, ..PostStyle::default() };
+        let post = render_article_post(&long, &style, &ChannelStyle::default());
+        let photo = post.photo.expect("a photo post");
+        assert_eq!(photo.url.as_str(), "https://kaltimtoday.co/wp-content/uploads/banjir.jpg");
+        assert!(utf16_len(&photo.caption_plain) <= CAPTION_LIMIT, "{}", utf16_len(&photo.caption_plain));
+        assert!(
+            photo.caption_plain.contains("Kaltimtoday.co · Redaksi"),
+            "the byline survives: {}",
+            photo.caption_plain
+        );
+        assert!(photo.caption_plain.contains('…'), "the excerpt was shortened");
+        assert!(utf16_len(&post.plain) <= MESSAGE_LIMIT);
+        let no_images =
+            render_article_post(&long, &style, &ChannelStyle { images: Some(false), ..ChannelStyle::default() });
+        assert!(no_images.photo.is_none());
     }
 
     #[test]
@@ -171,7 +437,23 @@ mod tests {
         long.summary_html = Some(format!("<p>{}</p>", "Kalimat panjang sekali. ".repeat(2000)));
         long.source_name = "S".repeat(5000);
         long.author = Some("A".repeat(5000));
-        let post = render_article_post(&long, &PostStyle { excerpt_chars: 2000, ..PostStyle::default() });
-        assert!(crate::format::utf16_len(&post.plain) <= MESSAGE_LIMIT);
+        long.categories = (0..500).map(|n| format!("Kategori{n}")).collect();
+        long.image_url = Some(Url::parse("https://kaltimtoday.co/a.jpg").expect("url"));
+        let post = render_article_post(
+            &long,
+            &PostStyle { excerpt_chars: 2000, ..PostStyle::default() },
+            &ChannelStyle::default(),
+        );
+        assert!(utf16_len(&post.plain) <= MESSAGE_LIMIT);
+        let caption = post.photo.expect("photo").caption_plain;
+        assert!(utf16_len(&caption) <= CAPTION_LIMIT, "{}", utf16_len(&caption));
+    }
+
+    #[test]
+    fn utm_parameters_replace_existing_ones() {
+        let link = Url::parse("https://kaltimtoday.co/a/?p=1&utm_source=rss").expect("url");
+        let utm = [("utm_source".to_owned(), "telegram".to_owned())];
+        assert_eq!(with_utm(&link, &utm).as_str(), "https://kaltimtoday.co/a/?p=1&utm_source=telegram");
+        assert_eq!(with_utm(&link, &[]), link);
     }
 }

@@ -1,7 +1,7 @@
 use chrono_tz::Tz;
 
 use super::MESSAGE_LIMIT;
-use super::markup::RichText;
+use super::rich::RichText;
 use super::text::truncate_chars;
 use super::time::format_time;
 use crate::domain::Article;
@@ -16,7 +16,7 @@ pub struct Reply {
 
 impl From<RichText> for Reply {
     fn from(rich: RichText) -> Self {
-        let (html, plain) = rich.into_parts();
+        let (html, plain) = rich.normalized().into_parts();
         Self { html, plain }
     }
 }

@@ -150,9 +150,7 @@ impl Store {
                         outcome.duplicates += usize::from(elsewhere != Elsewhere::Nowhere && !outcome.primed_now);
                         continue;
                     }
-                    let post = renderer.render(&article);
-                    outcome.deliveries +=
-                        enqueue_post(&mut tx, Some(article.id), &post, Audience::Channels, now).await?;
+                    outcome.deliveries += enqueue_article(&mut tx, &article, renderer, now).await?;
                     outcome.posts += 1;
                 }
                 Some((id, previous)) if previous.as_deref() != Some(fingerprint.as_str()) => {
@@ -164,8 +162,7 @@ impl Store {
                     outcome.corrections += 1;
                     let Some(article) = article else { continue };
                     let window_start = now - chrono::Duration::milliseconds(duration_ms(record.edit_window));
-                    let post = renderer.render(&article);
-                    outcome.edits += enqueue_correction(&mut tx, &article, &post, now, window_start).await?;
+                    outcome.edits += enqueue_correction(&mut tx, &article, renderer, now, window_start).await?;
                 }
                 Some(_) => {}
             }
@@ -350,60 +347,67 @@ async fn update_article(
 }
 
 /// Brings a corrected article's posts up to date, in the caller's
-/// transaction: unsent deliveries switch to the new version, sent ones within
-/// the window get an edit. Returns the number of edits enqueued.
+/// transaction, one rendering style at a time: unsent deliveries switch to
+/// the new version, sent ones within the window get an edit. Returns the
+/// number of edits enqueued.
 async fn enqueue_correction(
     tx: &mut Transaction<'_, Sqlite>,
     article: &Article,
-    post: &NewPost,
+    renderer: &impl PostRenderer,
     now: DateTime<Utc>,
     window_start: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let posted: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM posts WHERE article_id = ?1)")
+    // Recorded silently (first fetch, duplicate): nothing was sent to correct.
+    let styles: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT DISTINCT style FROM posts WHERE article_id = ?1 ORDER BY style")
+            .bind(article.id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut edits = 0;
+    for style in styles {
+        let post = renderer.render(article, style.as_deref());
+        let post_id = insert_post(tx, Some(article.id), &post, style.as_deref(), now).await?;
+        let earlier = "SELECT id FROM posts WHERE article_id = ?1 AND id != ?2 AND style IS ?4";
+        sqlx::query(&format!(
+            "UPDATE deliveries SET post_id = ?2, updated_at = ?3
+             WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'send'"
+        ))
         .bind(article.id)
-        .fetch_one(&mut **tx)
+        .bind(post_id)
+        .bind(to_ms(now))
+        .bind(style.as_deref())
+        .execute(&mut **tx)
         .await?;
-    if !posted {
-        // Recorded silently (first fetch, duplicate): nothing was sent to correct.
-        return Ok(0);
+        sqlx::query(&format!(
+            "UPDATE deliveries SET status = 'failed', last_error = 'superseded by a newer correction', updated_at = ?3
+             WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'edit'"
+        ))
+        .bind(article.id)
+        .bind(post_id)
+        .bind(to_ms(now))
+        .bind(style.as_deref())
+        .execute(&mut **tx)
+        .await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, sent_as, status, next_attempt_at,
+                                     created_at, updated_at)
+             SELECT ?2, d.chat_id, 'edit', d.message_id, d.sent_as, 'pending', ?3, ?3, ?3
+             FROM deliveries d JOIN chats c ON c.id = d.chat_id
+             WHERE d.post_id IN ({earlier}) AND d.action = 'send' AND d.status = 'sent'
+               AND d.message_id IS NOT NULL AND d.sent_at >= ?5 AND c.active = 1
+             ORDER BY d.id"
+        ))
+        .bind(article.id)
+        .bind(post_id)
+        .bind(to_ms(now))
+        .bind(style.as_deref())
+        .bind(to_ms(window_start))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        edits += usize::try_from(inserted).unwrap_or(usize::MAX);
     }
-    let post_id = insert_post(tx, Some(article.id), post, now).await?;
-    let earlier = "SELECT id FROM posts WHERE article_id = ?1 AND id != ?2";
-    sqlx::query(&format!(
-        "UPDATE deliveries SET post_id = ?2, updated_at = ?3
-         WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'send'"
-    ))
-    .bind(article.id)
-    .bind(post_id)
-    .bind(to_ms(now))
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(&format!(
-        "UPDATE deliveries SET status = 'failed', last_error = 'superseded by a newer correction', updated_at = ?3
-         WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'edit'"
-    ))
-    .bind(article.id)
-    .bind(post_id)
-    .bind(to_ms(now))
-    .execute(&mut **tx)
-    .await?;
-    let edits = sqlx::query(&format!(
-        "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, status, next_attempt_at,
-                                 created_at, updated_at)
-         SELECT ?2, d.chat_id, 'edit', d.message_id, 'pending', ?3, ?3, ?3
-         FROM deliveries d JOIN chats c ON c.id = d.chat_id
-         WHERE d.post_id IN ({earlier}) AND d.action = 'send' AND d.status = 'sent'
-           AND d.message_id IS NOT NULL AND d.sent_at >= ?4 AND c.active = 1
-         ORDER BY d.id"
-    ))
-    .bind(article.id)
-    .bind(post_id)
-    .bind(to_ms(now))
-    .bind(to_ms(window_start))
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok(usize::try_from(edits).unwrap_or(usize::MAX))
+    Ok(edits)
 }
 
 /// Who receives a post.
@@ -415,30 +419,86 @@ pub(super) enum Audience {
     Admins,
 }
 
+impl Audience {
+    fn filter(self) -> &'static str {
+        match self {
+            Self::Channels => "is_target = 1",
+            Self::Admins => "is_admin = 1",
+        }
+    }
+}
+
 async fn insert_post(
     tx: &mut Transaction<'_, Sqlite>,
     article_id: Option<i64>,
     post: &NewPost,
+    style: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     let (button_text, button_url) = match &post.button {
         Some(button) => (Some(button.text.as_str()), Some(button.url.as_str())),
         None => (None, None),
     };
+    let photo = post.photo.as_ref();
     let post_id = sqlx::query_scalar(
-        "INSERT INTO posts (article_id, html, plain, button_text, button_url, link_preview, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        "INSERT INTO posts (article_id, html, plain, button_text, button_url, link_preview, created_at,
+                            photo_url, caption_html, caption_plain, silent, style)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
     )
     .bind(article_id)
     .bind(&post.html)
     .bind(&post.plain)
     .bind(button_text)
     .bind(button_url)
-    .bind(post.link_preview == crate::domain::LinkPreview::Enabled)
+    .bind(post.link_preview.as_i64())
     .bind(to_ms(now))
+    .bind(photo.map(|p| p.url.as_str()))
+    .bind(photo.map(|p| p.caption_html.as_str()))
+    .bind(photo.map(|p| p.caption_plain.as_str()))
+    .bind(post.silent)
+    .bind(style)
     .fetch_one(&mut **tx)
     .await?;
     Ok(post_id)
+}
+
+/// Renders a new article once per style of the active channels and enqueues
+/// each rendering for its channels, in the caller's transaction. Returns the
+/// number of deliveries.
+async fn enqueue_article(
+    tx: &mut Transaction<'_, Sqlite>,
+    article: &Article,
+    renderer: &impl PostRenderer,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let filter = Audience::Channels.filter();
+    let styles: Vec<Option<String>> =
+        sqlx::query_scalar(&format!("SELECT DISTINCT style FROM chats WHERE {filter} AND active = 1 ORDER BY style"))
+            .fetch_all(&mut **tx)
+            .await?;
+    if styles.is_empty() {
+        // No channel: the post is still recorded, so a correction knows it was due.
+        insert_post(tx, Some(article.id), &renderer.render(article, None), None, now).await?;
+        return Ok(0);
+    }
+    let mut enqueued = 0;
+    for style in styles {
+        let post = renderer.render(article, style.as_deref());
+        let post_id = insert_post(tx, Some(article.id), &post, style.as_deref(), now).await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at)
+             SELECT ?1, id, 'pending', ?2, ?2, ?2 FROM chats
+             WHERE {filter} AND active = 1 AND style IS ?3 ORDER BY id"
+        ))
+        .bind(post_id)
+        .bind(to_ms(now))
+        .bind(style.as_deref())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        enqueued += usize::try_from(inserted).unwrap_or(usize::MAX);
+    }
+    Ok(enqueued)
 }
 
 /// Stores a post and one pending delivery per active chat of the audience,
@@ -450,14 +510,11 @@ pub(super) async fn enqueue_post(
     audience: Audience,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let post_id = insert_post(tx, article_id, post, now).await?;
-    let audience_filter = match audience {
-        Audience::Channels => "is_target = 1",
-        Audience::Admins => "is_admin = 1",
-    };
+    let post_id = insert_post(tx, article_id, post, None, now).await?;
     let enqueued = sqlx::query(&format!(
         "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at)
-         SELECT ?1, id, 'pending', ?2, ?2, ?2 FROM chats WHERE {audience_filter} AND active = 1 ORDER BY id"
+         SELECT ?1, id, 'pending', ?2, ?2, ?2 FROM chats WHERE {} AND active = 1 ORDER BY id",
+        audience.filter()
     ))
     .bind(post_id)
     .bind(to_ms(now))
@@ -471,8 +528,8 @@ pub(super) async fn enqueue_post(
 mod tests {
     use super::*;
     use crate::domain::ChatRef;
-    use crate::store::DeliveryAction;
     use crate::store::testing::{TitleRenderer, record, temp_store};
+    use crate::store::{DeliveryAction, SentAs};
 
     fn article(n: u32) -> NewArticle {
         let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
@@ -562,7 +619,7 @@ mod tests {
         record(&store, feed, &[article(1), article(2)], 0).await;
         // Article 1 is sent, article 2 is still waiting.
         let sent = store.claim_next(Utc::now(), std::time::Duration::from_secs(60)).await.expect("claim").expect("due");
-        store.mark_sent(sent.id, 77, Utc::now()).await.expect("sent");
+        store.mark_sent(sent.id, 77, SentAs::Text, Utc::now()).await.expect("sent");
 
         let mut corrected_1 = article(1);
         corrected_1.title = "Berita 1 (ralat)".into();
@@ -575,11 +632,11 @@ mod tests {
         let lease = std::time::Duration::from_secs(60);
         let unsent = store.claim_next(now, lease).await.expect("claim").expect("article 2, corrected");
         assert_eq!((unsent.action, unsent.post.content.html.as_str()), (DeliveryAction::Send, "Berita 2 (ralat)"));
-        store.mark_sent(unsent.id, 78, now).await.expect("sent");
+        store.mark_sent(unsent.id, 78, SentAs::Text, now).await.expect("sent");
         let edit = store.claim_next(now, lease).await.expect("claim").expect("edit of article 1");
         assert_eq!((edit.action, edit.target_message_id), (DeliveryAction::Edit, Some(77)));
         assert_eq!(edit.post.content.html, "Berita 1 (ralat)");
-        store.mark_sent(edit.id, 77, now).await.expect("edited");
+        store.mark_sent(edit.id, 77, SentAs::Text, now).await.expect("edited");
 
         // Same content again: nothing to do. A fresh correction outside the window edits nothing.
         assert_eq!(record(&store, feed, &[article(3)], 0).await.corrections, 0);

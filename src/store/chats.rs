@@ -41,7 +41,8 @@ impl ChatRow {
 }
 
 impl Store {
-    /// Makes the configured channels the post targets. Channels removed from
+    /// Makes the configured channels the post targets, each rendered in its
+    /// own style (keyed by the chat reference as configured). Channels removed from
     /// the config stop receiving posts and their pending deliveries are failed;
     /// listed channels are (re)activated, since an operator who lists a chat
     /// that once failed has presumably fixed the bot's rights there.
@@ -64,26 +65,27 @@ impl Store {
             let id = match existing {
                 Some(id) => {
                     sqlx::query(
-                        "UPDATE chats SET is_target = 1, active = 1, deactivated_reason = NULL, updated_at = ?2
+                        "UPDATE chats SET is_target = 1, active = 1, deactivated_reason = NULL, updated_at = ?2,
+                                style = ?3
                          WHERE id = ?1",
                     )
                     .bind(id)
                     .bind(now)
+                    .bind(channel.to_string())
                     .execute(&mut *tx)
                     .await?;
                     id
                 }
-                None => {
-                    sqlx::query_scalar(
-                        "INSERT INTO chats (telegram_id, username, kind, is_target, active, created_at, updated_at)
-                         VALUES (?1, ?2, 'channel', 1, 1, ?3, ?3) RETURNING id",
-                    )
-                    .bind(telegram_id)
-                    .bind(username)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }
+                None => sqlx::query_scalar(
+                    "INSERT INTO chats (telegram_id, username, kind, is_target, active, created_at, updated_at, style)
+                         VALUES (?1, ?2, 'channel', 1, 1, ?3, ?3, ?4) RETURNING id",
+                )
+                .bind(telegram_id)
+                .bind(username)
+                .bind(now)
+                .bind(channel.to_string())
+                .fetch_one(&mut *tx)
+                .await?,
             };
             ids.push(id);
         }

@@ -5,7 +5,7 @@ use url::Url;
 
 use super::chats::ChatRow;
 use super::{Store, StoreError, duration_ms, from_ms, to_ms};
-use crate::domain::{LinkButton, LinkPreview, NewPost, Post};
+use crate::domain::{LinkButton, LinkPreview, NewPost, PhotoPost, Post};
 use crate::store::ChatTarget;
 
 /// What a delivery does to its chat.
@@ -30,6 +30,33 @@ impl DeliveryAction {
     }
 }
 
+/// id, post_id, chat_id, attempts, action, target_message_id, sent_as
+type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>);
+
+/// How a post went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentAs {
+    Text,
+    Photo,
+}
+
+impl SentAs {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Photo => "photo",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "text" => Some(Self::Text),
+            "photo" => Some(Self::Photo),
+            _ => None,
+        }
+    }
+}
+
 /// A delivery claimed for sending, with everything needed to send it.
 #[derive(Debug, Clone)]
 pub struct ClaimedDelivery {
@@ -39,6 +66,8 @@ pub struct ClaimedDelivery {
     pub action: DeliveryAction,
     /// The message an edit or delete applies to.
     pub target_message_id: Option<i32>,
+    /// For an edit: how the target message went out (a caption is edited differently).
+    pub target_sent_as: Option<SentAs>,
     pub post: Post,
     pub chat: ChatTarget,
 }
@@ -61,7 +90,11 @@ struct PostRow {
     plain: String,
     button_text: Option<String>,
     button_url: Option<String>,
-    link_preview: bool,
+    link_preview: i64,
+    photo_url: Option<String>,
+    caption_html: Option<String>,
+    caption_plain: Option<String>,
+    silent: bool,
 }
 
 impl PostRow {
@@ -70,14 +103,23 @@ impl PostRow {
             (Some(text), Some(url)) => Some(LinkButton { text, url }),
             _ => None,
         };
+        let photo =
+            match (self.photo_url.as_deref().and_then(|u| Url::parse(u).ok()), self.caption_html, self.caption_plain) {
+                (Some(url), Some(caption_html), Some(caption_plain)) => {
+                    Some(PhotoPost { url, caption_html, caption_plain })
+                }
+                _ => None,
+            };
         Post {
             id: self.id,
             article_id: self.article_id,
             content: NewPost {
                 html: self.html,
                 plain: self.plain,
+                photo,
                 button,
-                link_preview: if self.link_preview { LinkPreview::Enabled } else { LinkPreview::Disabled },
+                link_preview: LinkPreview::from_i64(self.link_preview),
+                silent: self.silent,
             },
         }
     }
@@ -92,7 +134,7 @@ impl Store {
     /// order even when an earlier one waits for a retry.
     pub async fn claim_next(&self, now: DateTime<Utc>, lease: Duration) -> Result<Option<ClaimedDelivery>, StoreError> {
         let now_ms = to_ms(now);
-        let claimed: Option<(i64, i64, i64, i64, String, Option<i32>)> = sqlx::query_as(
+        let claimed: Option<ClaimedRow> = sqlx::query_as(
             "UPDATE deliveries
              SET status = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?1
              WHERE id = (
@@ -105,19 +147,21 @@ impl Store {
                        WHERE e.chat_id = d.chat_id AND e.id < d.id AND e.status IN ('pending', 'sending'))
                  ORDER BY d.next_attempt_at, d.id
                  LIMIT 1)
-             RETURNING id, post_id, chat_id, attempts, action, target_message_id",
+             RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as",
         )
         .bind(now_ms)
         .bind(now_ms.saturating_add(duration_ms(lease)))
         .fetch_optional(&self.pool)
         .await?;
-        let Some((id, post_id, chat_id, attempts, action, target_message_id)) = claimed else {
+        let Some((id, post_id, chat_id, attempts, action, target_message_id, sent_as)) = claimed else {
             return Ok(None);
         };
         let action = DeliveryAction::parse(&action)
             .ok_or_else(|| StoreError::Corrupt(format!("delivery {id} has unknown action {action:?}")))?;
         let post = sqlx::query_as::<_, PostRow>(
-            "SELECT id, article_id, html, plain, button_text, button_url, link_preview FROM posts WHERE id = ?1",
+            "SELECT id, article_id, html, plain, button_text, button_url, link_preview, photo_url, caption_html,
+                    caption_plain, silent
+             FROM posts WHERE id = ?1",
         )
         .bind(post_id)
         .fetch_one(&self.pool)
@@ -133,20 +177,28 @@ impl Store {
             attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
             action,
             target_message_id,
+            target_sent_as: sent_as.as_deref().and_then(SentAs::parse),
             post,
             chat,
         }))
     }
 
-    pub async fn mark_sent(&self, delivery_id: i64, message_id: i32, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn mark_sent(
+        &self,
+        delivery_id: i64,
+        message_id: i32,
+        sent_as: SentAs,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE deliveries SET status = 'sent', message_id = ?2, lease_until = NULL, last_error = NULL,
-                    sent_at = ?3, updated_at = ?3
+                    sent_at = ?3, updated_at = ?3, sent_as = ?4
              WHERE id = ?1",
         )
         .bind(delivery_id)
         .bind(message_id)
         .bind(to_ms(now))
+        .bind(sent_as.as_str())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -304,7 +356,7 @@ mod tests {
         assert_eq!((second.post.content.html.as_str(), second.chat.telegram_id), ("A", Some(-1002)));
         assert!(store.claim_next(now, LEASE).await.expect("claim").is_none(), "both heads are leased");
 
-        store.mark_sent(first.id, 10, now).await.expect("sent");
+        store.mark_sent(first.id, 10, SentAs::Text, now).await.expect("sent");
         let third = store.claim_next(now, LEASE).await.expect("claim").expect("due");
         assert_eq!((third.post.content.html.as_str(), third.chat.telegram_id), ("B", Some(-1001)));
     }
@@ -314,13 +366,13 @@ mod tests {
         let (store, _dir, now) = outbox_with(&["A", "B"]).await;
         let a1 = store.claim_next(now, LEASE).await.expect("claim").expect("due");
         let a2 = store.claim_next(now, LEASE).await.expect("claim").expect("due");
-        store.mark_sent(a2.id, 1, now).await.expect("sent");
+        store.mark_sent(a2.id, 1, SentAs::Text, now).await.expect("sent");
         let later = now + chrono::Duration::seconds(5);
         store.retry_delivery_at(a1.id, later, "429", false, now).await.expect("retry");
         // Chat 2 may go on with B; chat 1 must wait for A.
         let b2 = store.claim_next(now, LEASE).await.expect("claim").expect("due");
         assert_eq!((b2.post.content.html.as_str(), b2.chat.telegram_id), ("B", Some(-1002)));
-        store.mark_sent(b2.id, 2, now).await.expect("sent");
+        store.mark_sent(b2.id, 2, SentAs::Text, now).await.expect("sent");
         assert!(store.claim_next(now, LEASE).await.expect("claim").is_none());
         assert_eq!(store.next_delivery_due_at().await.expect("due").map(to_ms), Some(to_ms(later)));
         let retried = store.claim_next(later, LEASE).await.expect("claim").expect("due");

@@ -15,7 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use articles::{FetchMeta, FetchRecord, RecordOutcome};
 pub use chats::ChatTarget;
-pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts};
+pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
 pub use feeds::FeedRow;
 pub use websub::{Subscription, SubscriptionState};
 
@@ -112,13 +112,8 @@ pub(crate) mod testing {
             format!("{}|{}", article.title, article.summary_html.as_deref().unwrap_or_default())
         }
 
-        fn render(&self, article: &Article) -> NewPost {
-            NewPost {
-                html: article.title.clone(),
-                plain: article.title.clone(),
-                button: None,
-                link_preview: crate::domain::LinkPreview::Disabled,
-            }
+        fn render(&self, article: &Article, _style: Option<&str>) -> NewPost {
+            NewPost::text(article.title.clone(), article.title.clone())
         }
     }
 

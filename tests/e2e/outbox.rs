@@ -9,8 +9,9 @@ use serde_json::json;
 use url::Url;
 use warta::app::build_bot;
 use warta::config::BotToken;
-use warta::delivery::{DeliveryOutcome, DeliveryWorker, RetryPolicy, TelegramSender};
+use warta::delivery::{DeliveryOutcome, DeliveryWorker, ImageDownloader, RetryPolicy, TelegramSender};
 use warta::domain::{ArticleKey, ChatRef, NewArticle};
+use warta::feed::{FetchLimits, Fetcher};
 use warta::store::Store;
 
 use crate::support::{CHANNEL, CHANNEL_ID, Failure, FakeTelegram, TOKEN, record_articles, to_ms_precision};
@@ -56,7 +57,9 @@ async fn outbox(channels: &[ChatRef], posts: u32, policy: RetryPolicy, api_url: 
     record_articles(&store, feed[0].id, &articles).await;
     let api = Url::parse(api_url.unwrap_or(telegram.api_url())).expect("api url");
     let bot = build_bot(&api, &BotToken::new(TOKEN)).expect("bot");
-    let worker = DeliveryWorker::new(store.clone(), TelegramSender::new(bot), policy, LEASE);
+    let images =
+        ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 * 1024 };
+    let worker = DeliveryWorker::new(store.clone(), TelegramSender::new(bot), images, policy, LEASE);
     Outbox { store, worker, telegram, _dir: dir }
 }
 

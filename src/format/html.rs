@@ -1,0 +1,447 @@
+//! Article HTML (WordPress `content:encoded`, summaries) → rich text in
+//! Telegram's subset, with a real HTML parser (html5ever, via scraper).
+//!
+//! Paragraphs and `<br>` become line breaks, list items "• " lines, headings
+//! bold, links are kept (resolved, http/https only), emphasis kept; images,
+//! scripts, styles, iframes and forms are dropped; entities are decoded (the
+//! output escapes again). Boilerplate blocks — WordPress footers, "[…]"
+//! stubs, configured promotions — are removed.
+
+use ego_tree::NodeRef;
+use scraper::{ElementRef, Html, Node};
+use url::Url;
+
+use super::rich::{RichText, Style};
+
+/// Elements dropped with everything inside them.
+const DROPPED: &[&str] = &[
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "template",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "form",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "figcaption",
+    "head",
+    "title",
+    "video",
+    "audio",
+    "canvas",
+    "map",
+    "dialog",
+    "nav",
+];
+
+/// Elements that start and end a block.
+const BLOCKS: &[&str] = &[
+    "p", "div", "section", "article", "header", "footer", "main", "aside", "figure", "address", "table", "thead",
+    "tbody", "tfoot", "tr", "ul", "ol", "dl", "dt", "dd", "center", "details", "summary", "hr",
+];
+
+/// How conversion treats an article.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Conversion<'a> {
+    /// Resolves relative links and image sources.
+    pub base: Option<&'a Url>,
+    /// Blocks containing any of these (case-insensitive) are dropped.
+    pub remove_blocks: &'a [String],
+}
+
+/// What kind of block a piece of text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    Paragraph,
+    Heading,
+    ListItem,
+    Quote,
+    Preformatted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub text: RichText,
+}
+
+/// The article's blocks, in order, boilerplate removed.
+pub fn html_to_blocks(html: &str, conversion: &Conversion<'_>) -> Vec<Block> {
+    let fragment = Html::parse_fragment(html);
+    let mut walker =
+        Walker { conversion, blocks: Vec::new(), current: Vec::new(), kind: BlockKind::Paragraph, list: Vec::new() };
+    walker.children(fragment.tree.root(), &mut Vec::new());
+    walker.flush();
+    walker
+        .blocks
+        .into_iter()
+        .filter(|block| !is_boilerplate(&block.text.plain(), conversion.remove_blocks))
+        .map(|mut block| {
+            block.text = strip_read_more_stub(block.text);
+            block
+        })
+        .filter(|block| !block.text.is_empty())
+        .collect()
+}
+
+/// The article as one rich text, one block per line.
+pub fn html_to_rich(html: &str, conversion: &Conversion<'_>) -> RichText {
+    let mut out = RichText::new();
+    for (index, block) in html_to_blocks(html, conversion).into_iter().enumerate() {
+        if index > 0 {
+            out.newline();
+        }
+        out.append(block.text);
+    }
+    out
+}
+
+/// The first usable image of the article: an http(s) `<img>` that is not a
+/// tracking pixel, resolved against `base`.
+pub fn first_image(html: &str, base: Option<&Url>) -> Option<Url> {
+    let fragment = Html::parse_fragment(html);
+    let selector = scraper::Selector::parse("img").ok()?;
+    fragment.select(&selector).find_map(|img| {
+        let element = img.value();
+        let tiny = ["width", "height"]
+            .iter()
+            .any(|a| element.attr(a).and_then(|v| v.trim().parse::<u32>().ok()).is_some_and(|v| v <= 2));
+        if tiny {
+            return None;
+        }
+        let src = element.attr("src").or_else(|| element.attr("data-src"))?.trim();
+        let url = match Url::parse(src) {
+            Ok(url) => url,
+            Err(url::ParseError::RelativeUrlWithoutBase) => base?.join(src).ok()?,
+            Err(_) => return None,
+        };
+        matches!(url.scheme(), "http" | "https").then_some(url)
+    })
+}
+
+struct Walker<'a> {
+    conversion: &'a Conversion<'a>,
+    blocks: Vec<Block>,
+    /// Open inline styles with their content so far (outermost first); the
+    /// bottom entry is the block's own text.
+    current: Vec<(Option<Style>, RichText)>,
+    kind: BlockKind,
+    /// Open lists: `None` for bullets, `Some(n)` for the next number.
+    list: Vec<Option<u32>>,
+}
+
+impl Walker<'_> {
+    fn children(&mut self, node: NodeRef<'_, Node>, pre: &mut Vec<()>) {
+        for child in node.children() {
+            self.node(child, pre);
+        }
+    }
+
+    fn node(&mut self, node: NodeRef<'_, Node>, pre: &mut Vec<()>) {
+        match node.value() {
+            Node::Text(text) => {
+                if pre.is_empty() {
+                    let collapsed = collapse_spaces(text);
+                    // No space at a line start, nor after another space (dropped elements leave gaps).
+                    let after_space = self.line_is_empty() || self.ends_with_space();
+                    self.push_text(if after_space { collapsed.trim_start() } else { &collapsed });
+                } else {
+                    self.push_text(text);
+                }
+            }
+            Node::Element(_) => {
+                let Some(element) = ElementRef::wrap(node) else { return };
+                self.element(element, pre);
+            }
+            _ => self.children(node, pre),
+        }
+    }
+
+    fn element(&mut self, element: ElementRef<'_>, pre: &mut Vec<()>) {
+        let name = element.value().name();
+        if DROPPED.contains(&name) || name == "img" {
+            return;
+        }
+        match name {
+            "br" => {
+                self.push_text("\n");
+            }
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => self.block(element, BlockKind::Heading, Some(Style::Bold), pre),
+            "li" => {
+                self.flush();
+                let marker = match self.list.last_mut() {
+                    Some(Some(number)) => {
+                        *number += 1;
+                        format!("{}. ", *number - 1)
+                    }
+                    _ => "• ".to_owned(),
+                };
+                self.kind = BlockKind::ListItem;
+                self.push_text(&marker);
+                self.children(*element, pre);
+                self.flush();
+            }
+            "ul" | "ol" => {
+                self.flush();
+                self.list.push((name == "ol").then_some(1));
+                self.children(*element, pre);
+                self.list.pop();
+                self.flush();
+            }
+            "blockquote" => self.block(element, BlockKind::Quote, Some(Style::Blockquote), pre),
+            "pre" => {
+                pre.push(());
+                self.block(element, BlockKind::Preformatted, Some(Style::Pre(None)), pre);
+                pre.pop();
+            }
+            "b" | "strong" => self.inline(element, Style::Bold, pre),
+            "i" | "em" | "cite" | "dfn" | "var" => self.inline(element, Style::Italic, pre),
+            "u" | "ins" => self.inline(element, Style::Underline, pre),
+            "s" | "strike" | "del" => self.inline(element, Style::Strike, pre),
+            "code" | "kbd" | "samp" | "tt" if pre.is_empty() => self.inline(element, Style::Code, pre),
+            "a" => match element.value().attr("href").and_then(|href| self.resolve(href)) {
+                Some(url) => self.inline(element, Style::Link(url), pre),
+                None => self.children(*element, pre),
+            },
+            "td" | "th" => {
+                if !self.line_is_empty() {
+                    self.push_text(" ");
+                }
+                self.children(*element, pre);
+            }
+            _ if BLOCKS.contains(&name) => {
+                self.flush();
+                self.children(*element, pre);
+                self.flush();
+            }
+            _ => self.children(*element, pre),
+        }
+    }
+
+    fn block(&mut self, element: ElementRef<'_>, kind: BlockKind, style: Option<Style>, pre: &mut Vec<()>) {
+        self.flush();
+        self.kind = kind;
+        match style {
+            Some(style) => self.inline(element, style, pre),
+            None => self.children(*element, pre),
+        }
+        self.flush();
+    }
+
+    fn inline(&mut self, element: ElementRef<'_>, style: Style, pre: &mut Vec<()>) {
+        if self.current.is_empty() {
+            self.current.push((None, RichText::new()));
+        }
+        self.current.push((Some(style), RichText::new()));
+        self.children(*element, pre);
+        self.close_top();
+    }
+
+    /// Closes the innermost open style into its parent.
+    fn close_top(&mut self) {
+        if self.current.len() < 2 {
+            return;
+        }
+        if let Some((Some(style), text)) = self.current.pop()
+            && let Some((_, parent)) = self.current.last_mut()
+        {
+            parent.push_styled(style, text);
+        }
+    }
+
+    fn push_text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if self.current.is_empty() {
+            self.current.push((None, RichText::new()));
+        }
+        if let Some((_, top)) = self.current.last_mut() {
+            top.text(text);
+        }
+    }
+
+    fn ends_with_space(&self) -> bool {
+        self.current.iter().rev().find_map(|(_, text)| text.plain().chars().next_back()).is_some_and(|c| c == ' ')
+    }
+
+    fn line_is_empty(&self) -> bool {
+        let plain: String = self.current.iter().map(|(_, text)| text.plain()).collect();
+        plain.is_empty() || plain.ends_with('\n')
+    }
+
+    /// Ends the current block. Styles still open (a block inside a link, say)
+    /// are closed here and reopened for what follows.
+    fn flush(&mut self) {
+        if self.current.is_empty() {
+            self.kind = BlockKind::Paragraph;
+            return;
+        }
+        let open: Vec<Option<Style>> = self.current.iter().map(|(style, _)| style.clone()).collect();
+        while self.current.len() > 1 {
+            self.close_top();
+        }
+        if let Some((_, text)) = self.current.pop() {
+            let text = text.trimmed();
+            if !text.is_empty() {
+                self.blocks.push(Block { kind: self.kind, text });
+            }
+        }
+        self.kind = BlockKind::Paragraph;
+        if open.len() > 1 {
+            self.current = open.into_iter().map(|style| (style, RichText::new())).collect();
+        }
+    }
+
+    fn resolve(&self, href: &str) -> Option<Url> {
+        let href = href.trim();
+        let url = match Url::parse(href) {
+            Ok(url) => url,
+            Err(url::ParseError::RelativeUrlWithoutBase) => self.conversion.base?.join(href).ok()?,
+            Err(_) => return None,
+        };
+        matches!(url.scheme(), "http" | "https").then_some(url)
+    }
+}
+
+fn collapse_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for ch in text.chars() {
+        if ch.is_whitespace() {
+            space = true;
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(ch);
+        }
+    }
+    if space {
+        out.push(' ');
+    }
+    out
+}
+
+/// WordPress footers and configured promotions.
+fn is_boilerplate(text: &str, patterns: &[String]) -> bool {
+    let text = text.trim();
+    if text.starts_with("The post ") && text.contains(" appeared first on ") {
+        return true;
+    }
+    let lower = text.to_lowercase();
+    patterns.iter().any(|pattern| !pattern.trim().is_empty() && lower.contains(&pattern.trim().to_lowercase()))
+}
+
+/// WordPress ends excerpts with "[…]" (the site's own "read more"); posts have their own.
+fn strip_read_more_stub(text: RichText) -> RichText {
+    let plain = text.plain();
+    let trimmed = plain.trim_end();
+    for stub in ["[…]", "[...]", "[&hellip;]", "(…)", "…", "..."] {
+        if let Some(rest) = trimmed.strip_suffix(stub) {
+            return text.prefix_chars(rest.trim_end().chars().count()).trimmed();
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn convert(html: &str) -> (String, String) {
+        let base = Url::parse("https://kaltimtoday.co/2026/11/berita/").expect("url");
+        let patterns = ["Dapatkan update berita pilihan".to_owned()];
+        let rich = html_to_rich(html, &Conversion { base: Some(&base), remove_blocks: &patterns }).normalized();
+        (rich.html(), rich.plain())
+    }
+
+    #[test]
+    fn each_tag_family_converts() {
+        let cases: &[(&str, &str)] = &[
+            ("<p>Satu</p><p>Dua</p>", "Satu\nDua"),
+            ("Baris<br>baru<br/>lagi", "Baris\nbaru\nlagi"),
+            ("<ul><li>Apel</li><li>Jeruk</li></ul>", "• Apel\n• Jeruk"),
+            ("<ol><li>Satu</li><li>Dua</li></ol>", "1. Satu\n2. Dua"),
+            ("<h2>Judul</h2><p>Isi</p>", "<b>Judul</b>\nIsi"),
+            (
+                "<p><strong>Tebal</strong> <em>miring</em> <u>garis</u> <del>coret</del> <code>x=1</code></p>",
+                "<b>Tebal</b> <i>miring</i> <u>garis</u> <s>coret</s> <code>x=1</code>",
+            ),
+            ("<blockquote><p>Kutipan</p></blockquote>", "<blockquote>Kutipan</blockquote>"),
+            ("<pre>a  <b>b</b>\n  c</pre>", "<pre>a  b\n  c</pre>"),
+            (
+                "<p>Foto <img src=\"a.jpg\"> <script>alert(1)</script><style>p{}</style><iframe src=x></iframe>ok</p>",
+                "Foto ok",
+            ),
+            ("<form><input value=x>Kirim</form><p>Isi</p>", "Isi"),
+            ("<table><tr><td>A</td><td>B</td></tr><tr><td>C</td></tr></table>", "A B\nC"),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(&convert(html).0, expected, "{html}");
+        }
+    }
+
+    #[test]
+    fn links_are_resolved_and_only_http_kept() {
+        let (html, _) = convert(
+            "<p><a href=\"/foto/banjir\">Foto</a> <a href=\"javascript:x()\">jahat</a> <a href=\"mailto:r@k.co\">surel</a> <a href=\"https://x.id/a?b=1&amp;c=2\">abs</a></p>",
+        );
+        assert_eq!(
+            html,
+            "<a href=\"https://kaltimtoday.co/foto/banjir\">Foto</a> jahat surel <a href=\"https://x.id/a?b=1&amp;c=2\">abs</a>"
+        );
+    }
+
+    #[test]
+    fn entities_are_decoded_then_escaped() {
+        let (html, plain) = convert("<p>A&nbsp;&amp;&nbsp;B &#8230; &hellip; &lt;tag&gt; &quot;q&quot;</p>");
+        // Non-breaking spaces read as the spaces they stand for.
+        assert_eq!(plain, "A & B … … <tag> \"q\"");
+        assert_eq!(html, "A &amp; B … … &lt;tag&gt; &quot;q&quot;");
+    }
+
+    #[test]
+    fn whitespace_is_collapsed_sensibly() {
+        assert_eq!(
+            convert("<p>\n   Banyak \t\n spasi   di  sini \n</p>\n\n<p>  lagi</p>").1,
+            "Banyak spasi di sini\nlagi"
+        );
+        assert_eq!(convert("<div>a<div>b</div>c</div>").1, "a\nb\nc");
+    }
+
+    #[test]
+    fn boilerplate_is_removed() {
+        let html = "<p>Warga mengungsi ke posko [&#8230;]</p>\
+                    <p><em>Dapatkan update berita pilihan dan breaking news setiap hari dari Kaltimtoday.co.</em></p>\
+                    <p>The post <a href=\"https://kaltimtoday.co/x\">X</a> appeared first on <a href=\"https://kaltimtoday.co\">Kaltimtoday.co</a>.</p>";
+        assert_eq!(convert(html).1, "Warga mengungsi ke posko");
+    }
+
+    #[test]
+    fn broken_markup_still_converts() {
+        assert_eq!(convert("<p><b>tebal <i>campur</b> aduk</i></p><p>< 5 & > 3").1, "tebal campur aduk\n< 5 & > 3");
+        assert_eq!(
+            convert("<a href=\"https://a.id\"><p>blok di dalam tautan</p></a>").0,
+            "<a href=\"https://a.id/\">blok di dalam tautan</a>"
+        );
+    }
+
+    #[test]
+    fn finds_the_first_real_image() {
+        let base = Url::parse("https://kaltimtoday.co/berita/").expect("url");
+        let html = "<img src=\"https://t.co/pixel.gif\" width=\"1\" height=\"1\"><img src=\"data:image/png;base64,xx\"><p><img src=\"/wp-content/uploads/foto.jpg\"></p>";
+        assert_eq!(
+            first_image(html, Some(&base)).map(|u| u.to_string()),
+            Some("https://kaltimtoday.co/wp-content/uploads/foto.jpg".into())
+        );
+        assert_eq!(first_image("<p>tanpa gambar</p>", Some(&base)), None);
+    }
+}
