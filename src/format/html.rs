@@ -46,6 +46,21 @@ const BLOCKS: &[&str] = &[
     "tbody", "tfoot", "tr", "ul", "ol", "dl", "dt", "dd", "center", "details", "summary", "hr",
 ];
 
+/// How much of a long article's HTML is read for its lead image or excerpt.
+const LEAD_BYTES: usize = 32 * 1024;
+
+/// The first `max` bytes of `html`, at a character boundary.
+fn prefix(html: &str, max: usize) -> &str {
+    if html.len() <= max {
+        return html;
+    }
+    let mut end = max;
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    &html[..end]
+}
+
 /// How conversion treats an article.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Conversion<'a> {
@@ -53,6 +68,9 @@ pub struct Conversion<'a> {
     pub base: Option<&'a Url>,
     /// Blocks containing any of these (case-insensitive) are dropped.
     pub remove_blocks: &'a [String],
+    /// Stop converting once this many characters of blocks are collected
+    /// (an excerpt needs only the start of a long article).
+    pub enough_chars: Option<usize>,
 }
 
 /// What kind of block a piece of text came from.
@@ -73,9 +91,20 @@ pub struct Block {
 
 /// The article's blocks, in order, boilerplate removed.
 pub fn html_to_blocks(html: &str, conversion: &Conversion<'_>) -> Vec<Block> {
+    // Markup runs to many times its text; this much HTML holds enough text.
+    let html = match conversion.enough_chars {
+        Some(enough) => prefix(html, (enough * 16).max(LEAD_BYTES)),
+        None => html,
+    };
     let fragment = Html::parse_fragment(html);
-    let mut walker =
-        Walker { conversion, blocks: Vec::new(), current: Vec::new(), kind: BlockKind::Paragraph, list: Vec::new() };
+    let mut walker = Walker {
+        conversion,
+        blocks: Vec::new(),
+        current: Vec::new(),
+        kind: BlockKind::Paragraph,
+        list: Vec::new(),
+        collected: 0,
+    };
     walker.children(fragment.tree.root(), &mut Vec::new());
     walker.flush();
     walker
@@ -105,7 +134,8 @@ pub fn html_to_rich(html: &str, conversion: &Conversion<'_>) -> RichText {
 /// The first usable image of the article: an http(s) `<img>` that is not a
 /// tracking pixel, resolved against `base`.
 pub fn first_image(html: &str, base: Option<&Url>) -> Option<Url> {
-    let fragment = Html::parse_fragment(html);
+    // A picture further down than this is not the article's lead image.
+    let fragment = Html::parse_fragment(prefix(html, LEAD_BYTES));
     let selector = scraper::Selector::parse("img").ok()?;
     fragment.select(&selector).find_map(|img| {
         let element = img.value();
@@ -134,6 +164,8 @@ struct Walker<'a> {
     kind: BlockKind,
     /// Open lists: `None` for bullets, `Some(n)` for the next number.
     list: Vec<Option<u32>>,
+    /// Characters in finished blocks that are not boilerplate.
+    collected: usize,
 }
 
 impl Walker<'_> {
@@ -144,6 +176,9 @@ impl Walker<'_> {
     }
 
     fn node(&mut self, node: NodeRef<'_, Node>, pre: &mut Vec<()>) {
+        if self.conversion.enough_chars.is_some_and(|enough| self.collected >= enough) {
+            return;
+        }
         match node.value() {
             Node::Text(text) => {
                 if pre.is_empty() {
@@ -290,6 +325,10 @@ impl Walker<'_> {
         if let Some((_, text)) = self.current.pop() {
             let text = text.trimmed();
             if !text.is_empty() {
+                let plain = text.plain();
+                if !is_boilerplate(&plain, self.conversion.remove_blocks) {
+                    self.collected += plain.chars().count();
+                }
                 self.blocks.push(Block { kind: self.kind, text });
             }
         }
@@ -359,7 +398,8 @@ mod tests {
     fn convert(html: &str) -> (String, String) {
         let base = Url::parse("https://kaltimtoday.co/2026/11/berita/").expect("url");
         let patterns = ["Dapatkan update berita pilihan".to_owned()];
-        let rich = html_to_rich(html, &Conversion { base: Some(&base), remove_blocks: &patterns }).normalized();
+        let conversion = Conversion { base: Some(&base), remove_blocks: &patterns, enough_chars: None };
+        let rich = html_to_rich(html, &conversion).normalized();
         (rich.html(), rich.plain())
     }
 

@@ -94,7 +94,8 @@ impl PostStyle {
     }
 
     fn conversion<'a>(&'a self, base: Option<&'a Url>) -> Conversion<'a> {
-        Conversion { base, remove_blocks: &self.remove_blocks }
+        // Twice the excerpt is plenty to cut it at a sentence.
+        Conversion { base, remove_blocks: &self.remove_blocks, enough_chars: Some(self.excerpt_chars * 2 + 100) }
     }
 }
 

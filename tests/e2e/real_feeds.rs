@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use url::Url;
 use warta::feed::parse_feed;
 
+use crate::support::telegram_html;
+
 /// Files that cannot be read as feeds, with the error each must give and why.
 const EXPECTED_FAILURES: &[(&str, &str, &str)] = &[
     (
@@ -101,4 +103,67 @@ fn every_real_feed_parses_or_fails_clearly() {
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
     assert_eq!(failed_as_expected.len(), EXPECTED_FAILURES.len(), "every listed failure file must exist and fail");
     eprintln!("{parsed_files} real feeds parsed, {} failed as expected", failed_as_expected.len());
+}
+
+/// Every article of every real feed renders to a post Telegram accepts — as
+/// text and, where it has an image, as a photo caption.
+#[test]
+fn every_real_article_renders_to_a_valid_post() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("skipping: the real-feed corpus (../shared/feeds/real or WARTA_REAL_FEEDS) is absent");
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("read corpus dir")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_file() && path.file_name().is_some_and(|n| n != "SOURCES.md"))
+        .collect();
+    files.sort();
+    let base = Url::parse("https://example.org/feed/").expect("base");
+    let style = warta::format::PostStyle { excerpt_chars: 600, ..warta::format::PostStyle::default() };
+    let channel = warta::format::ChannelStyle::default();
+    let (mut articles, mut photos, mut problems) = (0, 0, Vec::new());
+    for path in &files {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Ok(feed) = parse_feed(&std::fs::read(path).expect("read"), Some(&base)) else { continue };
+        for (index, new) in feed.articles.into_iter().enumerate() {
+            let article = warta::domain::Article {
+                id: 1,
+                feed_id: 1,
+                key: new.key,
+                title: new.title,
+                link: new.link,
+                summary_html: new.summary_html,
+                content_html: new.content_html,
+                author: new.author,
+                categories: new.categories,
+                image_url: new.image_url,
+                published_at: new.published_at,
+                seen_at: chrono::Utc::now(),
+                source_name: feed.title.clone().unwrap_or_else(|| name.clone()),
+            };
+            let post = warta::format::render_article_post(&article, &style, &channel);
+            articles += 1;
+            let mut check = |html: &str, plain: &str, limit: usize, what: &str| match telegram_html::parse(html) {
+                Ok(parsed)
+                    if parsed.text == plain
+                        && telegram_html::utf16_len(&parsed.text) <= limit
+                        && parsed.entities.len() <= 100 => {}
+                Ok(parsed) => problems.push(format!(
+                    "{name} #{index} {what}: {} units, {} entities, plain twin differs: {}",
+                    telegram_html::utf16_len(&parsed.text),
+                    parsed.entities.len(),
+                    parsed.text != plain
+                )),
+                Err(err) => problems.push(format!("{name} #{index} {what}: {err}")),
+            };
+            check(&post.html, &post.plain, 4096, "text");
+            if let Some(photo) = &post.photo {
+                photos += 1;
+                check(&photo.caption_html, &photo.caption_plain, 1024, "caption");
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    eprintln!("{articles} real articles rendered, {photos} with a photo caption, all valid");
 }

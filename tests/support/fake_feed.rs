@@ -233,6 +233,8 @@ pub struct Item {
     /// RFC 2822.
     pub pub_date: String,
     pub categories: Vec<String>,
+    /// A media:content image.
+    pub image: Option<String>,
 }
 
 impl Item {
@@ -250,7 +252,13 @@ impl Item {
             ),
             pub_date: format!("Thu, 01 Oct 2026 {hour:02}:00:00 +0000"),
             categories: vec!["Samarinda".into()],
+            image: None,
         }
+    }
+
+    pub fn with_image(mut self, url: &str) -> Self {
+        self.image = Some(url.to_owned());
+        self
     }
 }
 
@@ -263,7 +271,7 @@ pub fn rss(items: &[Item]) -> String {
 pub fn rss_with_head(items: &[Item], head: &str) -> String {
     let mut body = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
-         xmlns:atom=\"http://www.w3.org/2005/Atom\">\n\
+         xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:media=\"http://search.yahoo.com/mrss/\">\n\
          <channel>\n<title>Kaltimtoday.co</title>\n<link>https://kaltimtoday.co</link>\n\
          <description>Berita Kalimantan Timur Terkini</description>\n",
     );
@@ -279,6 +287,12 @@ pub fn rss_with_head(items: &[Item], head: &str) -> String {
             body.push_str(&format!("<category><![CDATA[{category}]]></category>\n"));
         }
         body.push_str(&format!("<description><![CDATA[{}]]></description>\n", item.description));
+        if let Some(image) = &item.image {
+            body.push_str(&format!(
+                "<media:content url=\"{}\" medium=\"image\" type=\"image/jpeg\"/>\n",
+                xml_escape(image)
+            ));
+        }
         body.push_str("</item>\n");
     }
     body.push_str("</channel>\n</rss>\n");

@@ -655,6 +655,7 @@ fn dispatch(shared: &Shared, method: &str, params: &Map<String, Value>) -> ApiRe
         "sendmessage" => send_message(shared, params),
         "sendphoto" => send_photo(shared, params),
         "editmessagetext" => edit_message_text(shared, params),
+        "editmessagecaption" => edit_message_caption(shared, params),
         "deletemessage" => delete_message(shared, params),
         "answercallbackquery" => Ok(json!(true)),
         "pinchatmessage" | "unpinchatmessage" => {
@@ -795,9 +796,18 @@ fn send_message(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
 
 fn send_photo(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
     let chat = find_chat(shared, params)?;
+    let uploaded =
+        |value: Option<&Value>| value.and_then(Value::as_object).is_some_and(|f| f.contains_key("uploaded_file"));
     let photo = match params.get("photo") {
+        // teloxide uploads as `photo=attach://<name>` plus a file part called <name>.
+        Some(Value::String(reference)) if reference.starts_with("attach://") => {
+            if !uploaded(params.get(&reference["attach://".len()..])) {
+                return Err(ApiError::bad_request("wrong file identifier/HTTP URL specified"));
+            }
+            "uploaded".to_owned()
+        }
         Some(Value::String(url)) if !url.trim().is_empty() => url.clone(),
-        Some(Value::Object(file)) if file.contains_key("uploaded_file") => "uploaded".to_owned(),
+        file if uploaded(file) => "uploaded".to_owned(),
         _ => return Err(ApiError::bad_request("there is no photo in the request")),
     };
     let (text, entities) =
@@ -858,6 +868,41 @@ fn edit_message_text(shared: &Shared, params: &Map<String, Value>) -> ApiResult 
         .ok_or_else(|| ApiError::bad_request("message to edit not found"))?;
     if message.kind != "text" {
         return Err(ApiError::bad_request("there is no text in the message to edit"));
+    }
+    let markup = params.get("reply_markup").cloned();
+    if message.text == text && message.entities == entities && message.reply_markup == markup {
+        return Err(ApiError::bad_request(
+            "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+        ));
+    }
+    message.text = text;
+    message.entities = entities;
+    message.source = source.to_owned();
+    message.reply_markup = markup;
+    message.edits += 1;
+    let snapshot = message.clone();
+    drop(inner);
+    Ok(message_json(&chat, &snapshot))
+}
+
+fn edit_message_caption(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let chat = find_chat(shared, params)?;
+    let message_id =
+        int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
+    let source = str_param(params, "caption").unwrap_or_default();
+    let (text, entities) = parse_text(source, str_param(params, "parse_mode"))?;
+    if telegram_html::utf16_len(&text) > 1024 {
+        return Err(ApiError::bad_request("message caption is too long"));
+    }
+    validate_reply_markup(params.get("reply_markup"))?;
+    let mut inner = shared.lock();
+    let message = inner
+        .messages
+        .iter_mut()
+        .find(|m| m.chat_id == chat.id && m.message_id == message_id && !m.deleted)
+        .ok_or_else(|| ApiError::bad_request("message to edit not found"))?;
+    if message.kind != "photo" {
+        return Err(ApiError::bad_request("there is no caption in the message to edit"));
     }
     let markup = params.get("reply_markup").cloned();
     if message.text == text && message.entities == entities && message.reply_markup == markup {
