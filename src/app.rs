@@ -9,7 +9,7 @@ use chrono::Utc;
 use teloxide::dispatching::{Dispatcher, ShutdownToken};
 use teloxide::prelude::Requester;
 use teloxide::update_listeners::Polling;
-use teloxide::{Bot, RequestError, dptree};
+use teloxide::{ApiError, Bot, RequestError, dptree};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -17,12 +17,15 @@ use url::Url;
 use crate::bot::{BotState, register_command_menus, schema};
 use crate::config::PreviewSetting;
 use crate::config::{BotToken, Config};
-use crate::delivery::{DeliveryWorker, ImageDownloader, RetryPolicy, TelegramSender};
+use crate::delivery::{
+    DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender, WorkerSettings,
+};
 use crate::domain::LinkPreview;
 use crate::feed::websub::WebSub;
 use crate::feed::{FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
 use crate::format::{ChannelStyle, PostStyle, Template};
 use crate::http::{self, HttpState};
+use crate::instance::InstanceLock;
 use crate::store::Store;
 
 /// Builds a bot pointed at the configured Bot API. Never log the result:
@@ -40,6 +43,12 @@ pub fn build_bot(api_url: &Url, token: &BotToken) -> anyhow::Result<Bot> {
 /// Opens the store and makes its feeds and channels match the config.
 pub async fn open_store(config: &Config) -> anyhow::Result<(Store, Vec<WatchedFeed>)> {
     let store = Store::open(&config.storage.database).await?;
+    let watched = sync_config(&store, config).await?;
+    Ok((store, watched))
+}
+
+/// Makes the store's feeds, channels and admins match the config.
+pub async fn sync_config(store: &Store, config: &Config) -> anyhow::Result<Vec<WatchedFeed>> {
     let now = Utc::now();
     let feeds: Vec<(Url, Option<String>)> =
         config.feeds.iter().map(|feed| (feed.url.clone(), feed.name.clone())).collect();
@@ -61,7 +70,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<(Store, Vec<WatchedFe
             })
         })
         .collect();
-    Ok((store, watched))
+    Ok(watched)
 }
 
 /// The feed fetcher with the configured limits.
@@ -138,8 +147,29 @@ pub fn channel_style_key(chat: &crate::domain::ChatRef) -> String {
 /// by [`run_until_signal`]). Returns once everything has stopped and the
 /// database is closed; queued posts stay in the outbox for the next start.
 pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let (store, watched) = open_store(&config).await?;
-    let bot = build_bot(&config.telegram.api_url, &token)?;
+    let store = Store::open(&config.storage.database).await?;
+    let lock = InstanceLock::acquire(&store).await?;
+    let result = run_locked(&config, &token, &store, &lock, shutdown).await;
+    lock.release().await;
+    store.close().await;
+    result
+}
+
+/// Everything `run` does once this instance holds the database.
+async fn run_locked(
+    config: &Config,
+    token: &BotToken,
+    store: &Store,
+    lock: &InstanceLock,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let watched = sync_config(store, config).await?;
+    // Claims of a process that died mid-send: due again (at most `concurrency` may have gone out).
+    let released = store.release_all_claims(Utc::now()).await?;
+    if released > 0 {
+        tracing::warn!(released, "deliveries interrupted by an earlier crash are sent again");
+    }
+    let bot = build_bot(&config.telegram.api_url, token)?;
     let me = bot
         .get_me()
         .await
@@ -149,13 +179,15 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
         tracing::warn!(error = %err, "cannot register the command menu; commands still work");
     }
 
+    let heartbeat = tokio::spawn(lock.clone().keep(shutdown.clone()));
+    let mut tasks = tokio::task::JoinSet::new();
     let outbox_ready = Arc::new(Notify::new());
-    let feed_fetcher = fetcher(&config)?;
+    let feed_fetcher = fetcher(config)?;
     let mut poller = FeedPoller::new(
         store.clone(),
         feed_fetcher.clone(),
-        post_style(&config),
-        poll_settings(&config),
+        post_style(config),
+        poll_settings(config),
         outbox_ready.clone(),
     );
     let websub = config.websub.public_url.as_ref().map(|public_url| {
@@ -164,28 +196,16 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
     if let Some(websub) = &websub {
         poller = poller.with_hub_listener(Arc::new(websub.clone()));
     }
-    let listener = match config.http.listen {
-        Some(address) => Some(http::bind(address, HttpState { websub: websub.clone() }, shutdown.clone()).await?),
-        None => None,
-    };
-    let policy = RetryPolicy {
-        initial: config.delivery.retry_initial,
-        max: config.delivery.retry_max,
-        max_attempts: config.delivery.max_attempts,
-    };
-    let images = ImageDownloader { fetcher: feed_fetcher.clone(), max_bytes: config.format.max_image_download };
-    let worker =
-        DeliveryWorker::new(store.clone(), TelegramSender::new(bot.clone()), images, policy, config.delivery.lease);
-    // Pending posts from an earlier run go out at once.
-    outbox_ready.notify_one();
-
-    let mut tasks = tokio::task::JoinSet::new();
-    if let Some(listener) = listener {
-        tasks.spawn(listener);
+    if let Some(address) = config.http.listen {
+        tasks.spawn(http::bind(address, HttpState { websub: websub.clone() }, shutdown.clone()).await?);
     }
     if let Some(websub) = websub {
         tasks.spawn(websub.run_renewals(shutdown.clone()));
     }
+    let gate = SendGate::default();
+    let worker = Arc::new(delivery_worker(config, store, &bot, feed_fetcher, gate.clone()));
+    // Pending posts from an earlier run go out at once.
+    outbox_ready.notify_one();
     tasks.spawn(poller.run(watched, shutdown.clone()));
     tasks.spawn(worker.run(outbox_ready, shutdown.clone()));
 
@@ -201,8 +221,9 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
         .build();
     let dispatcher_stop = dispatcher.shutdown_token();
     let listener = Polling::builder(bot.clone()).timeout(config.telegram.poll_timeout).delete_webhook().await.build();
-    let listener_errors = Arc::new(|err: RequestError| async move {
-        tracing::warn!(error = %err, "getUpdates failed; retrying");
+    let listener_errors = Arc::new(move |err: RequestError| {
+        let gate = gate.clone();
+        async move { report_polling_error(&err, &gate) }
     });
     let mut dispatching =
         tokio::spawn(async move { dispatcher.try_dispatch_with_listener(listener, listener_errors).await });
@@ -222,13 +243,67 @@ pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -
             dispatching.await
         }
     };
-    while tasks.join_next().await.is_some() {}
-    store.close().await;
+    while let Some(done) = tasks.join_next().await {
+        if let Err(err) = done {
+            tracing::error!(error = %err, "a task failed");
+        }
+    }
+    if !heartbeat.await.unwrap_or(true) {
+        anyhow::bail!("another Warta instance took over the database");
+    }
     match dispatch_result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(err)) => Err(anyhow::anyhow!("the Bot API stopped answering: {err}")),
         Err(join) => Err(anyhow::anyhow!("the update dispatcher failed: {join}")),
     }
+}
+
+/// How long sending stops after Telegram reports another poller (409).
+const CONFLICT_PAUSE: Duration = Duration::from_secs(120);
+
+/// Logs a getUpdates failure. A 409 Conflict means another copy of the bot
+/// polls with this token: sending stops while it lasts, or everything would
+/// be posted twice.
+fn report_polling_error(err: &RequestError, gate: &SendGate) {
+    match err {
+        RequestError::Api(ApiError::TerminatedByOtherGetUpdates) => {
+            if gate.close_for(CONFLICT_PAUSE) {
+                tracing::error!(
+                    "Telegram reports another instance polling with this bot token (409 Conflict): \
+                     sending stops until it goes away, or every post would go out twice"
+                );
+            }
+        }
+        other => tracing::warn!(error = %other, "getUpdates failed; retrying"),
+    }
+}
+
+/// The delivery worker with the configured pacing.
+pub fn delivery_worker(config: &Config, store: &Store, bot: &Bot, fetcher: Fetcher, gate: SendGate) -> DeliveryWorker {
+    let delivery = &config.delivery;
+    let limits = PacingLimits {
+        overall_per_second: if delivery.paid_broadcast {
+            delivery.paid_per_second
+        } else {
+            delivery.overall_per_second
+        },
+        private_per_minute: delivery.private_per_minute,
+        group_per_minute: delivery.group_per_minute,
+        channel_per_minute: delivery.channel_per_minute,
+    };
+    let settings = WorkerSettings {
+        policy: RetryPolicy {
+            initial: delivery.retry_initial,
+            max: delivery.retry_max,
+            max_attempts: delivery.max_attempts,
+        },
+        lease: delivery.lease,
+        concurrency: delivery.concurrency,
+        shutdown_grace: delivery.shutdown_grace,
+    };
+    let images = ImageDownloader { fetcher, max_bytes: config.format.max_image_download };
+    let sender = TelegramSender::new(bot.clone()).with_paid_broadcast(delivery.paid_broadcast);
+    DeliveryWorker::new(store.clone(), sender, images, Arc::new(Pacer::new(limits)), gate, settings)
 }
 
 /// Asks the dispatcher to stop; it may not have started listening yet, in

@@ -247,6 +247,30 @@ pub struct DeliveryConfig {
     /// How long a claimed delivery stays reserved before another worker may take it over.
     #[serde(default = "default_lease", deserialize_with = "duration")]
     pub lease: Duration,
+    /// Messages per second overall (Telegram: about 30).
+    #[serde(default = "default_overall_per_second")]
+    pub overall_per_second: u32,
+    /// Messages per minute to one private chat (Telegram: about 1/s).
+    #[serde(default = "default_private_per_minute")]
+    pub private_per_minute: u32,
+    /// Messages per minute to one group or supergroup (Telegram: 20).
+    #[serde(default = "default_group_per_minute")]
+    pub group_per_minute: u32,
+    /// Messages per minute to one channel.
+    #[serde(default = "default_channel_per_minute")]
+    pub channel_per_minute: u32,
+    /// Sends in flight at once.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Paid broadcast (needs the bot to qualify in BotFather): messages above
+    /// the free 30/s cost 0.1 Star each; the overall rate becomes `paid_per_second`.
+    #[serde(default)]
+    pub paid_broadcast: bool,
+    #[serde(default = "default_paid_per_second")]
+    pub paid_per_second: u32,
+    /// At shutdown, sends in flight get this long to finish.
+    #[serde(default = "default_shutdown_grace", deserialize_with = "duration")]
+    pub shutdown_grace: Duration,
 }
 
 impl Default for DeliveryConfig {
@@ -256,8 +280,44 @@ impl Default for DeliveryConfig {
             retry_initial: default_retry_initial(),
             retry_max: default_retry_max(),
             lease: default_lease(),
+            overall_per_second: default_overall_per_second(),
+            private_per_minute: default_private_per_minute(),
+            group_per_minute: default_group_per_minute(),
+            channel_per_minute: default_channel_per_minute(),
+            concurrency: default_concurrency(),
+            paid_broadcast: false,
+            paid_per_second: default_paid_per_second(),
+            shutdown_grace: default_shutdown_grace(),
         }
     }
+}
+
+fn default_overall_per_second() -> u32 {
+    30
+}
+
+fn default_private_per_minute() -> u32 {
+    60
+}
+
+fn default_group_per_minute() -> u32 {
+    20
+}
+
+fn default_channel_per_minute() -> u32 {
+    20
+}
+
+fn default_concurrency() -> usize {
+    32
+}
+
+fn default_paid_per_second() -> u32 {
+    1000
+}
+
+fn default_shutdown_grace() -> Duration {
+    Duration::from_secs(5)
 }
 
 fn default_max_attempts() -> u32 {
@@ -602,6 +662,22 @@ impl Config {
         }
         if self.delivery.lease < Duration::from_secs(1) {
             return Err(("delivery.lease".into(), "must be at least 1s".into()));
+        }
+        let rates = [
+            ("delivery.overall_per_second", self.delivery.overall_per_second),
+            ("delivery.private_per_minute", self.delivery.private_per_minute),
+            ("delivery.group_per_minute", self.delivery.group_per_minute),
+            ("delivery.channel_per_minute", self.delivery.channel_per_minute),
+            ("delivery.paid_per_second", self.delivery.paid_per_second),
+        ];
+        if let Some((key, _)) = rates.iter().find(|(_, rate)| *rate == 0) {
+            return Err(((*key).to_owned(), "must be at least 1".into()));
+        }
+        if !(1..=512).contains(&self.delivery.concurrency) {
+            return Err(("delivery.concurrency".into(), "must be between 1 and 512".into()));
+        }
+        if self.delivery.shutdown_grace > Duration::from_secs(8) {
+            return Err(("delivery.shutdown_grace".into(), "must be at most 8s (Warta exits within 10s)".into()));
         }
         self.validate_fetch()?;
         for (index, feed) in self.feeds.iter().enumerate() {

@@ -71,15 +71,30 @@ pub struct Texts {
     /// Admin notice that the feed works again; `{url}`.
     pub feed_recovered_title: &'static str,
     pub feed_recovered_body: &'static str,
+    /// Admin alert about a channel refusing posts; `{channel}`.
+    pub channel_refuses_title: &'static str,
+    pub channel_refuses_body: &'static str,
+    pub subscribed: &'static str,
+    pub already_subscribed: &'static str,
+    pub unsubscribed: &'static str,
+    pub not_subscribed: &'static str,
+    /// In a group: subscriptions are made in private chat.
+    pub subscribe_in_private: &'static str,
+    pub button_subscribe: &'static str,
+    pub button_unsubscribe: &'static str,
+    pub button_open_private: &'static str,
 }
 
 pub static ID: Texts = Texts {
     welcome_title: "Selamat datang di Kaltimtoday.co News Update!",
     welcome_body: "Bot ini mengirimkan berita terbaru dari Kaltimtoday.co ke grup dan kanal News Update \
-                   begitu terbit. Di sini Anda bisa melihat berita terbaru kapan saja.",
+                   begitu terbit. Berlangganan untuk menerima setiap berita langsung di sini, atau lihat \
+                   berita terbaru kapan saja.",
     help_title: "Perintah yang tersedia:",
     commands: &[
         CommandText { command: "latest", description: "Berita terbaru (mis. /latest 10)" },
+        CommandText { command: "subscribe", description: "Berlangganan berita di chat ini" },
+        CommandText { command: "unsubscribe", description: "Berhenti berlangganan" },
         CommandText { command: "help", description: "Bantuan dan daftar perintah" },
         CommandText { command: "start", description: "Tentang bot ini" },
     ],
@@ -93,15 +108,28 @@ pub static ID: Texts = Texts {
     feed_alert_body: "{url} gagal diambil {failures} kali berturut-turut. Warta terus mencoba dan akan mengabari jika pulih.",
     feed_recovered_title: "✅ Feed pulih",
     feed_recovered_body: "{url} kembali bisa diambil. Artikel baru diposting seperti biasa.",
+    channel_refuses_title: "⛔ Kanal menolak posting",
+    channel_refuses_body: "{channel} menolak posting dari bot. Posting ke sana dihentikan sampai izin bot diperbaiki dan Warta dijalankan ulang.",
+    subscribed: "✅ Anda berlangganan. Setiap berita baru dari Kaltimtoday.co akan dikirim ke sini. Ketik /unsubscribe untuk berhenti.",
+    already_subscribed: "Anda sudah berlangganan — berita baru tetap dikirim ke sini. Ketik /unsubscribe untuk berhenti.",
+    unsubscribed: "Langganan dihentikan. Ketik /subscribe kapan saja untuk berlangganan lagi.",
+    not_subscribed: "Anda belum berlangganan. Ketik /subscribe untuk mulai.",
+    subscribe_in_private: "Langganan dibuat lewat chat pribadi dengan bot.",
+    button_subscribe: "🔔 Berlangganan",
+    button_unsubscribe: "🔕 Berhenti berlangganan",
+    button_open_private: "Buka chat dengan bot",
 };
 
 pub static EN: Texts = Texts {
     welcome_title: "Welcome to Kaltimtoday.co News Update!",
     welcome_body: "This bot posts the latest news from Kaltimtoday.co to the News Update group and channel \
-                   as soon as it is published. Here you can look up the latest news at any time.",
+                   as soon as it is published. Subscribe to get every story right here, or look up the \
+                   latest news at any time.",
     help_title: "Available commands:",
     commands: &[
         CommandText { command: "latest", description: "Latest news (e.g. /latest 10)" },
+        CommandText { command: "subscribe", description: "Get the news in this chat" },
+        CommandText { command: "unsubscribe", description: "Stop the news in this chat" },
         CommandText { command: "help", description: "Help and list of commands" },
         CommandText { command: "start", description: "About this bot" },
     ],
@@ -115,6 +143,16 @@ pub static EN: Texts = Texts {
     feed_alert_body: "{url} failed {failures} times in a row. Warta keeps trying and will tell you when it recovers.",
     feed_recovered_title: "✅ Feed recovered",
     feed_recovered_body: "{url} can be fetched again. New articles are posted as usual.",
+    channel_refuses_title: "⛔ Channel refuses posts",
+    channel_refuses_body: "{channel} refuses the bot's posts. Posting there stops until the bot's rights are fixed and Warta is restarted.",
+    subscribed: "✅ You are subscribed. Every new story from Kaltimtoday.co will be sent here. Send /unsubscribe to stop.",
+    already_subscribed: "You are already subscribed — new stories keep coming here. Send /unsubscribe to stop.",
+    unsubscribed: "Subscription stopped. Send /subscribe any time to subscribe again.",
+    not_subscribed: "You are not subscribed. Send /subscribe to start.",
+    subscribe_in_private: "Subscriptions are made in a private chat with the bot.",
+    button_subscribe: "🔔 Subscribe",
+    button_unsubscribe: "🔕 Unsubscribe",
+    button_open_private: "Open a chat with the bot",
 };
 
 #[cfg(test)]

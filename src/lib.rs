@@ -14,5 +14,6 @@ pub mod feed;
 pub mod format;
 pub mod http;
 pub mod i18n;
+pub mod instance;
 pub mod store;
 pub mod telemetry;

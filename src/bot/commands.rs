@@ -13,6 +13,8 @@ pub enum Command {
     },
     Help,
     Latest(LatestArg),
+    Subscribe,
+    Unsubscribe,
     /// A command addressed to us that we do not know.
     Unknown(String),
 }
@@ -50,6 +52,8 @@ pub fn parse_command(text: &str, bot_username: &str) -> Option<Command> {
         "start" => Command::Start { payload: (!args.is_empty()).then(|| args.to_owned()) },
         "help" | "bantuan" => Command::Help,
         "latest" | "terbaru" => Command::Latest(parse_latest_arg(args)),
+        "subscribe" | "langganan" => Command::Subscribe,
+        "unsubscribe" | "berhenti" => Command::Unsubscribe,
         _ => Command::Unknown(name.chars().take(64).collect()),
     };
     Some(command)
@@ -80,6 +84,9 @@ mod tests {
         assert_eq!(parse_command("/latest 2", BOT), Some(Command::Latest(LatestArg::Count(2))));
         assert_eq!(parse_command("/latest   20  ", BOT), Some(Command::Latest(LatestArg::Count(20))));
         assert_eq!(parse_command("/LATEST@Warta_Bot 3", BOT), Some(Command::Latest(LatestArg::Count(3))));
+        assert_eq!(parse_command("/subscribe", BOT), Some(Command::Subscribe));
+        assert_eq!(parse_command("/langganan", BOT), Some(Command::Subscribe));
+        assert_eq!(parse_command("/unsubscribe@warta_bot", BOT), Some(Command::Unsubscribe));
     }
 
     #[test]

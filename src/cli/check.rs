@@ -43,6 +43,14 @@ pub async fn run(path: &Path, config: &Config, token: &BotToken) -> bool {
                 Ok(version) => report.ok(&format!("database {database} (schema version {version})")),
                 Err(err) => report.fail(&format!("database {database}: {err}")),
             }
+            match store.instance_lock_holder().await {
+                Ok(Some(holder)) => report.ok(&format!(
+                    "a Warta instance holds the database (pid {} on {}, last heartbeat {})",
+                    holder.pid, holder.host, holder.heartbeat_at
+                )),
+                Ok(None) => report.ok("no Warta instance is running on the database"),
+                Err(err) => report.fail(&format!("instance lock: {err}")),
+            }
             store.close().await;
         }
         Err(err) => report.fail(&format!("database: {err}")),

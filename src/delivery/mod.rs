@@ -1,9 +1,13 @@
 //! The delivery side of the outbox: claim → send → record.
 
+pub mod gate;
+pub mod pacer;
 pub mod policy;
 pub mod sender;
 pub mod worker;
 
+pub use gate::SendGate;
+pub use pacer::{Pacer, PacingLimits};
 pub use policy::RetryPolicy;
 pub use sender::{SendResult, TelegramSender};
-pub use worker::{DeliveryOutcome, DeliveryWorker, ImageDownloader};
+pub use worker::{DeliveryOutcome, DeliveryWorker, ImageDownloader, WorkerSettings};

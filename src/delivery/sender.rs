@@ -39,6 +39,8 @@ pub enum SendResult {
 #[derive(Clone)]
 pub struct TelegramSender {
     bot: Bot,
+    /// Ask Telegram for paid broadcast (above 30/s, 0.1 Star per message).
+    paid_broadcast: bool,
 }
 
 impl fmt::Debug for TelegramSender {
@@ -49,7 +51,13 @@ impl fmt::Debug for TelegramSender {
 
 impl TelegramSender {
     pub fn new(bot: Bot) -> Self {
-        Self { bot }
+        Self { bot, paid_broadcast: false }
+    }
+
+    /// Sends with `allow_paid_broadcast`, for rates above Telegram's free 30/s.
+    pub fn with_paid_broadcast(mut self, enabled: bool) -> Self {
+        self.paid_broadcast = enabled;
+        self
     }
 
     /// Sends `post` to `chat` as a text message, as HTML or, when `as_plain`,
@@ -61,6 +69,9 @@ impl TelegramSender {
             .send_message(recipient(chat), text)
             .link_preview_options(preview_options(post))
             .disable_notification(post.silent);
+        if self.paid_broadcast {
+            request = request.allow_paid_broadcast(true);
+        }
         if !as_plain {
             request = request.parse_mode(ParseMode::Html);
         }
@@ -84,6 +95,9 @@ impl TelegramSender {
         };
         let caption = if as_plain { photo.caption_plain.clone() } else { photo.caption_html.clone() };
         let mut request = self.bot.send_photo(recipient(chat), file).caption(caption).disable_notification(post.silent);
+        if self.paid_broadcast {
+            request = request.allow_paid_broadcast(true);
+        }
         if !as_plain {
             request = request.parse_mode(ParseMode::Html);
         }

@@ -1,6 +1,9 @@
-//! The delivery worker: the only thing that sends posts. Each step is the
+//! The delivery worker: the only thing that sends posts. It claims due
+//! deliveries in batches, sends them concurrently at Telegram's pace (see
+//! [`super::pacer`]) and records each outcome. One delivery, unpaced, is the
 //! one-shot [`DeliveryWorker::try_deliver_one`], which tests drive directly.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,14 +11,22 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use tokio::task::JoinSet;
+
+use super::gate::SendGate;
+use super::pacer::Pacer;
 use super::policy::{RetryDecision, RetryPolicy};
 use super::sender::{PhotoSource, SendResult, TelegramSender};
-use crate::domain::{ChatKind, ChatRef};
+use crate::domain::{ChatKind, ChatRef, NewPost};
 use crate::feed::Fetcher;
-use crate::store::{ClaimedDelivery, DeliveryAction, SentAs, Store, StoreError};
+use crate::format::render_channel_refuses;
+use crate::i18n::Lang;
+use crate::store::{Audience, ClaimedDelivery, DeliveryAction, SentAs, Store, StoreError};
 
 /// Longest idle sleep; the worker also wakes when posts are enqueued.
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
+/// How long a claim waits for more free slots before taking what there is.
+const BATCH_WAIT: Duration = Duration::from_millis(20);
 
 /// What one step of the worker did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,31 +62,54 @@ pub struct ImageDownloader {
     pub max_bytes: usize,
 }
 
+/// How the worker runs.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerSettings {
+    pub policy: RetryPolicy,
+    /// How long a claimed delivery stays reserved.
+    pub lease: Duration,
+    /// Sends in flight at once (also the most that can be sent twice after a crash).
+    pub concurrency: usize,
+    /// At shutdown, sends in flight get this long to finish; the rest are released.
+    pub shutdown_grace: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct DeliveryWorker {
     store: Store,
     sender: TelegramSender,
     images: ImageDownloader,
-    policy: RetryPolicy,
-    lease: Duration,
+    pacer: Arc<Pacer>,
+    gate: SendGate,
+    settings: WorkerSettings,
 }
+
+/// Priority of the admins' alerts about refusing channels.
+const PRIORITY_ALERT: i64 = 5;
 
 impl DeliveryWorker {
     pub fn new(
         store: Store,
         sender: TelegramSender,
         images: ImageDownloader,
-        policy: RetryPolicy,
-        lease: Duration,
+        pacer: Arc<Pacer>,
+        gate: SendGate,
+        settings: WorkerSettings,
     ) -> Self {
-        Self { store, sender, images, policy, lease }
+        Self { store, sender, images, pacer, gate, settings }
     }
 
-    /// Claims the next delivery due at `now`, sends it, and records the outcome.
+    /// Claims the next delivery due at `now`, sends it (without pacing), and
+    /// records the outcome.
     pub async fn try_deliver_one(&self, now: DateTime<Utc>) -> Result<DeliveryOutcome, StoreError> {
-        let Some(claimed) = self.store.claim_next(now, self.lease).await? else {
+        let Some(claimed) = self.store.claim_next(now, self.settings.lease).await? else {
             return Ok(DeliveryOutcome::Idle);
         };
+        self.deliver(claimed, now).await
+    }
+
+    /// Sends a claimed delivery and records the outcome.
+    async fn deliver(&self, claimed: ClaimedDelivery, now: DateTime<Utc>) -> Result<DeliveryOutcome, StoreError> {
         let chat = claimed.chat.chat_ref()?;
         let started = Instant::now();
         let (mut result, mut sent_as) = self.perform(&claimed, &chat, false).await;
@@ -160,6 +194,7 @@ impl DeliveryWorker {
                 Ok(DeliveryOutcome::Sent { delivery_id, message_id })
             }
             SendResult::RetryAfter(wait) => {
+                self.pacer.flood_control(claimed.chat.kind, wait);
                 let at = now + to_chrono(wait);
                 let reason = format!("flood control: retry after {}s", wait.as_secs());
                 self.store.retry_delivery_at(delivery_id, at, &reason, false, now).await?;
@@ -190,6 +225,15 @@ impl DeliveryWorker {
                 if claimed.chat.kind == ChatKind::Channel {
                     tracing::error!(chat_id, chat = %chat_label(claimed), error = %reason,
                         "a configured channel refuses posts; posting there is stopped until the bot is restarted");
+                    let alert = render_channel_refuses(&chat_label(claimed), &reason, Lang::Id);
+                    self.store
+                        .enqueue_post_for(
+                            &NewPost::text(alert.html, alert.plain),
+                            Audience::Admins,
+                            PRIORITY_ALERT,
+                            now,
+                        )
+                        .await?;
                 } else {
                     tracing::info!(chat_id, error = %reason, "chat no longer reachable; deactivated");
                 }
@@ -200,7 +244,7 @@ impl DeliveryWorker {
                 tracing::error!(delivery_id, post_id, chat_id, error = %reason, "Telegram refused the post");
                 Ok(DeliveryOutcome::Failed { delivery_id, reason })
             }
-            SendResult::Transient(reason) => match self.policy.after_failure(claimed.attempts) {
+            SendResult::Transient(reason) => match self.settings.policy.after_failure(claimed.attempts) {
                 RetryDecision::RetryIn(wait) => {
                     let at = now + to_chrono(wait);
                     self.store.retry_delivery_at(delivery_id, at, &reason, true, now).await?;
@@ -216,32 +260,139 @@ impl DeliveryWorker {
         }
     }
 
-    /// Delivers until `shutdown`. A send in flight is finished and recorded
-    /// before returning, so nothing is lost or sent twice by stopping.
-    pub async fn run(self, outbox_ready: Arc<Notify>, shutdown: CancellationToken) {
-        while !shutdown.is_cancelled() {
-            match self.try_deliver_one(Utc::now()).await {
-                Ok(DeliveryOutcome::Idle) => {
-                    let wait = match self.store.next_delivery_due_at().await {
-                        Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(IDLE_RECHECK),
-                        Ok(None) => IDLE_RECHECK,
-                        Err(err) => {
-                            tracing::error!(error = %err, "cannot read the outbox");
-                            Duration::from_secs(1)
-                        }
-                    };
-                    tokio::select! {
-                        () = shutdown.cancelled() => {}
-                        () = outbox_ready.notified() => {}
-                        () = tokio::time::sleep(wait) => {}
-                    }
+    /// Delivers until `shutdown`: claims due deliveries in batches and sends
+    /// them concurrently, each waiting for its turn at Telegram's pace. At
+    /// shutdown no more are claimed; sends in flight get the grace period to
+    /// finish, and the rest are released for the next start.
+    pub async fn run(self: Arc<Self>, outbox_ready: Arc<Notify>, shutdown: CancellationToken) {
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        let mut in_flight: HashMap<tokio::task::Id, i64> = HashMap::new();
+        let mut last_forget = Instant::now();
+        let mut waited = false;
+        loop {
+            while let Some(done) = tasks.try_join_next_with_id() {
+                self.finished(done, &mut in_flight).await;
+            }
+            if shutdown.is_cancelled() {
+                break;
+            }
+            if let Some(closed) = self.gate.closed_for() {
+                tokio::select! {
+                    () = shutdown.cancelled() => {}
+                    () = tokio::time::sleep(closed.min(Duration::from_secs(5))) => {}
                 }
-                Ok(_) => {}
+                continue;
+            }
+            // Claim in batches: once a quarter of the slots are free (or a
+            // moment has passed), so the database sees few, larger claims.
+            let free = self.settings.concurrency.saturating_sub(tasks.len());
+            let batch_worth = free >= (self.settings.concurrency / 4).max(1) || tasks.is_empty() || waited;
+            if free == 0 || !batch_worth {
+                tokio::select! {
+                    () = shutdown.cancelled() => {}
+                    Some(done) = tasks.join_next_with_id() => self.finished(done, &mut in_flight).await,
+                    () = tokio::time::sleep(BATCH_WAIT), if free > 0 => waited = true,
+                }
+                continue;
+            }
+            waited = false;
+            let batch = match self
+                .store
+                .claim_batch(Utc::now(), self.settings.lease, u32::try_from(free).unwrap_or(u32::MAX))
+                .await
+            {
+                Ok(batch) => batch,
                 Err(err) => {
-                    tracing::error!(error = %err, "delivery step failed");
+                    tracing::error!(error = %err, "cannot claim deliveries");
                     tokio::select! {
                         () = shutdown.cancelled() => {}
                         () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                    continue;
+                }
+            };
+            if batch.is_empty() {
+                let wait = match self.store.next_delivery_due_at().await {
+                    Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(IDLE_RECHECK),
+                    Ok(None) => IDLE_RECHECK,
+                    Err(err) => {
+                        tracing::error!(error = %err, "cannot read the outbox");
+                        Duration::from_secs(1)
+                    }
+                };
+                // A due time in the past with nothing claimable: the chat's head is in flight.
+                let wait = if wait.is_zero() && !tasks.is_empty() {
+                    IDLE_RECHECK
+                } else {
+                    wait.max(Duration::from_millis(10))
+                };
+                tokio::select! {
+                    () = shutdown.cancelled() => {}
+                    () = outbox_ready.notified() => {}
+                    () = tokio::time::sleep(wait) => {}
+                    Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => self.finished(done, &mut in_flight).await,
+                }
+                continue;
+            }
+            for claimed in batch {
+                let delivery_id = claimed.id;
+                let worker = Arc::clone(&self);
+                let handle = tasks.spawn(async move { worker.deliver_paced(claimed).await });
+                in_flight.insert(handle.id(), delivery_id);
+            }
+            if last_forget.elapsed() > Duration::from_secs(600) {
+                self.pacer.forget_idle_chats();
+                last_forget = Instant::now();
+            }
+        }
+        self.drain(tasks, in_flight).await;
+    }
+
+    /// Waits for the pacer, then sends and records.
+    async fn deliver_paced(&self, claimed: ClaimedDelivery) {
+        let (delivery_id, chat_id) = (claimed.id, claimed.chat.id);
+        self.pacer.wait_turn(chat_id, claimed.chat.kind).await;
+        if let Err(err) = self.deliver(claimed, Utc::now()).await {
+            tracing::error!(delivery_id, chat_id, error = %err, "delivery failed to record; it will be retried");
+            if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
+                tracing::error!(delivery_id, error = %err, "cannot release the delivery");
+            }
+        }
+    }
+
+    async fn finished(
+        &self,
+        done: Result<(tokio::task::Id, ()), tokio::task::JoinError>,
+        in_flight: &mut HashMap<tokio::task::Id, i64>,
+    ) {
+        let task = match &done {
+            Ok((task, ())) => *task,
+            Err(err) => err.id(),
+        };
+        let Some(delivery_id) = in_flight.remove(&task) else { return };
+        if let Err(err) = done {
+            // Cancelled at shutdown, or a bug: the delivery goes back to the outbox.
+            if err.is_panic() {
+                tracing::error!(delivery_id, "delivery task panicked");
+            }
+            if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
+                tracing::error!(delivery_id, error = %err, "cannot release the delivery");
+            }
+        }
+    }
+
+    /// Lets sends in flight finish within the grace period; releases the rest.
+    async fn drain(&self, mut tasks: JoinSet<()>, mut in_flight: HashMap<tokio::task::Id, i64>) {
+        let deadline = tokio::time::Instant::now() + self.settings.shutdown_grace;
+        while !tasks.is_empty() {
+            match tokio::time::timeout_at(deadline, tasks.join_next_with_id()).await {
+                Ok(Some(done)) => self.finished(done, &mut in_flight).await,
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(in_flight = tasks.len(), "sends still in flight at shutdown; releasing them");
+                    tasks.abort_all();
+                    while let Some(done) = tasks.join_next_with_id().await {
+                        self.finished(done, &mut in_flight).await;
                     }
                 }
             }

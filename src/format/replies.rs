@@ -82,6 +82,19 @@ pub fn render_feed_recovered(feed_url: &str, lang: Lang) -> Reply {
     reply.into()
 }
 
+/// Tells admins that a configured channel refuses posts.
+pub fn render_channel_refuses(channel: &str, error: &str, lang: Lang) -> Reply {
+    let texts = lang.texts();
+    let mut reply = RichText::new();
+    reply.bold(|b| {
+        b.text(texts.channel_refuses_title);
+    });
+    reply.text("\n").text(&texts.channel_refuses_body.replace("{channel}", channel)).text("\n").italic(|i| {
+        i.text(&truncate_chars(error, 300));
+    });
+    reply.into()
+}
+
 /// The answer to a malformed /latest.
 pub fn render_latest_usage(lang: Lang, max_latest: u32) -> Reply {
     let mut reply = RichText::new();

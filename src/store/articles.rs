@@ -412,9 +412,9 @@ async fn enqueue_correction(
 
 /// Who receives a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Audience {
-    /// The configured channels.
-    Channels,
+pub enum Audience {
+    /// The configured channels and every subscribed reader.
+    Readers,
     /// The admins' private chats.
     Admins,
 }
@@ -422,11 +422,14 @@ pub(super) enum Audience {
 impl Audience {
     fn filter(self) -> &'static str {
         match self {
-            Self::Channels => "is_target = 1",
+            Self::Readers => "(is_target = 1 OR subscribed = 1)",
             Self::Admins => "is_admin = 1",
         }
     }
 }
+
+/// Routine posts.
+pub const PRIORITY_ROUTINE: i64 = 0;
 
 async fn insert_post(
     tx: &mut Transaction<'_, Sqlite>,
@@ -471,9 +474,12 @@ async fn enqueue_article(
     renderer: &impl PostRenderer,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let filter = Audience::Channels.filter();
+    let filter = Audience::Readers.filter();
     let styles: Vec<Option<String>> =
-        sqlx::query_scalar(&format!("SELECT DISTINCT style FROM chats WHERE {filter} AND active = 1 ORDER BY style"))
+        // Channels (which have a style) first: the public post goes out before the readers' copies.
+        sqlx::query_scalar(&format!(
+            "SELECT DISTINCT style FROM chats WHERE {filter} AND active = 1 ORDER BY style IS NULL, style"
+        ))
             .fetch_all(&mut **tx)
             .await?;
     if styles.is_empty() {
@@ -502,26 +508,46 @@ async fn enqueue_article(
 }
 
 /// Stores a post and one pending delivery per active chat of the audience,
-/// in the caller's transaction. Returns the number of deliveries.
+/// in the caller's transaction. Returns the post's id and the number of deliveries.
 pub(super) async fn enqueue_post(
     tx: &mut Transaction<'_, Sqlite>,
     article_id: Option<i64>,
     post: &NewPost,
     audience: Audience,
+    priority: i64,
     now: DateTime<Utc>,
-) -> Result<usize, StoreError> {
+) -> Result<(i64, usize), StoreError> {
     let post_id = insert_post(tx, article_id, post, None, now).await?;
     let enqueued = sqlx::query(&format!(
-        "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at)
-         SELECT ?1, id, 'pending', ?2, ?2, ?2 FROM chats WHERE {} AND active = 1 ORDER BY id",
+        "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
+         SELECT ?1, id, 'pending', ?2, ?2, ?2, ?3 FROM chats WHERE {} AND active = 1 ORDER BY id",
         audience.filter()
     ))
     .bind(post_id)
     .bind(to_ms(now))
+    .bind(priority)
     .execute(&mut **tx)
     .await?
     .rows_affected();
-    Ok(usize::try_from(enqueued).unwrap_or(usize::MAX))
+    Ok((post_id, usize::try_from(enqueued).unwrap_or(usize::MAX)))
+}
+
+impl Store {
+    /// Enqueues one post (the same for every chat) for an audience in one
+    /// transaction: the post and an `INSERT … SELECT` of its deliveries.
+    /// Returns the post's id and the number of deliveries.
+    pub async fn enqueue_post_for(
+        &self,
+        post: &NewPost,
+        audience: Audience,
+        priority: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, usize), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let enqueued = enqueue_post(&mut tx, None, post, audience, priority, now).await?;
+        tx.commit().await?;
+        Ok(enqueued)
+    }
 }
 
 #[cfg(test)]

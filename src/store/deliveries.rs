@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -30,8 +31,8 @@ impl DeliveryAction {
     }
 }
 
-/// id, post_id, chat_id, attempts, action, target_message_id, sent_as
-type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>);
+/// id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority
+type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>, i64);
 
 /// How a post went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,7 @@ pub struct ClaimedDelivery {
     pub target_message_id: Option<i32>,
     /// For an edit: how the target message went out (a caption is edited differently).
     pub target_sent_as: Option<SentAs>,
+    pub priority: i64,
     pub post: Post,
     pub chat: ChatTarget,
 }
@@ -126,38 +128,97 @@ impl PostRow {
 }
 
 impl Store {
-    /// Claims the next due delivery under a lease, in one `UPDATE … RETURNING`.
-    ///
-    /// A delivery is due when it is pending and its time has come, or when it
-    /// was claimed and its lease ran out (its worker died). Only the oldest
-    /// unfinished delivery of each chat can be claimed, so posts reach a chat in
-    /// order even when an earlier one waits for a retry.
+    /// Claims the next due delivery under a lease (see [`Store::claim_batch`]).
     pub async fn claim_next(&self, now: DateTime<Utc>, lease: Duration) -> Result<Option<ClaimedDelivery>, StoreError> {
+        Ok(self.claim_batch(now, lease, 1).await?.into_iter().next())
+    }
+
+    /// Claims up to `max` due deliveries under a lease, in one
+    /// `UPDATE … RETURNING`, highest priority first.
+    ///
+    /// A delivery is due when it is pending and its time has come. Each chat
+    /// has one delivery at a time in flight, and its next one is the oldest of
+    /// its highest priority: posts reach a chat in order even when an earlier
+    /// one waits for a retry, breaking news overtakes a chat's routine posts,
+    /// and a batch never holds two deliveries for one chat.
+    pub async fn claim_batch(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        max: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let now_ms = to_ms(now);
-        let claimed: Option<ClaimedRow> = sqlx::query_as(
+        let mut rows: Vec<ClaimedRow> = sqlx::query_as(
             "UPDATE deliveries
              SET status = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?1
-             WHERE id = (
+             WHERE id IN (
                  SELECT d.id FROM deliveries d JOIN chats c ON c.id = d.chat_id
-                 WHERE ((d.status = 'pending' AND d.next_attempt_at <= ?1)
-                        OR (d.status = 'sending' AND d.lease_until <= ?1))
-                   AND c.active = 1
+                 WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND c.active = 1
                    AND NOT EXISTS (
                        SELECT 1 FROM deliveries e
-                       WHERE e.chat_id = d.chat_id AND e.id < d.id AND e.status IN ('pending', 'sending'))
-                 ORDER BY d.next_attempt_at, d.id
-                 LIMIT 1)
-             RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as",
+                       WHERE e.chat_id = d.chat_id AND e.id != d.id
+                         AND (e.status = 'sending'
+                              OR (e.status = 'pending'
+                                  AND (e.priority > d.priority OR (e.priority = d.priority AND e.id < d.id)))))
+                 ORDER BY d.priority DESC, d.next_attempt_at, d.id
+                 LIMIT ?3)
+             RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority",
         )
         .bind(now_ms)
         .bind(now_ms.saturating_add(duration_ms(lease)))
-        .fetch_optional(&self.pool)
+        .bind(i64::from(max))
+        .fetch_all(&self.pool)
         .await?;
-        let Some((id, post_id, chat_id, attempts, action, target_message_id, sent_as)) = claimed else {
-            return Ok(None);
-        };
-        let action = DeliveryAction::parse(&action)
-            .ok_or_else(|| StoreError::Corrupt(format!("delivery {id} has unknown action {action:?}")))?;
+        rows.sort_by_key(|row| (std::cmp::Reverse(row.7), row.0));
+        let mut posts: HashMap<i64, Post> = HashMap::new();
+        let mut chats = self.chats_by_id(rows.iter().map(|row| row.2)).await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for (id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority) in rows {
+            let action = DeliveryAction::parse(&action)
+                .ok_or_else(|| StoreError::Corrupt(format!("delivery {id} has unknown action {action:?}")))?;
+            let post = match posts.get(&post_id) {
+                Some(post) => post.clone(),
+                None => {
+                    let post = self.post(post_id).await?;
+                    posts.insert(post_id, post.clone());
+                    post
+                }
+            };
+            let chat = chats.remove(&chat_id).ok_or_else(|| StoreError::Corrupt(format!("chat {chat_id} vanished")))?;
+            claimed.push(ClaimedDelivery {
+                id,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                action,
+                target_message_id,
+                target_sent_as: sent_as.as_deref().and_then(SentAs::parse),
+                priority,
+                post,
+                chat,
+            });
+        }
+        Ok(claimed)
+    }
+
+    /// The chats with these ids, in one query.
+    async fn chats_by_id(&self, ids: impl Iterator<Item = i64>) -> Result<HashMap<i64, ChatTarget>, StoreError> {
+        let ids: Vec<i64> = ids.collect();
+        let mut chats = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!("SELECT id, telegram_id, username, kind FROM chats WHERE id IN ({placeholders})");
+            let mut query = sqlx::query_as::<_, ChatRow>(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let chat = row.into_target()?;
+                chats.insert(chat.id, chat);
+            }
+        }
+        Ok(chats)
+    }
+
+    async fn post(&self, post_id: i64) -> Result<Post, StoreError> {
         let post = sqlx::query_as::<_, PostRow>(
             "SELECT id, article_id, html, plain, button_text, button_url, link_preview, photo_url, caption_html,
                     caption_plain, silent
@@ -165,22 +226,35 @@ impl Store {
         )
         .bind(post_id)
         .fetch_one(&self.pool)
-        .await?
-        .into_post();
-        let chat = sqlx::query_as::<_, ChatRow>("SELECT id, telegram_id, username, kind FROM chats WHERE id = ?1")
-            .bind(chat_id)
-            .fetch_one(&self.pool)
-            .await?
-            .into_target()?;
-        Ok(Some(ClaimedDelivery {
-            id,
-            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-            action,
-            target_message_id,
-            target_sent_as: sent_as.as_deref().and_then(SentAs::parse),
-            post,
-            chat,
-        }))
+        .await?;
+        Ok(post.into_post())
+    }
+
+    /// Returns deliveries whose lease ran out (their sender died) to pending.
+    pub async fn release_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let released = sqlx::query(
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = ?1
+             WHERE status = 'sending' AND lease_until <= ?1",
+        )
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(released.rows_affected())
+    }
+
+    /// At start, under the instance lock, every delivery still marked as being
+    /// sent belonged to a process that died: it is due again at once. (Some of
+    /// them may have reached Telegram before the crash: the only duplicates.)
+    pub async fn release_all_claims(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let released = sqlx::query(
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = MIN(next_attempt_at, ?1),
+                    updated_at = ?1
+             WHERE status = 'sending'",
+        )
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(released.rows_affected())
     }
 
     pub async fn mark_sent(
@@ -280,7 +354,10 @@ impl Store {
                  WHERE d.status = 'pending' AND c.active = 1
                    AND NOT EXISTS (
                        SELECT 1 FROM deliveries e
-                       WHERE e.chat_id = d.chat_id AND e.id < d.id AND e.status IN ('pending', 'sending'))
+                       WHERE e.chat_id = d.chat_id AND e.id != d.id
+                         AND (e.status = 'sending'
+                              OR (e.status = 'pending'
+                                  AND (e.priority > d.priority OR (e.priority = d.priority AND e.id < d.id)))))
                  UNION ALL
                  SELECT MIN(lease_until) FROM deliveries WHERE status = 'sending')",
         )
@@ -380,15 +457,38 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_expired_lease_is_claimed_again() {
+    async fn an_expired_lease_is_released_and_claimed_again() {
         let (store, _dir, now) = outbox_with(&["A"]).await;
         let first = store.claim_next(now, LEASE).await.expect("claim").expect("due");
         let _other_chat = store.claim_next(now, LEASE).await.expect("claim").expect("due");
+        assert_eq!(store.release_expired_leases(now + chrono::Duration::seconds(59)).await.expect("release"), 0);
         assert!(store.claim_next(now + chrono::Duration::seconds(59), LEASE).await.expect("claim").is_none());
+        assert_eq!(store.release_expired_leases(now + chrono::Duration::seconds(61)).await.expect("release"), 2);
         let again =
             store.claim_next(now + chrono::Duration::seconds(61), LEASE).await.expect("claim").expect("expired");
         assert_eq!(again.id, first.id);
         assert_eq!(again.attempts, 2);
+        // At start, under the instance lock, every claim is released at once.
+        assert_eq!(store.release_all_claims(now).await.expect("release"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_higher_priority_overtakes_routine_posts_in_every_chat() {
+        let (store, _dir, now) = outbox_with(&["A", "B"]).await;
+        let breaking = NewPost::text("BREAKING".into(), "BREAKING".into());
+        let (_, deliveries) =
+            store.enqueue_post_for(&breaking, crate::store::Audience::Readers, 10, now).await.expect("enqueue");
+        assert_eq!(deliveries, 2);
+        let batch = store.claim_batch(now, LEASE, 10).await.expect("claim");
+        let got: Vec<_> =
+            batch.iter().map(|d| (d.post.content.html.as_str(), d.chat.telegram_id, d.priority)).collect();
+        assert_eq!(got, [("BREAKING", Some(-1001), 10), ("BREAKING", Some(-1002), 10)], "one per chat, breaking first");
+        for delivery in &batch {
+            store.mark_sent(delivery.id, 1, SentAs::Text, now).await.expect("sent");
+        }
+        let next = store.claim_batch(now, LEASE, 10).await.expect("claim");
+        let got: Vec<_> = next.iter().map(|d| d.post.content.html.as_str()).collect();
+        assert_eq!(got, ["A", "A"], "then the routine posts, in order");
     }
 
     #[tokio::test]

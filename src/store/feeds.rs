@@ -2,6 +2,9 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::articles::{Audience, enqueue_post};
+
+/// Alerts go before routine posts.
+const PRIORITY_ALERT: i64 = 5;
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::NewPost;
 
@@ -176,7 +179,7 @@ impl Store {
         if changed.rows_affected() == 0 {
             return Ok(false);
         }
-        enqueue_post(&mut tx, None, post, Audience::Admins, now).await?;
+        enqueue_post(&mut tx, None, post, Audience::Admins, PRIORITY_ALERT, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -4,6 +4,8 @@ mod articles;
 mod chats;
 mod deliveries;
 mod feeds;
+mod instance;
+mod subscribers;
 mod websub;
 
 use std::path::{Path, PathBuf};
@@ -13,10 +15,12 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use articles::{FetchMeta, FetchRecord, RecordOutcome};
+pub use articles::{Audience, FetchMeta, FetchRecord, PRIORITY_ROUTINE, RecordOutcome};
 pub use chats::ChatTarget;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
 pub use feeds::FeedRow;
+pub use instance::{LockAttempt, LockHolder};
+pub use subscribers::{SubscribeOutcome, SubscriberCounts, UnsubscribeOutcome};
 pub use websub::{Subscription, SubscriptionState};
 
 #[derive(Debug, thiserror::Error)]

@@ -110,7 +110,7 @@ async fn the_command_menu_is_registered_in_both_languages() {
     };
     let (_, _, default) = default.expect("default menu");
     let (_, _, indonesian) = indonesian.expect("Indonesian menu");
-    assert_eq!(names(default), ["latest", "help", "start"]);
+    assert_eq!(names(default), ["latest", "subscribe", "unsubscribe", "help", "start"]);
     assert_eq!(names(indonesian), names(default));
     assert_eq!(indonesian[0]["description"], "Berita terbaru (mis. /latest 10)");
     assert_eq!(default[0]["description"], "Latest news (e.g. /latest 10)");

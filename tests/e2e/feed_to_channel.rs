@@ -147,6 +147,7 @@ async fn a_channel_that_refuses_posts_is_set_aside_and_the_others_still_get_them
     let env = TestEnv::start().await;
     // The second channel does not exist for Telegram: "chat not found".
     env.write_config(&env.config_text("\n[[channels]]\nchat = -1009999999999\n"));
+    env.telegram.add_private_chat(42, "Redaktur");
     let app = env.spawn();
     env.feeds.wait_for_requests(FEED_PATH, 2).await;
     env.feeds.set_feed(FEED_PATH, &items(&[5, 4, 3, 2, 1]));
@@ -160,6 +161,9 @@ async fn a_channel_that_refuses_posts_is_set_aside_and_the_others_still_get_them
         .collect::<Vec<_>>();
     assert_eq!(to_missing.len(), 1, "after 'chat not found' the chat gets no more attempts");
     assert_eq!(to_missing[0].error.as_deref(), Some("Bad Request: chat not found"));
+    // The admins hear about it once.
+    let alert = env.telegram.wait_for_messages(42, 1).await.remove(0);
+    assert!(alert.text.starts_with("⛔ Kanal menolak posting\n-1009999999999 menolak posting"), "{}", alert.text);
     let (status, log) = app.stop().await;
     assert!(status.success());
     assert!(log.contains("a configured channel refuses posts"), "{log}");

@@ -16,4 +16,5 @@ mod outbox;
 mod photos;
 mod poller;
 mod real_feeds;
+mod subscribers;
 mod websub;

@@ -6,13 +6,19 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::sync::Arc;
 use url::Url;
 use warta::app::build_bot;
 use warta::config::BotToken;
-use warta::delivery::{DeliveryOutcome, DeliveryWorker, ImageDownloader, RetryPolicy, TelegramSender};
+
+use warta::delivery::{
+    DeliveryOutcome, DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender,
+    WorkerSettings,
+};
+use warta::domain::NewPost;
 use warta::domain::{ArticleKey, ChatRef, NewArticle};
 use warta::feed::{FetchLimits, Fetcher};
-use warta::store::Store;
+use warta::store::{Audience, Store};
 
 use crate::support::{CHANNEL, CHANNEL_ID, Failure, FakeTelegram, TOKEN, record_articles, to_ms_precision};
 
@@ -59,7 +65,10 @@ async fn outbox(channels: &[ChatRef], posts: u32, policy: RetryPolicy, api_url: 
     let bot = build_bot(&api, &BotToken::new(TOKEN)).expect("bot");
     let images =
         ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 * 1024 };
-    let worker = DeliveryWorker::new(store.clone(), TelegramSender::new(bot), images, policy, LEASE);
+    let settings = WorkerSettings { policy, lease: LEASE, concurrency: 8, shutdown_grace: Duration::from_secs(2) };
+    let pacer = Arc::new(Pacer::new(PacingLimits::default()));
+    let worker =
+        DeliveryWorker::new(store.clone(), TelegramSender::new(bot), images, pacer, SendGate::default(), settings);
     Outbox { store, worker, telegram, _dir: dir }
 }
 
@@ -195,4 +204,62 @@ async fn an_unreachable_api_is_retried_then_dead_lettered() {
     assert!(matches!(third, DeliveryOutcome::Dead { .. }), "{third:?}");
     assert_eq!(outbox.store.outbox_counts().await.expect("counts").dead, 1);
     assert_eq!(outbox.worker.try_deliver_one(at(now, 3600)).await.expect("step"), DeliveryOutcome::Idle);
+}
+
+#[tokio::test]
+async fn breaking_news_overtakes_a_routine_fan_out() {
+    let outbox = outbox(&[ChatRef::Id(CHANNEL_ID)], 0, policy(), None).await;
+    let readers: Vec<i64> = (50_000..50_060).collect();
+    outbox.store.subscribe_many(&readers, Utc::now()).await.expect("subscribe");
+    for id in &readers {
+        outbox.telegram.add_private_chat(*id, "Pembaca");
+    }
+    // A routine article for everyone, sent by the running worker at 20/s.
+    let feed = outbox.store.active_feeds().await.expect("feeds").remove(0);
+    record_articles(&outbox.store, feed.id, &[article(9)]).await;
+    let api = Url::parse(outbox.telegram.api_url()).expect("url");
+    let bot = build_bot(&api, &BotToken::new(TOKEN)).expect("bot");
+    let settings =
+        WorkerSettings { policy: policy(), lease: LEASE, concurrency: 8, shutdown_grace: Duration::from_secs(2) };
+    let pacer = Arc::new(Pacer::new(PacingLimits { overall_per_second: 20, ..PacingLimits::default() }));
+    let images = ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 };
+    let worker = Arc::new(DeliveryWorker::new(
+        outbox.store.clone(),
+        TelegramSender::new(bot),
+        images,
+        pacer,
+        SendGate::default(),
+        settings,
+    ));
+    let ready = Arc::new(tokio::sync::Notify::new());
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(worker.run(ready.clone(), shutdown.clone()));
+    outbox
+        .telegram
+        .wait_until("10 routine sends", Duration::from_secs(30), |t| t.calls_to("sendMessage").len() >= 10)
+        .await;
+
+    let breaking = NewPost::text("🔴 BERITA TERKINI".into(), "🔴 BERITA TERKINI".into());
+    outbox.store.enqueue_post_for(&breaking, Audience::Readers, 10, Utc::now()).await.expect("enqueue");
+    let served_before: Vec<i64> =
+        readers.iter().copied().filter(|id| !outbox.telegram.messages_in(*id).is_empty()).collect();
+    ready.notify_one();
+    outbox
+        .telegram
+        .wait_until("everyone has both", Duration::from_secs(60), |t| {
+            readers.iter().all(|id| t.messages_in(*id).len() == 2)
+        })
+        .await;
+    shutdown.cancel();
+    running.await.expect("worker stops");
+    let mut overtaken = 0;
+    for id in &readers {
+        let first = outbox.telegram.messages_in(*id).remove(0);
+        // At most a few routine sends were already under way when the breaking post arrived.
+        if !served_before.contains(id) && first.text == "🔴 BERITA TERKINI" {
+            overtaken += 1;
+        }
+    }
+    let waiting = readers.len() - served_before.len();
+    assert!(overtaken + 10 >= waiting, "{overtaken} of {waiting} waiting readers got the breaking story first");
 }

@@ -80,6 +80,17 @@ user_ids = [42]
         )
     }
 
+    /// Subscribes readers straight in the database (before the bot starts),
+    /// each with a private chat the fake knows.
+    pub async fn seed_subscribers(&self, user_ids: &[i64]) {
+        let store = warta::store::Store::open(&self.database()).await.expect("open store");
+        store.subscribe_many(user_ids, chrono::Utc::now()).await.expect("subscribe");
+        store.close().await;
+        for id in user_ids {
+            self.telegram.add_private_chat(*id, &format!("Pembaca {id}"));
+        }
+    }
+
     pub fn write_config(&self, text: &str) {
         std::fs::write(&self.config_path, text).expect("write config");
     }
@@ -149,6 +160,16 @@ impl RunningApp {
         let Some(status) = status else { panic!("warta did not exit within 15s of SIGTERM; log:\n{log}") };
         assert!(!log.contains(TOKEN), "the bot token leaked into the log:\n{log}");
         (status, log)
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) -> String {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.child = None;
+        read_log(&self.log)
     }
 
     /// Waits for the process to exit on its own.

@@ -128,9 +128,40 @@ struct Script {
     remaining: usize,
 }
 
+/// Telegram's published flood limits, enforced with 429s when set.
+#[derive(Debug, Clone, Copy)]
+pub struct FloodLimits {
+    /// Messages per second overall.
+    pub overall_per_second: usize,
+    /// Messages to one private chat in any second (Telegram tolerates short bursts).
+    pub private_per_second: usize,
+    /// Messages to one group in any minute.
+    pub group_per_minute: usize,
+}
+
+impl Default for FloodLimits {
+    fn default() -> Self {
+        Self { overall_per_second: 30, private_per_second: 3, group_per_minute: 20 }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Flood {
+    limits: Option<FloodLimits>,
+    overall: std::collections::VecDeque<Instant>,
+    per_chat: HashMap<i64, std::collections::VecDeque<Instant>>,
+    refused: usize,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
-    chats: Vec<FakeChat>,
+    flood: Flood,
+    chats: HashMap<i64, FakeChat>,
+    /// Any positive id is a private chat that pressed Start (load tests).
+    any_private_chat: bool,
+    /// Keep every call and message (off for load tests: counts only).
+    lean: bool,
+    sent_per_chat: HashMap<i64, usize>,
     messages: Vec<SentMessage>,
     next_message_id: HashMap<i64, i64>,
     calls: Vec<Call>,
@@ -195,7 +226,7 @@ impl FakeTelegram {
     }
 
     pub fn add_chat(&self, chat: FakeChat) {
-        self.shared.lock().chats.push(chat);
+        self.shared.lock().chats.insert(chat.id, chat);
         self.shared.bump();
     }
 
@@ -233,26 +264,37 @@ impl FakeTelegram {
         });
     }
 
+    /// The user blocks the bot (or unblocks it).
+    pub fn set_blocked(&self, user_id: i64, blocked: bool) {
+        let mut inner = self.shared.lock();
+        if let Some(chat) = inner.chats.get_mut(&user_id) {
+            chat.blocked = blocked;
+        }
+    }
+
     /// Removes a chat, as when the bot is kicked or the chat deleted.
     pub fn remove_chat(&self, id: i64) {
-        self.shared.lock().chats.retain(|chat| chat.id != id);
+        self.shared.lock().chats.remove(&id);
     }
 
     /// Queues a text message from a user in a chat (a private chat is created
     /// on first use, as when the user presses Start). Returns the update id.
     pub fn user_sends(&self, user: &FakeUser, chat_id: i64, text: &str) -> i64 {
         let mut inner = self.shared.lock();
-        if chat_id == user.id && !inner.chats.iter().any(|c| c.id == chat_id) {
-            inner.chats.push(FakeChat {
-                id: user.id,
-                kind: "private",
-                username: user.username.clone(),
-                title: None,
-                first_name: Some(user.first_name.clone()),
-                blocked: false,
-            });
+        if chat_id == user.id && !inner.chats.contains_key(&chat_id) {
+            inner.chats.insert(
+                chat_id,
+                FakeChat {
+                    id: user.id,
+                    kind: "private",
+                    username: user.username.clone(),
+                    title: None,
+                    first_name: Some(user.first_name.clone()),
+                    blocked: false,
+                },
+            );
         }
-        let chat = inner.chats.iter().find(|c| c.id == chat_id).cloned().expect("user_sends: unknown chat");
+        let chat = inner.chats.get(&chat_id).cloned().expect("user_sends: unknown chat");
         let update_id = inner.next_update_id;
         inner.next_update_id += 1;
         let message_id = inner.next_incoming_message_id;
@@ -296,6 +338,51 @@ impl FakeTelegram {
     /// Messages currently in a chat (deleted ones excluded), oldest first.
     pub fn messages_in(&self, chat_id: i64) -> Vec<SentMessage> {
         self.shared.lock().messages.iter().filter(|m| m.chat_id == chat_id && !m.deleted).cloned().collect()
+    }
+
+    /// Load-test mode: any positive chat id is a private chat, and only
+    /// counts are kept (no call log, no message bodies).
+    pub fn lean_load_mode(&self) {
+        let mut inner = self.shared.lock();
+        inner.any_private_chat = true;
+        inner.lean = true;
+    }
+
+    /// Messages sent to each chat (kept in lean mode too).
+    pub fn sent_per_chat(&self) -> HashMap<i64, usize> {
+        self.shared.lock().sent_per_chat.clone()
+    }
+
+    /// Enforces Telegram's flood limits on sends from now on (429 with retry_after).
+    pub fn enforce_limits(&self, limits: FloodLimits) {
+        self.shared.lock().flood.limits = Some(limits);
+    }
+
+    /// Sends refused with 429 by the enforced limits.
+    pub fn flood_refusals(&self) -> usize {
+        self.shared.lock().flood.refused
+    }
+
+    /// Queues a press on an inline button of `message_id` in `chat_id`.
+    pub fn user_presses(&self, user: &FakeUser, chat_id: i64, message_id: i64, data: &str) -> i64 {
+        let mut inner = self.shared.lock();
+        let chat = inner.chats.get(&chat_id).cloned().expect("user_presses: unknown chat");
+        let message = inner.messages.iter().find(|m| m.chat_id == chat_id && m.message_id == message_id).cloned();
+        let update_id = inner.next_update_id;
+        inner.next_update_id += 1;
+        let mut query = json!({
+            "id": format!("cb{update_id}"),
+            "from": user.to_json(),
+            "chat_instance": format!("ci{chat_id}"),
+            "data": data,
+        });
+        if let Some(message) = message {
+            query["message"] = message_json(&chat, &message);
+        }
+        inner.updates.push(json!({ "update_id": update_id, "callback_query": query }));
+        drop(inner);
+        self.shared.bump();
+        update_id
     }
 
     /// Updates not yet confirmed by getUpdates offsets.
@@ -461,12 +548,20 @@ async fn handle(
             let scripted = take_script(&shared, &method, &params);
             match scripted {
                 Some(failure) => Err(ApiError::from_failure(&failure)),
-                None => dispatch(&shared, &method, &params),
+                None => match flood_check(&shared, &method, &params) {
+                    Some(retry_after) => Err(ApiError::from_failure(&Failure::TooManyRequests { retry_after })),
+                    None => dispatch(&shared, &method, &params),
+                },
             }
         }
     };
     let error = result.as_ref().err().map(|e| e.description.clone());
-    shared.lock().calls.push(Call { method: method.clone(), params, at: Instant::now(), error });
+    {
+        let mut inner = shared.lock();
+        if !inner.lean || method == "getupdates" {
+            inner.calls.push(Call { method: method.clone(), params, at: Instant::now(), error });
+        }
+    }
     shared.bump();
     match result {
         Ok(value) => (
@@ -535,6 +630,41 @@ fn coerce(text: &str) -> Value {
         return value;
     }
     Value::String(text.to_owned())
+}
+
+/// Counts a send against the enforced limits; `Some(retry_after)` if over.
+fn flood_check(shared: &Shared, method: &str, params: &Map<String, Value>) -> Option<u64> {
+    if !matches!(method, "sendmessage" | "sendphoto") {
+        return None;
+    }
+    let chat = find_chat(shared, params).ok()?;
+    let mut inner = shared.lock();
+    let limits = inner.flood.limits?;
+    let now = Instant::now();
+    let second = Duration::from_secs(1);
+    let (window, per_chat) = match chat.kind {
+        "private" => (second, limits.private_per_second),
+        "group" | "supergroup" => (Duration::from_secs(60), limits.group_per_minute),
+        _ => (Duration::from_secs(60), usize::MAX),
+    };
+    let flood = &mut inner.flood;
+    flood.overall.retain(|t| now.duration_since(*t) < second);
+    let chat_sends = flood.per_chat.entry(chat.id).or_default();
+    chat_sends.retain(|t| now.duration_since(*t) < window);
+    let over_chat = chat_sends.len() >= per_chat;
+    let over_all = flood.overall.len() >= limits.overall_per_second;
+    if over_chat || over_all {
+        flood.refused += 1;
+        let wait = if over_chat {
+            chat_sends.front().map_or(window, |t| window.saturating_sub(now.duration_since(*t)))
+        } else {
+            second
+        };
+        return Some(wait.as_secs().max(1));
+    }
+    chat_sends.push_back(now);
+    flood.overall.push_back(now);
+    None
 }
 
 fn take_script(shared: &Shared, method: &str, params: &Map<String, Value>) -> Option<Failure> {
@@ -656,6 +786,7 @@ fn dispatch(shared: &Shared, method: &str, params: &Map<String, Value>) -> ApiRe
         "sendphoto" => send_photo(shared, params),
         "editmessagetext" => edit_message_text(shared, params),
         "editmessagecaption" => edit_message_caption(shared, params),
+        "editmessagereplymarkup" => edit_message_reply_markup(shared, params),
         "deletemessage" => delete_message(shared, params),
         "answercallbackquery" => Ok(json!(true)),
         "pinchatmessage" | "unpinchatmessage" => {
@@ -669,17 +800,31 @@ fn dispatch(shared: &Shared, method: &str, params: &Map<String, Value>) -> ApiRe
 fn find_chat(shared: &Shared, params: &Map<String, Value>) -> Result<FakeChat, ApiError> {
     let wanted = params.get("chat_id").ok_or_else(|| ApiError::bad_request("chat_id is empty"))?;
     let inner = shared.lock();
+    let by_id = |id: i64| match inner.chats.get(&id) {
+        Some(chat) => Some(chat.clone()),
+        None if inner.any_private_chat && id > 0 => Some(FakeChat {
+            id,
+            kind: "private",
+            username: None,
+            title: None,
+            first_name: Some("Pembaca".into()),
+            blocked: false,
+        }),
+        None => None,
+    };
     let chat = match wanted {
-        Value::Number(n) => n.as_i64().and_then(|id| inner.chats.iter().find(|c| c.id == id)),
+        Value::Number(n) => n.as_i64().and_then(by_id),
         Value::String(s) => match s.trim().strip_prefix('@') {
-            Some(name) => {
-                inner.chats.iter().find(|c| c.username.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(name)))
-            }
-            None => s.trim().parse::<i64>().ok().and_then(|id| inner.chats.iter().find(|c| c.id == id)),
+            Some(name) => inner
+                .chats
+                .values()
+                .find(|c| c.username.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(name)))
+                .cloned(),
+            None => s.trim().parse::<i64>().ok().and_then(by_id),
         },
         _ => None,
     };
-    let chat = chat.cloned().ok_or_else(|| ApiError::bad_request("chat not found"))?;
+    let chat = chat.ok_or_else(|| ApiError::bad_request("chat not found"))?;
     if chat.blocked {
         return Err(ApiError::from_failure(&Failure::Blocked));
     }
@@ -740,7 +885,10 @@ fn store_message(shared: &Shared, chat: &FakeChat, mut message: SentMessage) -> 
     message.message_id = *next;
     *next += 1;
     let value = message_json(chat, &message);
-    inner.messages.push(message);
+    *inner.sent_per_chat.entry(chat.id).or_default() += 1;
+    if !inner.lean {
+        inner.messages.push(message);
+    }
     value
 }
 
@@ -913,6 +1061,30 @@ fn edit_message_caption(shared: &Shared, params: &Map<String, Value>) -> ApiResu
     message.text = text;
     message.entities = entities;
     message.source = source.to_owned();
+    message.reply_markup = markup;
+    message.edits += 1;
+    let snapshot = message.clone();
+    drop(inner);
+    Ok(message_json(&chat, &snapshot))
+}
+
+fn edit_message_reply_markup(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let chat = find_chat(shared, params)?;
+    let message_id =
+        int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
+    validate_reply_markup(params.get("reply_markup"))?;
+    let mut inner = shared.lock();
+    let message = inner
+        .messages
+        .iter_mut()
+        .find(|m| m.chat_id == chat.id && m.message_id == message_id && !m.deleted)
+        .ok_or_else(|| ApiError::bad_request("message to edit not found"))?;
+    let markup = params.get("reply_markup").cloned();
+    if message.reply_markup == markup {
+        return Err(ApiError::bad_request(
+            "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+        ));
+    }
     message.reply_markup = markup;
     message.edits += 1;
     let snapshot = message.clone();

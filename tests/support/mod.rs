@@ -12,7 +12,7 @@ pub mod telegram_html;
 
 pub use app::{RunningApp, TestEnv};
 pub use fake_feed::{Answer, FakeFeedServer, Item, rss, rss_with_head};
-pub use fake_telegram::{Failure, FakeTelegram, FakeUser};
+pub use fake_telegram::{Failure, FakeTelegram, FakeUser, FloodLimits};
 
 /// The bot token the fakes accept. Shaped like a real one, so that a leak
 /// into logs would be caught by a plain substring search.

@@ -1,0 +1,167 @@
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreError, to_ms};
+
+/// What /subscribe did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscribeOutcome {
+    Subscribed,
+    AlreadySubscribed,
+}
+
+/// What /unsubscribe did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsubscribeOutcome {
+    Unsubscribed,
+    NotSubscribed,
+}
+
+/// Readers by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubscriberCounts {
+    pub active: i64,
+    /// Subscribed, but Telegram said they blocked the bot or are gone.
+    pub unreachable: i64,
+    /// Subscribed since the given time.
+    pub new_since: i64,
+}
+
+impl Store {
+    /// Records that a reader talks to the bot in private chat: a chat that had
+    /// been set aside (the reader blocked the bot) is active again, and the
+    /// reader's language is remembered.
+    pub async fn touch_reader(
+        &self,
+        user_id: i64,
+        language: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO chats (telegram_id, kind, active, language, created_at, updated_at)
+             VALUES (?1, 'private', 1, ?2, ?3, ?3)
+             ON CONFLICT (telegram_id) DO UPDATE SET active = 1, deactivated_reason = NULL,
+                 language = COALESCE(excluded.language, language), updated_at = excluded.updated_at",
+        )
+        .bind(user_id)
+        .bind(language)
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Subscribes a reader; subscribing twice is fine.
+    pub async fn subscribe(
+        &self,
+        user_id: i64,
+        language: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<SubscribeOutcome, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let was: Option<bool> = sqlx::query_scalar("SELECT subscribed FROM chats WHERE telegram_id = ?1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO chats (telegram_id, kind, active, language, subscribed, subscribed_at, created_at, updated_at)
+             VALUES (?1, 'private', 1, ?2, 1, ?3, ?3, ?3)
+             ON CONFLICT (telegram_id) DO UPDATE SET active = 1, deactivated_reason = NULL, subscribed = 1,
+                 subscribed_at = CASE WHEN subscribed = 1 THEN subscribed_at ELSE excluded.subscribed_at END,
+                 language = COALESCE(excluded.language, language), updated_at = excluded.updated_at",
+        )
+        .bind(user_id)
+        .bind(language)
+        .bind(to_ms(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(if was == Some(true) { SubscribeOutcome::AlreadySubscribed } else { SubscribeOutcome::Subscribed })
+    }
+
+    pub async fn unsubscribe(&self, user_id: i64, now: DateTime<Utc>) -> Result<UnsubscribeOutcome, StoreError> {
+        let changed = sqlx::query(
+            "UPDATE chats SET subscribed = 0, unsubscribed_at = ?2, updated_at = ?2
+             WHERE telegram_id = ?1 AND subscribed = 1",
+        )
+        .bind(user_id)
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(if changed.rows_affected() > 0 {
+            UnsubscribeOutcome::Unsubscribed
+        } else {
+            UnsubscribeOutcome::NotSubscribed
+        })
+    }
+
+    pub async fn is_subscribed(&self, user_id: i64) -> Result<bool, StoreError> {
+        let subscribed: Option<bool> =
+            sqlx::query_scalar("SELECT subscribed = 1 AND active = 1 FROM chats WHERE telegram_id = ?1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(subscribed.unwrap_or(false))
+    }
+
+    pub async fn subscriber_counts(&self, since: DateTime<Utc>) -> Result<SubscriberCounts, StoreError> {
+        let (active, unreachable, new_since): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(active = 1), 0), COALESCE(SUM(active = 0), 0),
+                    COALESCE(SUM(active = 1 AND subscribed_at >= ?1), 0)
+             FROM chats WHERE subscribed = 1",
+        )
+        .bind(to_ms(since))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(SubscriberCounts { active, unreachable, new_since })
+    }
+
+    /// Subscribes many readers at once (imports, benchmarks, tests).
+    pub async fn subscribe_many(&self, user_ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for user_id in user_ids {
+            sqlx::query(
+                "INSERT INTO chats (telegram_id, kind, active, subscribed, subscribed_at, created_at, updated_at)
+                 VALUES (?1, 'private', 1, 1, ?2, ?2, ?2)
+                 ON CONFLICT (telegram_id) DO UPDATE SET subscribed = 1, active = 1",
+            )
+            .bind(user_id)
+            .bind(to_ms(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::temp_store;
+
+    #[tokio::test]
+    async fn subscribing_is_idempotent_and_survives_a_block() {
+        let (store, _dir) = temp_store().await;
+        let now = Utc::now();
+        assert_eq!(store.subscribe(7, Some("id"), now).await.expect("sub"), SubscribeOutcome::Subscribed);
+        assert_eq!(store.subscribe(7, Some("id"), now).await.expect("sub"), SubscribeOutcome::AlreadySubscribed);
+        assert!(store.is_subscribed(7).await.expect("read"));
+
+        // Telegram says the reader blocked the bot: set aside, but still subscribed.
+        let chat_id: i64 =
+            sqlx::query_scalar("SELECT id FROM chats WHERE telegram_id = 7").fetch_one(&store.pool).await.expect("id");
+        store.deactivate_chat(chat_id, "Forbidden: bot was blocked by the user", now).await.expect("deactivate");
+        assert!(!store.is_subscribed(7).await.expect("read"));
+        assert_eq!(
+            store.subscriber_counts(now).await.expect("counts"),
+            SubscriberCounts { active: 0, unreachable: 1, new_since: 0 }
+        );
+        // The reader comes back with /start.
+        store.touch_reader(7, Some("en"), now).await.expect("touch");
+        assert!(store.is_subscribed(7).await.expect("read"));
+
+        assert_eq!(store.unsubscribe(7, now).await.expect("unsub"), UnsubscribeOutcome::Unsubscribed);
+        assert_eq!(store.unsubscribe(7, now).await.expect("unsub"), UnsubscribeOutcome::NotSubscribed);
+        assert_eq!(store.subscriber_counts(now).await.expect("counts"), SubscriberCounts::default());
+    }
+}
