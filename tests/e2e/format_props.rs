@@ -161,6 +161,11 @@ proptest! {
             assert_valid(&photo.caption_html, &photo.caption_plain, 1024)?;
         }
     }
+}
+
+proptest! {
+    // Each case renders up to 20 titles.
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
 
     #[test]
     fn latest_lists_of_hostile_titles_stay_valid(titles in prop::collection::vec(hostile_text(), 1..20)) {
