@@ -14,13 +14,13 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::bot::{BotState, register_command_menus, schema};
+use crate::bot::{BotState, CommandLimiter, register_command_menus, schema};
 use crate::config::PreviewSetting;
 use crate::config::{BotToken, Config};
 use crate::delivery::{
     DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender, WorkerSettings,
 };
-use crate::domain::LinkPreview;
+use crate::domain::{ForumTopics, LinkPreview};
 use crate::feed::websub::WebSub;
 use crate::feed::{FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
 use crate::format::{ChannelStyle, PostStyle, Template};
@@ -54,8 +54,18 @@ pub async fn sync_config(store: &Store, config: &Config) -> anyhow::Result<Vec<W
         config.feeds.iter().map(|feed| (feed.url.clone(), feed.name.clone())).collect();
     let rows = store.sync_feeds(&feeds, now).await.context("cannot record the configured feeds")?;
     let channels: Vec<_> = config.channels.iter().map(|channel| channel.chat.clone()).collect();
-    store.sync_channels(&channels, now).await.context("cannot record the configured channels")?;
+    let targets = store.sync_channels(&channels, now).await.context("cannot record the configured channels")?;
+    for (target, channel) in targets.iter().zip(&config.channels) {
+        let topics =
+            ForumTopics::new(channel.default_topic, channel.topics.iter().map(|(name, topic)| (name.as_str(), *topic)));
+        store.set_forum_topics(target.id, Some(&topics)).await.context("cannot record the forum topics")?;
+    }
     store.sync_admins(&config.admins.user_ids, now).await.context("cannot record the configured admins")?;
+    let indexed =
+        store.index_pending_articles(&post_style(config)).await.context("cannot index the stored articles")?;
+    if indexed > 0 {
+        tracing::info!(indexed, "stored articles indexed for categories and search");
+    }
     let watched = config
         .feeds
         .iter()
@@ -120,6 +130,7 @@ pub fn post_style(config: &Config) -> PostStyle {
                 utm,
                 sponsored_label: channel.sponsored_label.clone(),
                 images: channel.images,
+                ..ChannelStyle::default()
             };
             (channel_style_key(&channel.chat), style)
         })
@@ -175,7 +186,7 @@ async fn run_locked(
         .await
         .map_err(|err| anyhow::anyhow!("cannot use the Bot API at {}: {err}", config.telegram.api_url))?;
     tracing::info!(bot = %me.username(), feeds = watched.len(), channels = config.channels.len(), "Warta starting");
-    if let Err(err) = register_command_menus(&bot).await {
+    if let Err(err) = register_command_menus(&bot, &config.admins.user_ids).await {
         tracing::warn!(error = %err, "cannot register the command menu; commands still work");
     }
 
@@ -209,7 +220,15 @@ async fn run_locked(
     tasks.spawn(poller.run(watched, shutdown.clone()));
     tasks.spawn(worker.run(outbox_ready, shutdown.clone()));
 
-    let state = Arc::new(BotState { store: store.clone(), timezone: config.format.timezone });
+    let limiter =
+        CommandLimiter::new(config.readers.command_burst, config.readers.command_refill, config.readers.flood_pause);
+    let state = Arc::new(BotState::new(
+        store.clone(),
+        config.format.timezone,
+        &config.admins.user_ids,
+        &config.format.hidden_categories,
+        limiter,
+    ));
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![state])
         .default_handler(|update| async move {

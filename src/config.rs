@@ -40,6 +40,8 @@ pub struct Config {
     pub http: HttpConfig,
     #[serde(default)]
     pub websub: WebSubConfig,
+    #[serde(default)]
+    pub readers: ReadersConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -132,6 +134,12 @@ pub struct ChannelConfig {
     /// Overrides `[format] images` in this channel.
     #[serde(default)]
     pub images: Option<bool>,
+    /// In a forum group: the topic (message_thread_id) for each category's posts.
+    #[serde(default)]
+    pub topics: BTreeMap<String, i32>,
+    /// In a forum group: the topic for posts of no listed category (unset: General).
+    #[serde(default)]
+    pub default_topic: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -428,6 +436,43 @@ fn default_edit_window() -> Duration {
     Duration::from_secs(48 * 3600)
 }
 
+/// How the bot treats readers' commands.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadersConfig {
+    /// Commands (and button presses) a reader may send in a burst.
+    #[serde(default = "default_command_burst")]
+    pub command_burst: u32,
+    /// One more command is allowed after each such period.
+    #[serde(default = "default_command_refill", deserialize_with = "duration")]
+    pub command_refill: Duration,
+    /// A reader over the limit is told once to wait, then ignored this long.
+    #[serde(default = "default_flood_pause", deserialize_with = "duration")]
+    pub flood_pause: Duration,
+}
+
+impl Default for ReadersConfig {
+    fn default() -> Self {
+        Self {
+            command_burst: default_command_burst(),
+            command_refill: default_command_refill(),
+            flood_pause: default_flood_pause(),
+        }
+    }
+}
+
+fn default_command_burst() -> u32 {
+    10
+}
+
+fn default_command_refill() -> Duration {
+    Duration::from_secs(2)
+}
+
+fn default_flood_pause() -> Duration {
+    Duration::from_secs(60)
+}
+
 /// Warta's own HTTP listener (WebSub callbacks; later health and metrics).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -638,6 +683,32 @@ impl Config {
             if self.channels[..index].iter().any(|other| other.chat == channel.chat) {
                 return Err((format!("channels[{index}].chat"), format!("{} is listed twice", channel.chat)));
             }
+            for (category, topic) in &channel.topics {
+                if crate::domain::CategoryKey::new(category).is_empty() {
+                    return Err((format!("channels[{index}].topics"), format!("{category:?} is not a category name")));
+                }
+                if *topic <= 0 {
+                    return Err((
+                        format!("channels[{index}].topics"),
+                        format!("the topic of {category:?} must be a positive message_thread_id"),
+                    ));
+                }
+            }
+            if channel.default_topic.is_some_and(|topic| topic <= 0) {
+                return Err((
+                    format!("channels[{index}].default_topic"),
+                    "must be a positive message_thread_id".into(),
+                ));
+            }
+        }
+        if self.readers.command_burst == 0 {
+            return Err(("readers.command_burst".into(), "must be at least 1".into()));
+        }
+        if self.readers.command_refill.is_zero() || self.readers.command_refill > Duration::from_secs(3600) {
+            return Err(("readers.command_refill".into(), "must be between 1ms and 1h".into()));
+        }
+        if self.readers.flood_pause > Duration::from_secs(24 * 3600) {
+            return Err(("readers.flood_pause".into(), "must be at most 24h".into()));
         }
         if let Some(index) = self.admins.user_ids.iter().position(|id| *id <= 0) {
             return Err((format!("admins.user_ids[{index}]"), "Telegram user ids are positive numbers".into()));

@@ -1,9 +1,13 @@
-//! Parsing of reader commands. Pure.
+//! Parsing of reader and admin commands. Pure.
 
-/// Articles /latest shows without a number.
+use crate::domain::CategoryKey;
+
+/// Articles a /latest page shows without a number.
 pub const LATEST_DEFAULT: u32 = 5;
 /// The most /latest N may ask for.
 pub const LATEST_MAX: u32 = 20;
+/// Longest argument kept (a category name or a search); Telegram allows 4096.
+const ARGUMENT_CHARS: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -13,16 +17,25 @@ pub enum Command {
     },
     Help,
     Latest(LatestArg),
+    /// `/cari <words>`; the words may be empty.
+    Search(String),
+    Categories,
+    /// `/bahasa [id|en]`.
+    Language(String),
     Subscribe,
     Unsubscribe,
+    /// Admin: `/sembunyikan <kategori>`, `/tampilkan <kategori>`.
+    HideCategory(String),
+    ShowCategory(String),
     /// A command addressed to us that we do not know.
     Unknown(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LatestArg {
-    Count(u32),
-    /// Anything but a number from 1 to [`LATEST_MAX`].
+    /// `count` per page, of one category or of all.
+    Page { count: u32, category: Option<String> },
+    /// Anything but a number from 1 to [`LATEST_MAX`] and a category name.
     Invalid,
 }
 
@@ -48,60 +61,95 @@ pub fn parse_command(text: &str, bot_username: &str) -> Option<Command> {
     if name.is_empty() {
         return None;
     }
+    let args: String = args.chars().take(ARGUMENT_CHARS).collect();
     let command = match name.to_ascii_lowercase().as_str() {
-        "start" => Command::Start { payload: (!args.is_empty()).then(|| args.to_owned()) },
+        "start" => Command::Start { payload: (!args.is_empty()).then_some(args) },
         "help" | "bantuan" => Command::Help,
-        "latest" | "terbaru" => Command::Latest(parse_latest_arg(args)),
+        "latest" | "terbaru" => Command::Latest(parse_latest_arg(&args)),
+        "cari" | "search" => Command::Search(args),
+        "kategori" | "topics" | "topik" | "categories" => Command::Categories,
+        "bahasa" | "lang" | "language" => Command::Language(args),
         "subscribe" | "langganan" => Command::Subscribe,
         "unsubscribe" | "berhenti" => Command::Unsubscribe,
+        "sembunyikan" | "hide" => Command::HideCategory(args),
+        "tampilkan" | "unhide" | "show" => Command::ShowCategory(args),
         _ => Command::Unknown(name.chars().take(64).collect()),
     };
     Some(command)
 }
 
+/// `/latest`, `/latest 10`, `/latest ekonomi`, `/latest ekonomi 10`.
 fn parse_latest_arg(args: &str) -> LatestArg {
-    if args.is_empty() {
-        return LatestArg::Count(LATEST_DEFAULT);
+    let mut count = None;
+    let mut words = Vec::new();
+    for word in args.split_whitespace() {
+        if word.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+') && word.chars().any(|c| c.is_ascii_digit())
+        {
+            match (count, word.parse::<u32>()) {
+                (None, Ok(n)) if (1..=LATEST_MAX).contains(&n) => count = Some(n),
+                _ => return LatestArg::Invalid,
+            }
+        } else {
+            words.push(word);
+        }
     }
-    match args.parse::<u32>() {
-        Ok(n) if (1..=LATEST_MAX).contains(&n) => LatestArg::Count(n),
-        _ => LatestArg::Invalid,
+    let category = (!words.is_empty()).then(|| words.join(" "));
+    if category.as_deref().is_some_and(|c| CategoryKey::new(c).is_empty()) {
+        return LatestArg::Invalid;
     }
+    LatestArg::Page { count: count.unwrap_or(LATEST_DEFAULT), category }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{EN, ID};
 
     const BOT: &str = "warta_bot";
+
+    fn page(count: u32, category: Option<&str>) -> Option<Command> {
+        Some(Command::Latest(LatestArg::Page { count, category: category.map(str::to_owned) }))
+    }
 
     #[test]
     fn parses_known_commands() {
         assert_eq!(parse_command("/start", BOT), Some(Command::Start { payload: None }));
         assert_eq!(parse_command("/start subscribe", BOT), Some(Command::Start { payload: Some("subscribe".into()) }));
         assert_eq!(parse_command("/help", BOT), Some(Command::Help));
-        assert_eq!(parse_command("/latest", BOT), Some(Command::Latest(LatestArg::Count(5))));
-        assert_eq!(parse_command("/latest 2", BOT), Some(Command::Latest(LatestArg::Count(2))));
-        assert_eq!(parse_command("/latest   20  ", BOT), Some(Command::Latest(LatestArg::Count(20))));
-        assert_eq!(parse_command("/LATEST@Warta_Bot 3", BOT), Some(Command::Latest(LatestArg::Count(3))));
+        assert_eq!(parse_command("/latest", BOT), page(5, None));
+        assert_eq!(parse_command("/latest 2", BOT), page(2, None));
+        assert_eq!(parse_command("/latest   20  ", BOT), page(20, None));
+        assert_eq!(parse_command("/LATEST@Warta_Bot 3", BOT), page(3, None));
+        assert_eq!(parse_command("/latest ekonomi bisnis", BOT), page(5, Some("ekonomi bisnis")));
+        assert_eq!(parse_command("/terbaru 10 Samarinda", BOT), page(10, Some("Samarinda")));
+        assert_eq!(parse_command("/cari banjir  Samarinda", BOT), Some(Command::Search("banjir  Samarinda".into())));
+        assert_eq!(parse_command("/search", BOT), Some(Command::Search(String::new())));
+        assert_eq!(parse_command("/kategori", BOT), Some(Command::Categories));
+        assert_eq!(parse_command("/topics@warta_bot", BOT), Some(Command::Categories));
+        assert_eq!(parse_command("/bahasa en", BOT), Some(Command::Language("en".into())));
+        assert_eq!(parse_command("/lang", BOT), Some(Command::Language(String::new())));
         assert_eq!(parse_command("/subscribe", BOT), Some(Command::Subscribe));
         assert_eq!(parse_command("/langganan", BOT), Some(Command::Subscribe));
         assert_eq!(parse_command("/unsubscribe@warta_bot", BOT), Some(Command::Unsubscribe));
+        assert_eq!(parse_command("/sembunyikan Advertorial", BOT), Some(Command::HideCategory("Advertorial".into())));
+        assert_eq!(parse_command("/unhide x", BOT), Some(Command::ShowCategory("x".into())));
     }
 
     #[test]
     fn bad_latest_arguments_are_invalid() {
         for bad in [
-            "/latest banyak",
             "/latest 0",
             "/latest 21",
             "/latest -1",
             "/latest 2 3",
             "/latest 99999999999",
-            "/latest ５",
+            "/latest ???",
+            "/latest 5 !!",
         ] {
             assert_eq!(parse_command(bad, BOT), Some(Command::Latest(LatestArg::Invalid)), "{bad}");
         }
+        // A full-width digit is not a count: it is looked up as a category, and found wanting.
+        assert_eq!(parse_command("/latest ５", BOT), page(5, Some("５")));
     }
 
     #[test]
@@ -114,12 +162,33 @@ mod tests {
     }
 
     #[test]
-    fn unknown_commands_are_reported_bounded() {
+    fn unknown_commands_and_arguments_are_bounded() {
         assert_eq!(parse_command("/foo bar", BOT), Some(Command::Unknown("foo".into())));
         let long = format!("/{}", "x".repeat(500));
         match parse_command(&long, BOT) {
             Some(Command::Unknown(name)) => assert_eq!(name.len(), 64),
             other => panic!("{other:?}"),
+        }
+        match parse_command(&format!("/cari {}", "kata ".repeat(1000)), BOT) {
+            Some(Command::Search(words)) => assert_eq!(words.chars().count(), ARGUMENT_CHARS),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_menu_entry_is_a_command_in_both_languages() {
+        for (id, en) in ID.commands.iter().zip(EN.commands).chain(ID.group_commands.iter().zip(EN.group_commands)) {
+            let id = parse_command(&format!("/{}", id.command), BOT);
+            let en = parse_command(&format!("/{}", en.command), BOT);
+            assert!(!matches!(id, Some(Command::Unknown(_)) | None), "{id:?}");
+            assert_eq!(std::mem::discriminant(&id), std::mem::discriminant(&en));
+            assert_eq!(id, en);
+        }
+        for (id, en) in ID.admin_commands.iter().zip(EN.admin_commands) {
+            assert_eq!(
+                parse_command(&format!("/{}", id.command), BOT),
+                parse_command(&format!("/{}", en.command), BOT)
+            );
         }
     }
 }

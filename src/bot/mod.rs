@@ -1,198 +1,371 @@
-//! The reader-facing bot: command parsing, replies. Replies are answers, sent
-//! directly; broadcasts go through the outbox.
+//! The reader-facing bot: commands, buttons and their answers. Answers are
+//! sent directly; broadcasts go through the outbox.
+//!
+//! Every update passes the same gates: who sent it (other bots and automatic
+//! forwards are ignored; anonymous group admins may use the public commands),
+//! whether it is for us (in groups only commands addressed to the bot), and
+//! the sender's rate limit. Edited messages and channel posts are ignored on
+//! purpose: a command is answered once, when it is sent.
 
+mod admin;
+pub mod callbacks;
+mod categories;
 pub mod commands;
+mod language;
+mod latest;
 mod menu;
+pub mod rate;
+mod reply;
+mod search;
+mod subscription;
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use chrono::Utc;
 use chrono_tz::Tz;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
-use teloxide::payloads::{AnswerCallbackQuerySetters, EditMessageReplyMarkupSetters, SendMessageSetters};
+use teloxide::payloads::AnswerCallbackQuerySetters;
 use teloxide::prelude::{Requester, Update};
-use teloxide::types::{
-    CallbackQuery, ChatKind as TgChatKind, InlineKeyboardButton, InlineKeyboardMarkup, Me, Message, ParseMode,
-    ReplyParameters,
-};
-use teloxide::{ApiError, Bot, RequestError, dptree};
-use url::Url;
+use teloxide::types::{CallbackQuery, Me, Message, MessageKind, User};
+use teloxide::{Bot, RequestError, dptree};
 
+pub use callbacks::Callback;
 pub use commands::{Command, LATEST_DEFAULT, LATEST_MAX, LatestArg, parse_command};
 pub use menu::register_command_menus;
+pub use rate::{CommandLimiter, Verdict};
+pub use search::SEARCH_PAGE_SIZE;
 
-use crate::delivery::sender::link_preview_options;
-use crate::format::{Reply, RichText, render_help, render_latest, render_latest_usage, render_start};
+use self::reply::{Answer, Place, edit_answer, private_chat_button, send_answer};
+use crate::domain::CategoryKey;
+use crate::format::{reader_style, render_help, render_latest_usage, render_start};
 use crate::i18n::Lang;
-use crate::store::{Store, SubscribeOutcome, UnsubscribeOutcome};
+use crate::store::{Category, Store, StoreError};
+
+/// Longest toast (answerCallbackQuery text) Telegram shows.
+const TOAST_CHARS: usize = 200;
 
 /// What command handlers need.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct BotState {
     pub store: Store,
     pub timezone: Tz,
+    pub admins: HashSet<i64>,
+    /// `format.hidden_categories`: never offered to readers.
+    pub hidden_categories: Vec<CategoryKey>,
+    pub limiter: Mutex<CommandLimiter>,
 }
 
-/// Callback data of the subscription buttons.
-const SUBSCRIBE: &str = "sub";
-const UNSUBSCRIBE: &str = "unsub";
+impl BotState {
+    pub fn new(
+        store: Store,
+        timezone: Tz,
+        admins: &[i64],
+        hidden_categories: &[String],
+        limiter: CommandLimiter,
+    ) -> Self {
+        Self {
+            store,
+            timezone,
+            admins: admins.iter().copied().collect(),
+            hidden_categories: hidden_categories.iter().map(|name| CategoryKey::new(name)).collect(),
+            limiter: Mutex::new(limiter),
+        }
+    }
+
+    /// The categories readers may see and choose, the most used first.
+    pub async fn visible_categories(&self) -> Result<Vec<Category>, StoreError> {
+        let categories = self.store.categories().await?;
+        Ok(categories.into_iter().filter(|c| !c.hidden && !self.hidden_by_config(c)).collect())
+    }
+
+    fn hidden_by_config(&self, category: &Category) -> bool {
+        self.hidden_categories.iter().any(|hidden| hidden.as_str() == category.key)
+    }
+
+    fn rate_check(&self, key: i64) -> Verdict {
+        let mut limiter = self.limiter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        limiter.check(key, Instant::now())
+    }
+}
 
 /// The dispatcher's handler tree.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(handle_message))
         .branch(Update::filter_callback_query().endpoint(handle_callback))
+        .branch(Update::filter_edited_message().endpoint(|msg: Message| async move {
+            tracing::debug!(chat_id = msg.chat.id.0, "edited message ignored: commands are answered once");
+            Ok(())
+        }))
+        .branch(Update::filter_channel_post().endpoint(|msg: Message| async move {
+            tracing::debug!(chat_id = msg.chat.id.0, "channel post ignored");
+            Ok(())
+        }))
+        .branch(Update::filter_edited_channel_post().endpoint(|msg: Message| async move {
+            tracing::debug!(chat_id = msg.chat.id.0, "edited channel post ignored");
+            Ok(())
+        }))
 }
 
-async fn handle_message(bot: Bot, me: Me, msg: Message, state: Arc<BotState>) -> anyhow::Result<()> {
-    let Some(text) = msg.text() else { return Ok(()) };
-    let Some(user) = msg.from.as_ref().filter(|user| !user.is_bot) else { return Ok(()) };
-    let Some(command) = parse_command(text, me.username()) else { return Ok(()) };
-    let lang = Lang::from_code(user.language_code.as_deref());
-    let texts = lang.texts();
-    let private = matches!(msg.chat.kind, TgChatKind::Private(_));
-    let reader = i64::try_from(user.id.0).unwrap_or(i64::MAX);
-    let now = Utc::now();
-    tracing::debug!(chat_id = msg.chat.id.0, command = ?command, "command received");
-    if private {
-        // Talking to the bot again makes a reader who had blocked it reachable again.
-        state.store.touch_reader(reader, user.language_code.as_deref(), now).await?;
-    }
-    let (reply, markup) = match command {
-        Command::Start { payload } if private && payload.as_deref() == Some("subscribe") => {
-            subscription_reply(&state, reader, user.language_code.as_deref(), true, lang).await?
-        }
-        Command::Start { .. } if private => {
-            let subscribed = state.store.is_subscribed(reader).await?;
-            (render_start(lang, LATEST_MAX), Some(subscription_button(subscribed, lang)))
-        }
-        Command::Start { .. } => (render_start(lang, LATEST_MAX), None),
-        Command::Help => (render_help(lang, LATEST_MAX), None),
-        Command::Latest(LatestArg::Count(count)) => {
-            let articles = state.store.latest_articles(count, 0).await?;
-            (render_latest(&articles, state.timezone, lang), None)
-        }
-        Command::Latest(LatestArg::Invalid) => (render_latest_usage(lang, LATEST_MAX), None),
-        Command::Subscribe | Command::Unsubscribe if !private => {
-            let link = Url::parse(&format!("https://t.me/{}?start=subscribe", me.username()))?;
-            let button = InlineKeyboardButton::url(texts.button_open_private.to_owned(), link);
-            (text_reply(texts.subscribe_in_private), Some(InlineKeyboardMarkup::new([[button]])))
-        }
-        Command::Subscribe => subscription_reply(&state, reader, user.language_code.as_deref(), true, lang).await?,
-        Command::Unsubscribe => subscription_reply(&state, reader, user.language_code.as_deref(), false, lang).await?,
-        // In groups other bots' and mistyped commands are not our business.
-        Command::Unknown(_) if !private => return Ok(()),
-        Command::Unknown(_) => (text_reply(texts.unknown_command), None),
-    };
-    send_reply(&bot, &msg, &reply, !private, markup).await
-}
-
-/// Subscribes or unsubscribes a reader; the answer and the button to undo it.
-async fn subscription_reply(
-    state: &BotState,
-    reader: i64,
-    language: Option<&str>,
-    subscribe: bool,
+/// Who sent a message or pressed a button.
+#[derive(Debug, Clone)]
+struct Sender {
+    /// The Telegram user; `None` for an anonymous group admin or a channel.
+    user_id: Option<i64>,
+    language_code: Option<String>,
     lang: Lang,
-) -> anyhow::Result<(Reply, Option<InlineKeyboardMarkup>)> {
-    let texts = lang.texts();
-    let now = Utc::now();
-    let text = if subscribe {
-        match state.store.subscribe(reader, language, now).await? {
-            SubscribeOutcome::Subscribed => {
-                tracing::info!(reader, "reader subscribed");
-                texts.subscribed
+    admin: bool,
+    /// Whose rate limit this counts against.
+    rate_key: i64,
+}
+
+impl Sender {
+    async fn of_user(user: &User, state: &BotState) -> Result<Self, StoreError> {
+        let user_id = i64::try_from(user.id.0).unwrap_or(i64::MAX);
+        let choice = state.store.language_choice(user_id).await?;
+        let language_code = user.language_code.clone();
+        Ok(Self {
+            user_id: Some(user_id),
+            lang: Lang::resolve(choice.as_deref(), language_code.as_deref()),
+            language_code,
+            admin: state.admins.contains(&user_id),
+            rate_key: user_id,
+        })
+    }
+}
+
+/// What a message asks for.
+enum Request {
+    Command(Command),
+    /// Plain text in private chat: searched.
+    Search(String),
+    /// A sticker, photo … in private chat.
+    NotText,
+}
+
+async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<BotState>) -> anyhow::Result<()> {
+    if msg.is_automatic_forward() {
+        return Ok(());
+    }
+    let private = msg.chat.is_private();
+    let sender = match msg.from.as_ref() {
+        Some(user) if !user.is_bot => Sender::of_user(user, &state).await?,
+        // An anonymous group admin, or someone posting as a channel: public commands only.
+        _ => match &msg.sender_chat {
+            Some(chat) if !private => {
+                Sender { user_id: None, language_code: None, lang: Lang::Id, admin: false, rate_key: chat.id.0 }
             }
-            SubscribeOutcome::AlreadySubscribed => texts.already_subscribed,
-        }
-    } else {
-        match state.store.unsubscribe(reader, now).await? {
-            UnsubscribeOutcome::Unsubscribed => {
-                tracing::info!(reader, "reader unsubscribed");
-                texts.unsubscribed
-            }
-            UnsubscribeOutcome::NotSubscribed => texts.not_subscribed,
-        }
+            _ => return Ok(()),
+        },
     };
-    Ok((text_reply(text), Some(subscription_button(subscribe, lang))))
-}
-
-fn text_reply(text: &str) -> Reply {
-    RichText::plain_text(text).into()
-}
-
-/// The button that does the opposite of the reader's current state.
-fn subscription_button(subscribed: bool, lang: Lang) -> InlineKeyboardMarkup {
-    let texts = lang.texts();
-    let button = if subscribed {
-        InlineKeyboardButton::callback(texts.button_unsubscribe, UNSUBSCRIBE)
-    } else {
-        InlineKeyboardButton::callback(texts.button_subscribe, SUBSCRIBE)
+    let request = match (msg.text().and_then(|text| parse_command(text, me.username())), msg.text()) {
+        // In groups, commands the bot does not know belong to other bots.
+        (Some(Command::Unknown(_)), _) if !private => return Ok(()),
+        (Some(command), _) => Request::Command(command),
+        (None, Some(text)) if private => Request::Search(text.to_owned()),
+        (None, None) if private && matches!(msg.kind, MessageKind::Common(_)) => Request::NotText,
+        _ => return Ok(()),
     };
-    InlineKeyboardMarkup::new([[button]])
-}
-
-/// A press on a subscription button. The presser is who gets (un)subscribed,
-/// whatever message the button was on.
-async fn handle_callback(bot: Bot, query: CallbackQuery, state: Arc<BotState>) -> anyhow::Result<()> {
-    let lang = Lang::from_code(query.from.language_code.as_deref());
-    let reader = i64::try_from(query.from.id.0).unwrap_or(i64::MAX);
-    let subscribe = match query.data.as_deref() {
-        Some(SUBSCRIBE) => true,
-        Some(UNSUBSCRIBE) => false,
-        _ => {
-            bot.answer_callback_query(query.id).await?;
+    let place = Place {
+        chat_id: msg.chat.id,
+        private,
+        message_id: msg.id,
+        thread: msg.thread_id.filter(|_| msg.is_topic_message),
+    };
+    let texts = sender.lang.texts();
+    match state.rate_check(sender.rate_key) {
+        Verdict::Allow => {}
+        Verdict::Warn => {
+            tracing::info!(chat_id = msg.chat.id.0, "reader over the command rate limit; told to wait");
+            send_answer(&bot, &place, Answer::text(texts.rate_limited)).await?;
             return Ok(());
         }
-    };
-    state.store.touch_reader(reader, query.from.language_code.as_deref(), Utc::now()).await?;
-    let (reply, markup) =
-        subscription_reply(&state, reader, query.from.language_code.as_deref(), subscribe, lang).await?;
-    bot.answer_callback_query(query.id.clone()).text(reply.plain.clone()).await?;
-    if let (Some(message), Some(markup)) = (query.regular_message(), markup) {
-        // The button now offers the opposite; "not modified" (a double tap) is fine.
-        match bot.edit_message_reply_markup(message.chat.id, message.id).reply_markup(markup).await {
-            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {}
-            Err(err) => tracing::debug!(error = %err, "cannot update the subscription button"),
+        Verdict::Ignore => return Ok(()),
+    }
+    if private && let Some(user_id) = sender.user_id {
+        // Talking to the bot again makes a reader who had blocked it reachable again.
+        state
+            .store
+            .touch_reader(user_id, sender.language_code.as_deref(), reader_style(sender.lang), Utc::now())
+            .await?;
+    }
+    let answer = match request {
+        Request::Command(command) => {
+            tracing::debug!(chat_id = msg.chat.id.0, command = ?command, "command received");
+            answer_command(&bot, &me, &state, &sender, &place, command).await
         }
+        Request::Search(text) => search::search_command(&state, sender.lang, place.chat_id, &text).await.map(Some),
+        Request::NotText => Ok(Some(Answer::text(texts.text_only))),
+    };
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(err) => {
+            // The reader hears that something went wrong, never what.
+            tracing::error!(chat_id = msg.chat.id.0, error = %err, "cannot answer a command");
+            Some(Answer::text(texts.sorry))
+        }
+    };
+    if let Some(answer) = answer {
+        send_answer(&bot, &place, answer).await?;
     }
     Ok(())
 }
 
-/// Sends a reply; in groups as a reply to the command. Falls back to plain
-/// text if Telegram ever refuses the HTML.
-async fn send_reply(
+async fn answer_command(
     bot: &Bot,
-    to: &Message,
-    reply: &Reply,
-    threaded: bool,
-    markup: Option<InlineKeyboardMarkup>,
-) -> anyhow::Result<()> {
-    let no_preview = link_preview_options(true);
-    let mut request = bot
-        .send_message(to.chat.id, reply.html.clone())
-        .parse_mode(ParseMode::Html)
-        .link_preview_options(no_preview.clone());
-    if threaded {
-        request = request.reply_parameters(ReplyParameters::new(to.id).allow_sending_without_reply());
+    me: &Me,
+    state: &BotState,
+    sender: &Sender,
+    place: &Place,
+    command: Command,
+) -> Result<Option<Answer>, StoreError> {
+    let lang = sender.lang;
+    let texts = lang.texts();
+    let in_private = |payload: &str, text: &str| {
+        let mut answer = Answer::text(text);
+        answer.keyboard = private_chat_button(me.username(), payload, texts.button_open_private);
+        answer
+    };
+    let reader = sender.user_id.filter(|_| place.private);
+    let answer = match (command, reader) {
+        (Command::Start { payload }, Some(reader)) => match payload.as_deref() {
+            Some("subscribe") => subscription::subscribe(state, reader, sender, true).await?,
+            Some("kategori" | "topics") => categories::picker(state, reader, lang, 0).await?,
+            Some("bahasa" | "lang") => language::prompt(lang),
+            _ => {
+                let subscribed = state.store.is_subscribed(reader).await?;
+                Answer::new(render_start(lang, LATEST_MAX), Some(subscription::button(subscribed, lang)))
+            }
+        },
+        (Command::Start { .. }, None) => Answer::new(render_start(lang, LATEST_MAX), None),
+        (Command::Help, reader) => Answer::new(render_help(lang, LATEST_MAX, reader.is_some() && sender.admin), None),
+        (Command::Latest(LatestArg::Page { count, category }), _) => {
+            latest::latest_command(state, lang, count, category.as_deref()).await?
+        }
+        (Command::Latest(LatestArg::Invalid), _) => Answer::new(render_latest_usage(lang, LATEST_MAX), None),
+        (Command::Search(words), _) => search::search_command(state, lang, place.chat_id, &words).await?,
+        (Command::Categories, Some(reader)) => categories::picker(state, reader, lang, 0).await?,
+        (Command::Categories, None) => in_private("kategori", texts.settings_in_private),
+        (Command::Language(choice), Some(reader)) => match Lang::from_choice(&choice) {
+            Some(chosen) => {
+                language::choose(bot, state, reader, sender.language_code.as_deref(), Some(chosen)).await?.1
+            }
+            None => language::prompt(lang),
+        },
+        (Command::Language(_), None) => in_private("bahasa", texts.settings_in_private),
+        (Command::Subscribe, Some(reader)) => subscription::subscribe(state, reader, sender, true).await?,
+        (Command::Unsubscribe, Some(reader)) => subscription::subscribe(state, reader, sender, false).await?,
+        (Command::Subscribe | Command::Unsubscribe, None) => in_private("subscribe", texts.subscribe_in_private),
+        (Command::HideCategory(query), Some(admin)) if sender.admin => {
+            admin::set_category_hidden(state, admin, lang, texts.admin_commands[0].command, &query, true).await?
+        }
+        (Command::ShowCategory(query), Some(admin)) if sender.admin => {
+            admin::set_category_hidden(state, admin, lang, texts.admin_commands[1].command, &query, false).await?
+        }
+        // To readers, admin commands do not exist.
+        (Command::Unknown(_) | Command::HideCategory(_) | Command::ShowCategory(_), _) if place.private => {
+            Answer::text(texts.unknown_command)
+        }
+        (Command::Unknown(_) | Command::HideCategory(_) | Command::ShowCategory(_), _) => return Ok(None),
+    };
+    Ok(Some(answer))
+}
+
+/// A press on an inline button. The presser is who acts, whatever the
+/// button's message; a press is always answered, so the client stops waiting.
+async fn handle_callback(bot: Bot, query: CallbackQuery, state: std::sync::Arc<BotState>) -> anyhow::Result<()> {
+    let sender = Sender::of_user(&query.from, &state).await?;
+    let texts = sender.lang.texts();
+    let callback = query.data.as_deref().and_then(Callback::parse);
+    let toast = match (callback, state.rate_check(sender.rate_key)) {
+        (_, Verdict::Warn) => Some(texts.rate_limited.to_owned()),
+        (_, Verdict::Ignore) => None,
+        (None, Verdict::Allow) => Some(texts.button_expired.to_owned()),
+        (Some(callback), Verdict::Allow) => match press(&bot, &state, &sender, &query, callback).await {
+            Ok(toast) => toast,
+            Err(err) => {
+                tracing::error!(error = %err, "cannot answer a button press");
+                Some(texts.sorry.to_owned())
+            }
+        },
+    };
+    let mut answer = bot.answer_callback_query(query.id.clone());
+    if let Some(toast) = toast.filter(|t| !t.is_empty()) {
+        answer = answer.text(crate::format::truncate_chars(&toast, TOAST_CHARS));
     }
-    if let Some(markup) = markup.clone() {
-        request = request.reply_markup(markup);
-    }
-    match request.await {
+    match answer.await {
         Ok(_) => Ok(()),
-        Err(RequestError::Api(ApiError::CantParseEntities(description))) => {
-            tracing::error!(chat_id = to.chat.id.0, error = %description, "Telegram refused a reply's HTML; sending plain text");
-            let mut plain = bot.send_message(to.chat.id, reply.plain.clone()).link_preview_options(no_preview);
-            if let Some(markup) = markup {
-                plain = plain.reply_markup(markup);
-            }
-            if threaded {
-                plain = plain.reply_parameters(ReplyParameters::new(to.id).allow_sending_without_reply());
-            }
-            plain.await?;
+        // Pressed long ago: Telegram no longer waits for an answer.
+        Err(RequestError::Api(err)) => {
+            tracing::debug!(error = %err, "cannot answer a button press");
             Ok(())
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// Acts on a press; returns the toast to show.
+async fn press(
+    bot: &Bot,
+    state: &BotState,
+    sender: &Sender,
+    query: &CallbackQuery,
+    callback: Callback,
+) -> anyhow::Result<Option<String>> {
+    let lang = sender.lang;
+    let texts = lang.texts();
+    let reader = sender.user_id.unwrap_or_default();
+    let Some(message) = query.regular_message() else {
+        return Ok(Some(texts.button_expired.to_owned()));
+    };
+    let (chat, message_id) = (message.chat.id, message.id);
+    let private = message.chat.is_private();
+    if private {
+        state.store.touch_reader(reader, sender.language_code.as_deref(), reader_style(lang), Utc::now()).await?;
+    }
+    let (toast, edit) = match callback {
+        Callback::Subscribe | Callback::Unsubscribe => {
+            let subscribe = callback == Callback::Subscribe;
+            let answer = subscription::subscribe(state, reader, sender, subscribe).await?;
+            // The message keeps its text; its button now offers the opposite.
+            subscription::update_button(bot, chat, message_id, subscribe, lang).await;
+            (Some(answer.reply.plain), None)
+        }
+        Callback::LatestPage { category, page, size } => {
+            let category = match category {
+                0 => None,
+                id => match state.visible_categories().await?.into_iter().find(|c| c.id == id) {
+                    Some(category) => Some(category),
+                    None => return Ok(Some(texts.category_unavailable.to_owned())),
+                },
+            };
+            (None, Some(latest::latest_page(state, lang, category.as_ref(), page, size).await?))
+        }
+        Callback::SearchPage { search, page } => match search::search_page(state, lang, chat, search, page).await? {
+            Some(answer) => (None, Some(answer)),
+            None => (Some(texts.search_expired.to_owned()), None),
+        },
+        _ if !private => (Some(texts.settings_in_private.to_owned()), None),
+        Callback::ToggleCategory { category, page } => {
+            let (toast, answer) =
+                categories::toggle(state, reader, sender.language_code.as_deref(), lang, category, page).await?;
+            (Some(toast), Some(answer))
+        }
+        Callback::CategoryPickerPage { page } => (None, Some(categories::picker(state, reader, lang, page).await?)),
+        Callback::AllCategories { page } => {
+            let (toast, answer) = categories::choose_all(state, reader, lang, page).await?;
+            (Some(toast), Some(answer))
+        }
+        Callback::CategoriesDone => (None, Some(categories::done(state, reader, lang).await?)),
+        Callback::Language(choice) => {
+            let (_, answer) = language::choose(bot, state, reader, sender.language_code.as_deref(), choice).await?;
+            (Some(answer.reply.plain.clone()), Some(answer))
+        }
+    };
+    if let Some(edit) = edit {
+        edit_answer(bot, chat, message_id, edit).await?;
+    }
+    Ok(toast)
 }

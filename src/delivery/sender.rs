@@ -8,6 +8,7 @@ use teloxide::payloads::{EditMessageCaptionSetters, EditMessageTextSetters, Send
 use teloxide::prelude::Requester;
 use teloxide::types::{
     ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, MessageId, ParseMode, Recipient,
+    ThreadId,
 };
 use teloxide::{ApiError, Bot, RequestError};
 
@@ -29,6 +30,8 @@ pub enum SendResult {
     /// Telegram could not use the photo (fetch by URL failed, bad image): try
     /// uploading it, else send the post as text.
     ImageRejected(String),
+    /// The forum topic is gone or closed: post outside it.
+    ThreadGone(String),
     /// Telegram refused this message for good.
     Rejected(String),
     /// Network trouble or a Telegram server error: try again later.
@@ -60,9 +63,9 @@ impl TelegramSender {
         self
     }
 
-    /// Sends `post` to `chat` as a text message, as HTML or, when `as_plain`,
-    /// as its plain twin.
-    pub async fn send_post(&self, chat: &ChatRef, post: &NewPost, as_plain: bool) -> SendResult {
+    /// Sends `post` to `chat` (in forum topic `thread`, if given) as a text
+    /// message, as HTML or, when `as_plain`, as its plain twin.
+    pub async fn send_post(&self, chat: &ChatRef, post: &NewPost, as_plain: bool, thread: Option<i32>) -> SendResult {
         let text = if as_plain { post.plain.clone() } else { post.html.clone() };
         let mut request = self
             .bot
@@ -78,6 +81,9 @@ impl TelegramSender {
         if let Some(markup) = button_markup(post) {
             request = request.reply_markup(markup);
         }
+        if let Some(thread) = thread {
+            request = request.message_thread_id(ThreadId(MessageId(thread)));
+        }
         match request.await {
             Ok(message) => SendResult::Sent { message_id: message.id.0, telegram_chat_id: Some(message.chat.id.0) },
             Err(err) => classify(&err),
@@ -85,7 +91,14 @@ impl TelegramSender {
     }
 
     /// Sends the photo form of `post`: the image from `source`, the post as caption.
-    pub async fn send_photo(&self, chat: &ChatRef, post: &NewPost, source: PhotoSource, as_plain: bool) -> SendResult {
+    pub async fn send_photo(
+        &self,
+        chat: &ChatRef,
+        post: &NewPost,
+        source: PhotoSource,
+        as_plain: bool,
+        thread: Option<i32>,
+    ) -> SendResult {
         let Some(photo) = &post.photo else {
             return SendResult::Rejected("the post has no photo".to_owned());
         };
@@ -103,6 +116,9 @@ impl TelegramSender {
         }
         if let Some(markup) = button_markup(post) {
             request = request.reply_markup(markup);
+        }
+        if let Some(thread) = thread {
+            request = request.message_thread_id(ThreadId(MessageId(thread)));
         }
         match request.await {
             Ok(message) => SendResult::Sent { message_id: message.id.0, telegram_chat_id: Some(message.chat.id.0) },
@@ -272,6 +288,12 @@ fn classify_untyped(description: &str) -> SendResult {
     if lower.contains("can't parse entities") {
         return SendResult::MarkupRejected(description.to_owned());
     }
+    if ["message thread not found", "topic_closed", "topic_deleted", "topic_id_invalid"]
+        .iter()
+        .any(|problem| lower.contains(problem))
+    {
+        return SendResult::ThreadGone(description.to_owned());
+    }
     const IMAGE_PROBLEMS: &[&str] = &[
         "failed to get http url content",
         "wrong type of the web page content",
@@ -326,6 +348,8 @@ mod tests {
         assert!(matches!(untyped("Bad Request: BUTTON_URL_INVALID"), SendResult::Rejected(_)));
         assert!(matches!(untyped("Internal Server Error"), SendResult::Transient(_)));
         assert!(matches!(untyped("Bad Gateway"), SendResult::Transient(_)));
+        assert!(matches!(untyped("Bad Request: message thread not found"), SendResult::ThreadGone(_)));
+        assert!(matches!(untyped("Bad Request: TOPIC_CLOSED"), SendResult::ThreadGone(_)));
         assert!(matches!(classify(&RequestError::Api(ApiError::FailedToGetUrlContent)), SendResult::ImageRejected(_)));
         assert!(matches!(untyped("Bad Request: PHOTO_INVALID_DIMENSIONS"), SendResult::ImageRejected(_)));
         assert!(matches!(untyped("Bad Request: wrong type of the web page content"), SendResult::ImageRejected(_)));

@@ -112,23 +112,41 @@ impl DeliveryWorker {
     async fn deliver(&self, claimed: ClaimedDelivery, now: DateTime<Utc>) -> Result<DeliveryOutcome, StoreError> {
         let chat = claimed.chat.chat_ref()?;
         let started = Instant::now();
-        let (mut result, mut sent_as) = self.perform(&claimed, &chat, false).await;
+        let mut thread = claimed.thread_id;
+        let (mut result, mut sent_as) = self.perform(&claimed, &chat, false, thread).await;
+        if let SendResult::ThreadGone(description) = &result
+            && thread.is_some()
+        {
+            // A deleted or closed topic must not swallow the news: post in General.
+            tracing::warn!(post_id = claimed.post.id, chat_id = claimed.chat.id, thread_id = ?thread,
+                error = %description, "the forum topic is unusable; posting outside it");
+            thread = None;
+            (result, sent_as) = self.perform(&claimed, &chat, false, thread).await;
+        }
         if let SendResult::MarkupRejected(description) = &result {
             // A formatter bug; the reader still gets the news, without formatting.
             tracing::error!(post_id = claimed.post.id, chat_id = claimed.chat.id, error = %description,
                 "Telegram refused the post's HTML; sending it as plain text");
-            (result, sent_as) = self.perform(&claimed, &chat, true).await;
+            (result, sent_as) = self.perform(&claimed, &chat, true, thread).await;
         }
         // Waits (retry_after, backoff) count from Telegram's answer, not from the claim.
         let answered_at = now + to_chrono(started.elapsed());
         self.record(&claimed, result, sent_as, answered_at).await
     }
 
-    async fn perform(&self, claimed: &ClaimedDelivery, chat: &ChatRef, as_plain: bool) -> (SendResult, SentAs) {
+    async fn perform(
+        &self,
+        claimed: &ClaimedDelivery,
+        chat: &ChatRef,
+        as_plain: bool,
+        thread: Option<i32>,
+    ) -> (SendResult, SentAs) {
         let post = &claimed.post.content;
         match (claimed.action, claimed.target_message_id) {
-            (DeliveryAction::Send, _) if post.photo.is_some() => self.send_with_photo(claimed, chat, as_plain).await,
-            (DeliveryAction::Send, _) => (self.sender.send_post(chat, post, as_plain).await, SentAs::Text),
+            (DeliveryAction::Send, _) if post.photo.is_some() => {
+                self.send_with_photo(claimed, chat, as_plain, thread).await
+            }
+            (DeliveryAction::Send, _) => (self.sender.send_post(chat, post, as_plain, thread).await, SentAs::Text),
             (DeliveryAction::Edit, Some(message_id)) => match claimed.target_sent_as {
                 Some(SentAs::Photo) => {
                     (self.sender.edit_caption(chat, message_id, post, as_plain).await, SentAs::Photo)
@@ -147,22 +165,28 @@ impl DeliveryWorker {
     /// Sends a photo post: by URL; if Telegram cannot use the image, uploads
     /// it; if that fails too, sends the post as text. The article is never
     /// lost over its picture.
-    async fn send_with_photo(&self, claimed: &ClaimedDelivery, chat: &ChatRef, as_plain: bool) -> (SendResult, SentAs) {
+    async fn send_with_photo(
+        &self,
+        claimed: &ClaimedDelivery,
+        chat: &ChatRef,
+        as_plain: bool,
+        thread: Option<i32>,
+    ) -> (SendResult, SentAs) {
         let post = &claimed.post.content;
-        let by_url = self.sender.send_photo(chat, post, PhotoSource::Url, as_plain).await;
+        let by_url = self.sender.send_photo(chat, post, PhotoSource::Url, as_plain, thread).await;
         let (SendResult::ImageRejected(reason), Some(photo)) = (&by_url, &post.photo) else {
             return (by_url, SentAs::Photo);
         };
         tracing::info!(post_id = claimed.post.id, chat_id = claimed.chat.id, image = %photo.url, error = %reason,
             "Telegram could not fetch the image; uploading it");
         let uploaded = match self.images.fetcher.fetch_image(&photo.url, self.images.max_bytes).await {
-            Ok(bytes) => self.sender.send_photo(chat, post, PhotoSource::Upload(bytes), as_plain).await,
+            Ok(bytes) => self.sender.send_photo(chat, post, PhotoSource::Upload(bytes), as_plain, thread).await,
             Err(error) => SendResult::ImageRejected(error),
         };
         let SendResult::ImageRejected(reason) = uploaded else { return (uploaded, SentAs::Photo) };
         tracing::warn!(post_id = claimed.post.id, chat_id = claimed.chat.id, image = %photo.url, error = %reason,
             "image unusable; sending the post as text");
-        (self.sender.send_post(chat, post, as_plain).await, SentAs::Text)
+        (self.sender.send_post(chat, post, as_plain, thread).await, SentAs::Text)
     }
 
     async fn record(
@@ -239,7 +263,10 @@ impl DeliveryWorker {
                 }
                 Ok(DeliveryOutcome::Failed { delivery_id, reason })
             }
-            SendResult::MarkupRejected(reason) | SendResult::ImageRejected(reason) | SendResult::Rejected(reason) => {
+            SendResult::MarkupRejected(reason)
+            | SendResult::ImageRejected(reason)
+            | SendResult::ThreadGone(reason)
+            | SendResult::Rejected(reason) => {
                 self.store.mark_failed(delivery_id, &reason, now).await?;
                 tracing::error!(delivery_id, post_id, chat_id, error = %reason, "Telegram refused the post");
                 Ok(DeliveryOutcome::Failed { delivery_id, reason })

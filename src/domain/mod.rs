@@ -1,9 +1,11 @@
 //! Vocabulary types and their invariants. No I/O.
 
 mod article;
+mod category;
 mod chat;
 mod post;
 
 pub use article::{Article, ArticleKey, NewArticle, fnv1a, normalize_link};
+pub use category::{CategoryKey, ForumTopics, display_category};
 pub use chat::{ChatKind, ChatRef, ChatRefError};
-pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, Post, PostRenderer};
+pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, Post, PostRenderer, SearchText};

@@ -81,4 +81,13 @@ pub trait PostRenderer {
     fn fingerprint(&self, article: &crate::domain::NewArticle) -> String;
     /// Renders the article for the chats of one style (`None`: the default).
     fn render(&self, article: &crate::domain::Article, style: Option<&str>) -> NewPost;
+    /// The words search finds the article by: its title and summary as plain text.
+    fn search_text(&self, title: &str, summary_html: Option<&str>, content_html: Option<&str>) -> SearchText;
+}
+
+/// An article's searchable text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchText {
+    pub title: String,
+    pub body: String,
 }

@@ -14,7 +14,9 @@ use super::text::{decode_entities, html_to_plain, one_line, truncate_chars};
 use super::time::format_time;
 use super::validate;
 use super::{CAPTION_LIMIT, MESSAGE_LIMIT};
-use crate::domain::{Article, LinkButton, LinkPreview, NewArticle, NewPost, PhotoPost, PostRenderer, fnv1a};
+use crate::domain::{
+    Article, LinkButton, LinkPreview, NewArticle, NewPost, PhotoPost, PostRenderer, SearchText, fnv1a,
+};
 use crate::i18n::Lang;
 
 /// Longest title shown; longer ones are cut at a word.
@@ -23,6 +25,8 @@ const TITLE_UNITS: usize = 250;
 const BYLINE_UNITS: usize = 100;
 /// Longest hashtag kept (longer ones are noise).
 const HASHTAG_CHARS: usize = 30;
+/// How much of an article's text search looks at.
+const SEARCH_BODY_CHARS: usize = 2000;
 /// An excerpt squeezed below this is dropped rather than shown as a stub.
 const MIN_EXCERPT_UNITS: usize = 40;
 
@@ -37,6 +41,8 @@ pub struct ChannelStyle {
     pub sponsored_label: Option<String>,
     /// Overrides whether articles with an image go out as photos.
     pub images: Option<bool>,
+    /// The language of the post's labels (button, times); the article is as written.
+    pub lang: Lang,
 }
 
 impl Default for ChannelStyle {
@@ -47,7 +53,19 @@ impl Default for ChannelStyle {
             utm: Vec::new(),
             sponsored_label: None,
             images: None,
+            lang: Lang::Id,
         }
+    }
+}
+
+/// The style of readers' private copies in English (Indonesian readers get the default).
+pub const READER_STYLE_EN: &str = "reader:en";
+
+/// The style key of a reader's private copies.
+pub fn reader_style(lang: Lang) -> Option<&'static str> {
+    match lang {
+        Lang::Id => None,
+        Lang::En => Some(READER_STYLE_EN),
     }
 }
 
@@ -90,6 +108,9 @@ impl Default for PostStyle {
 
 impl PostStyle {
     fn channel(&self, style: Option<&str>) -> ChannelStyle {
+        if style == Some(READER_STYLE_EN) {
+            return ChannelStyle { lang: Lang::En, ..ChannelStyle::default() };
+        }
         style.and_then(|key| self.channels.get(key)).cloned().unwrap_or_default()
     }
 
@@ -113,13 +134,24 @@ impl PostRenderer for PostStyle {
     fn render(&self, article: &Article, style: Option<&str>) -> NewPost {
         render_article_post(article, self, &self.channel(style))
     }
+
+    /// The title and the summary (else the content's lead) as plain text,
+    /// without the site's promotions.
+    fn search_text(&self, title: &str, summary_html: Option<&str>, content_html: Option<&str>) -> SearchText {
+        let body = summary_html.filter(|s| !s.trim().is_empty()).or(content_html).map(|html| {
+            let conversion =
+                Conversion { base: None, remove_blocks: &self.remove_blocks, enough_chars: Some(SEARCH_BODY_CHARS) };
+            html_to_rich(html, &conversion).plain().chars().take(SEARCH_BODY_CHARS).collect()
+        });
+        SearchText { title: one_line(&decode_entities(title)), body: body.unwrap_or_default() }
+    }
 }
 
-/// Renders an article as a post for a channel, in Indonesian (the channel's
-/// language). Whatever the feed holds, the text fits Telegram's message
+/// Renders an article as a post for a channel, with labels in the channel's
+/// language. Whatever the feed holds, the text fits Telegram's message
 /// limit, the caption its caption limit, and both are valid Telegram HTML.
 pub fn render_article_post(article: &Article, style: &PostStyle, channel: &ChannelStyle) -> NewPost {
-    let lang = Lang::Id;
+    let lang = channel.lang;
     let link =
         article.link.as_ref().filter(|l| matches!(l.scheme(), "http" | "https")).map(|l| with_utm(l, &channel.utm));
     let mut values = fields(article, style, channel, link.as_ref(), lang);
@@ -371,6 +403,15 @@ mod tests {
     }
 
     #[test]
+    fn english_readers_get_english_labels() {
+        let style = PostStyle { images: false, ..PostStyle::default() };
+        let english = style.render(&article(), reader_style(Lang::En));
+        assert_eq!(english.button.expect("button").text, "Read more");
+        let indonesian = style.render(&article(), reader_style(Lang::Id));
+        assert_eq!(indonesian.button.expect("button").text, "Baca selengkapnya");
+    }
+
+    #[test]
     fn channel_options_apply() {
         let mut sponsored = article();
         sponsored.categories = vec!["Advertorial".into()];
@@ -380,6 +421,7 @@ mod tests {
             utm: vec![("utm_source".into(), "telegram".into()), ("utm_medium".into(), "channel".into())],
             sponsored_label: Some("IKLAN".into()),
             images: None,
+            lang: Lang::Id,
         };
         let post = render_article_post(&sponsored, &PostStyle::default(), &channel);
         assert!(post.html.starts_with("<b>IKLAN</b>\n<b><a href=\"https://kaltimtoday.co/banjir-rendam-3-kecamatan/?utm_source=telegram&amp;utm_medium=channel\">"), "{}", post.html);

@@ -1,12 +1,13 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Sqlite, SqlitePool, Transaction};
 use url::Url;
 
+use super::categories::index_article;
 use super::feeds::source_name;
 use super::{Store, StoreError, duration_ms, from_ms, to_ms};
-use crate::domain::{Article, ArticleKey, NewArticle, NewPost, PostRenderer, normalize_link};
+use crate::domain::{Article, ArticleKey, ForumTopics, NewArticle, NewPost, PostRenderer, normalize_link};
 
 /// What one successful fetch changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -135,8 +136,11 @@ impl Store {
                         Some(link_key) => seen_in_other_feeds(&mut tx, feed_id, link_key).await?,
                         None => Elsewhere::Nowhere,
                     };
-                    let article =
+                    let (article, sort_at) =
                         insert_article(&mut tx, feed_id, new, &fingerprint, link_key.as_deref(), now, &source).await?;
+                    let text =
+                        renderer.search_text(&new.title, new.summary_html.as_deref(), new.content_html.as_deref());
+                    index_article(&mut tx, article.id, sort_at, &new.categories, &text, now).await?;
                     outcome.new_articles += 1;
                     let post_it = match (outcome.primed_now, elsewhere) {
                         (_, Elsewhere::Posted) => false,
@@ -155,6 +159,13 @@ impl Store {
                 }
                 Some((id, previous)) if previous.as_deref() != Some(fingerprint.as_str()) => {
                     let article = update_article(&mut tx, id, new, &fingerprint).await?;
+                    let sort_at: i64 = sqlx::query_scalar("SELECT sort_at FROM articles WHERE id = ?1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let text =
+                        renderer.search_text(&new.title, new.summary_html.as_deref(), new.content_html.as_deref());
+                    index_article(&mut tx, id, sort_at, &new.categories, &text, now).await?;
                     // Stored before fingerprints were kept: nothing to compare with.
                     if previous.is_none() {
                         continue;
@@ -202,6 +213,54 @@ impl Store {
         Ok(known)
     }
 
+    /// A page of the archive, newest first: every article, or one category's.
+    /// Returns the number of articles that can be paged through (at most
+    /// [`ARCHIVE_DEPTH`]) and the page.
+    pub async fn latest_page(
+        &self,
+        category: Option<i64>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(usize, Vec<Article>), StoreError> {
+        let depth = i64::try_from(ARCHIVE_DEPTH).unwrap_or(i64::MAX);
+        let (total, rows): (i64, Vec<ArticleRow>) = match category {
+            None => {
+                let total = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM articles LIMIT ?1)")
+                    .bind(depth)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let rows = sqlx::query_as::<_, ArticleRow>(&format!(
+                    "{ARTICLE_SELECT} ORDER BY a.sort_at DESC, a.id DESC LIMIT ?1 OFFSET ?2"
+                ))
+                .bind(i64::from(limit))
+                .bind(i64::from(offset))
+                .fetch_all(&self.pool)
+                .await?;
+                (total, rows)
+            }
+            Some(category) => {
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM article_categories WHERE category_id = ?1 LIMIT ?2)",
+                )
+                .bind(category)
+                .bind(depth)
+                .fetch_one(&self.pool)
+                .await?;
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT article_id FROM article_categories WHERE category_id = ?1
+                     ORDER BY sort_at DESC, article_id DESC LIMIT ?2 OFFSET ?3",
+                )
+                .bind(category)
+                .bind(i64::from(limit))
+                .bind(i64::from(offset))
+                .fetch_all(&self.pool)
+                .await?;
+                return Ok((usize::try_from(total).unwrap_or(0), articles_by_ids(&self.pool, &ids).await?));
+            }
+        };
+        Ok((usize::try_from(total).unwrap_or(0), rows.into_iter().map(ArticleRow::into_article).collect()))
+    }
+
     /// The newest articles across all feeds, newest first.
     pub async fn latest_articles(&self, limit: u32, offset: u32) -> Result<Vec<Article>, StoreError> {
         let rows = sqlx::query_as::<_, ArticleRow>(&format!(
@@ -229,6 +288,25 @@ impl Store {
             .await?;
         Ok(count)
     }
+}
+
+/// How deep /latest pages reach into the archive; older articles are found by search.
+pub const ARCHIVE_DEPTH: usize = 1000;
+
+/// The articles with these ids, in the order given (unknown ids are skipped).
+pub(super) async fn articles_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<Article>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = vec!["?"; ids.len()].join(", ");
+    let sql = format!("{ARTICLE_SELECT} WHERE a.id IN ({placeholders})");
+    let mut query = sqlx::query_as::<_, ArticleRow>(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let mut found: std::collections::HashMap<i64, Article> =
+        query.fetch_all(pool).await?.into_iter().map(|row| (row.id, row.into_article())).collect();
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 /// Whether another feed has the same story.
@@ -260,7 +338,7 @@ async fn seen_in_other_feeds(
     })
 }
 
-/// Inserts a new article; returns it as stored.
+/// Inserts a new article; returns it as stored, and its sort time.
 async fn insert_article(
     tx: &mut Transaction<'_, Sqlite>,
     feed_id: i64,
@@ -269,7 +347,7 @@ async fn insert_article(
     link_key: Option<&str>,
     now: DateTime<Utc>,
     source: &str,
-) -> Result<Article, StoreError> {
+) -> Result<(Article, i64), StoreError> {
     let categories = serde_json::to_string(&new.categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let seen_at = to_ms(now);
     let sort_at = new.published_at.map_or(seen_at, |p| to_ms(p).min(seen_at));
@@ -295,7 +373,7 @@ async fn insert_article(
     .bind(link_key)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(Article {
+    let article = Article {
         id,
         feed_id,
         key: new.key.clone(),
@@ -309,7 +387,8 @@ async fn insert_article(
         published_at: new.published_at,
         seen_at: now,
         source_name: source.to_owned(),
-    })
+    };
+    Ok((article, sort_at))
 }
 
 /// Overwrites a known article with what the feed says now; returns it as stored.
@@ -465,9 +544,18 @@ async fn insert_post(
     Ok(post_id)
 }
 
-/// Renders a new article once per style of the active channels and enqueues
-/// each rendering for its channels, in the caller's transaction. Returns the
-/// number of deliveries.
+/// Subscribers who chose categories get only articles in one of them;
+/// channels and subscribers who chose none get every article. `?1` is the article.
+const WANTS_ARTICLE: &str = "(is_target = 1
+      OR NOT EXISTS (SELECT 1 FROM reader_categories rc WHERE rc.chat_id = chats.id)
+      OR EXISTS (SELECT 1 FROM reader_categories rc
+                 JOIN article_categories ac ON ac.category_id = rc.category_id AND ac.article_id = ?1
+                 WHERE rc.chat_id = chats.id))";
+
+/// Renders a new article once per style of the chats that want it and
+/// enqueues each rendering for its chats (forum groups in the topic of the
+/// article's category), in the caller's transaction. Returns the number of
+/// deliveries.
 async fn enqueue_article(
     tx: &mut Transaction<'_, Sqlite>,
     article: &Article,
@@ -478,10 +566,12 @@ async fn enqueue_article(
     let styles: Vec<Option<String>> =
         // Channels (which have a style) first: the public post goes out before the readers' copies.
         sqlx::query_scalar(&format!(
-            "SELECT DISTINCT style FROM chats WHERE {filter} AND active = 1 ORDER BY style IS NULL, style"
+            "SELECT DISTINCT style FROM chats WHERE {filter} AND active = 1 AND {WANTS_ARTICLE}
+             ORDER BY style IS NULL, style LIKE 'reader:%', style"
         ))
-            .fetch_all(&mut **tx)
-            .await?;
+        .bind(article.id)
+        .fetch_all(&mut **tx)
+        .await?;
     if styles.is_empty() {
         // No channel: the post is still recorded, so a correction knows it was due.
         insert_post(tx, Some(article.id), &renderer.render(article, None), None, now).await?;
@@ -493,9 +583,10 @@ async fn enqueue_article(
         let post_id = insert_post(tx, Some(article.id), &post, style.as_deref(), now).await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at)
-             SELECT ?1, id, 'pending', ?2, ?2, ?2 FROM chats
-             WHERE {filter} AND active = 1 AND style IS ?3 ORDER BY id"
+             SELECT ?2, id, 'pending', ?3, ?3, ?3 FROM chats
+             WHERE {filter} AND active = 1 AND style IS ?4 AND {WANTS_ARTICLE} ORDER BY id"
         ))
+        .bind(article.id)
         .bind(post_id)
         .bind(to_ms(now))
         .bind(style.as_deref())
@@ -504,7 +595,32 @@ async fn enqueue_article(
         .rows_affected();
         enqueued += usize::try_from(inserted).unwrap_or(usize::MAX);
     }
+    place_in_forum_topics(tx, article).await?;
     Ok(enqueued)
+}
+
+/// Points the article's deliveries to forum groups at the topic of its category.
+async fn place_in_forum_topics(tx: &mut Transaction<'_, Sqlite>, article: &Article) -> Result<(), StoreError> {
+    let forums: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, topics FROM chats WHERE topics IS NOT NULL AND is_target = 1 AND active = 1")
+            .fetch_all(&mut **tx)
+            .await?;
+    for (chat_id, topics) in forums {
+        let topics: ForumTopics = serde_json::from_str(&topics)
+            .map_err(|err| StoreError::Corrupt(format!("chat {chat_id} has unreadable topics: {err}")))?;
+        let Some(thread) = topics.thread_for(&article.categories) else { continue };
+        sqlx::query(
+            "UPDATE deliveries SET thread_id = ?3
+             WHERE chat_id = ?1 AND action = 'send' AND status = 'pending'
+               AND post_id IN (SELECT id FROM posts WHERE article_id = ?2)",
+        )
+        .bind(chat_id)
+        .bind(article.id)
+        .bind(thread)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Stores a post and one pending delivery per active chat of the audience,

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError, to_ms};
-use crate::domain::{ChatKind, ChatRef};
+use crate::domain::{ChatKind, ChatRef, ForumTopics};
 
 /// A chat a delivery goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,21 @@ impl ChatRow {
 }
 
 impl Store {
+    /// Sets (or clears) the forum topics a configured group's posts go to.
+    pub async fn set_forum_topics(&self, chat_id: i64, topics: Option<&ForumTopics>) -> Result<(), StoreError> {
+        let topics = topics
+            .filter(|t| !t.is_empty())
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        sqlx::query("UPDATE chats SET topics = ?2 WHERE id = ?1")
+            .bind(chat_id)
+            .bind(topics)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Makes the configured channels the post targets, each rendered in its
     /// own style (keyed by the chat reference as configured). Channels removed from
     /// the config stop receiving posts and their pending deliveries are failed;

@@ -32,7 +32,7 @@ impl DeliveryAction {
 }
 
 /// id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority
-type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>, i64);
+type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>, i64, Option<i32>);
 
 /// How a post went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +70,8 @@ pub struct ClaimedDelivery {
     /// For an edit: how the target message went out (a caption is edited differently).
     pub target_sent_as: Option<SentAs>,
     pub priority: i64,
+    /// The forum topic to post in (`message_thread_id`).
+    pub thread_id: Option<i32>,
     pub post: Post,
     pub chat: ChatTarget,
 }
@@ -162,7 +164,7 @@ impl Store {
                                   AND (e.priority > d.priority OR (e.priority = d.priority AND e.id < d.id)))))
                  ORDER BY d.priority DESC, d.next_attempt_at, d.id
                  LIMIT ?3)
-             RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority",
+             RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id",
         )
         .bind(now_ms)
         .bind(now_ms.saturating_add(duration_ms(lease)))
@@ -173,7 +175,7 @@ impl Store {
         let mut posts: HashMap<i64, Post> = HashMap::new();
         let mut chats = self.chats_by_id(rows.iter().map(|row| row.2)).await?;
         let mut claimed = Vec::with_capacity(rows.len());
-        for (id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority) in rows {
+        for (id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id) in rows {
             let action = DeliveryAction::parse(&action)
                 .ok_or_else(|| StoreError::Corrupt(format!("delivery {id} has unknown action {action:?}")))?;
             let post = match posts.get(&post_id) {
@@ -192,6 +194,7 @@ impl Store {
                 target_message_id,
                 target_sent_as: sent_as.as_deref().and_then(SentAs::parse),
                 priority,
+                thread_id,
                 post,
                 chat,
             });

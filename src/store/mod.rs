@@ -1,10 +1,12 @@
 //! All SQL lives here, one file per table family. The only sqlx user.
 
 mod articles;
+mod categories;
 mod chats;
 mod deliveries;
 mod feeds;
 mod instance;
+mod search;
 mod subscribers;
 mod websub;
 
@@ -15,11 +17,13 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use articles::{Audience, FetchMeta, FetchRecord, PRIORITY_ROUTINE, RecordOutcome};
+pub use articles::{ARCHIVE_DEPTH, Audience, FetchMeta, FetchRecord, PRIORITY_ROUTINE, RecordOutcome};
+pub use categories::{Category, CategoryToggle, READER_CATEGORIES_MAX};
 pub use chats::ChatTarget;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
 pub use feeds::FeedRow;
 pub use instance::{LockAttempt, LockHolder};
+pub use search::{SEARCH_RESULTS_MAX, SearchPage, SearchQuery};
 pub use subscribers::{SubscribeOutcome, SubscriberCounts, UnsubscribeOutcome};
 pub use websub::{Subscription, SubscriptionState};
 
@@ -106,7 +110,7 @@ pub(crate) mod testing {
     use chrono::Utc;
 
     use super::{FetchMeta, FetchRecord, RecordOutcome, Store};
-    use crate::domain::{Article, NewArticle, NewPost, PostRenderer};
+    use crate::domain::{Article, NewArticle, NewPost, PostRenderer, SearchText};
 
     /// Renders a post as the article's title; fingerprints title and summary.
     pub struct TitleRenderer;
@@ -118,6 +122,10 @@ pub(crate) mod testing {
 
         fn render(&self, article: &Article, _style: Option<&str>) -> NewPost {
             NewPost::text(article.title.clone(), article.title.clone())
+        }
+
+        fn search_text(&self, title: &str, summary_html: Option<&str>, _content_html: Option<&str>) -> SearchText {
+            SearchText { title: title.to_owned(), body: summary_html.unwrap_or_default().to_owned() }
         }
     }
 

@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
 
+use sqlx::{Sqlite, Transaction};
+
 use super::{Store, StoreError, to_ms};
 
 /// What /subscribe did.
@@ -26,24 +28,96 @@ pub struct SubscriberCounts {
     pub new_since: i64,
 }
 
+/// Subscribes a reader in the caller's transaction; returns the reader's chat
+/// row id and whether they were subscribed already.
+pub(super) async fn subscribe_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    user_id: i64,
+    language: Option<&str>,
+    style: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(i64, SubscribeOutcome), StoreError> {
+    let was: Option<bool> = sqlx::query_scalar("SELECT subscribed FROM chats WHERE telegram_id = ?1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let chat_id = sqlx::query_scalar(
+        "INSERT INTO chats (telegram_id, kind, active, language, style, subscribed, subscribed_at, created_at,
+                           updated_at)
+         VALUES (?1, 'private', 1, ?2, ?3, 1, ?4, ?4, ?4)
+         ON CONFLICT (telegram_id) DO UPDATE SET active = 1, deactivated_reason = NULL, subscribed = 1,
+             subscribed_at = CASE WHEN subscribed = 1 THEN subscribed_at ELSE excluded.subscribed_at END,
+             language = COALESCE(excluded.language, language), style = excluded.style,
+             updated_at = excluded.updated_at
+         RETURNING id",
+    )
+    .bind(user_id)
+    .bind(language)
+    .bind(style)
+    .bind(to_ms(now))
+    .fetch_one(&mut **tx)
+    .await?;
+    let outcome = if was == Some(true) { SubscribeOutcome::AlreadySubscribed } else { SubscribeOutcome::Subscribed };
+    Ok((chat_id, outcome))
+}
+
 impl Store {
     /// Records that a reader talks to the bot in private chat: a chat that had
     /// been set aside (the reader blocked the bot) is active again, and the
-    /// reader's language is remembered.
+    /// reader's language and the post style that goes with it are remembered.
     pub async fn touch_reader(
         &self,
         user_id: i64,
         language: Option<&str>,
+        style: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO chats (telegram_id, kind, active, language, created_at, updated_at)
-             VALUES (?1, 'private', 1, ?2, ?3, ?3)
+            "INSERT INTO chats (telegram_id, kind, active, language, style, created_at, updated_at)
+             VALUES (?1, 'private', 1, ?2, ?3, ?4, ?4)
              ON CONFLICT (telegram_id) DO UPDATE SET active = 1, deactivated_reason = NULL,
-                 language = COALESCE(excluded.language, language), updated_at = excluded.updated_at",
+                 language = COALESCE(excluded.language, language), style = excluded.style,
+                 updated_at = excluded.updated_at
+             WHERE kind = 'private'",
         )
         .bind(user_id)
         .bind(language)
+        .bind(style)
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The language a reader chose with /bahasa ("id", "en"), if any.
+    pub async fn language_choice(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        let choice: Option<Option<String>> =
+            sqlx::query_scalar("SELECT language_choice FROM chats WHERE telegram_id = ?1 AND kind = 'private'")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(choice.flatten())
+    }
+
+    /// Remembers (or, with `None`, forgets) a reader's language choice and
+    /// the post style that goes with it.
+    pub async fn set_language_choice(
+        &self,
+        user_id: i64,
+        choice: Option<&str>,
+        style: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO chats (telegram_id, kind, active, language_choice, style, created_at, updated_at)
+             VALUES (?1, 'private', 1, ?2, ?3, ?4, ?4)
+             ON CONFLICT (telegram_id) DO UPDATE SET language_choice = excluded.language_choice,
+                 style = excluded.style, updated_at = excluded.updated_at
+             WHERE kind = 'private'",
+        )
+        .bind(user_id)
+        .bind(choice)
+        .bind(style)
         .bind(to_ms(now))
         .execute(&self.pool)
         .await?;
@@ -55,27 +129,13 @@ impl Store {
         &self,
         user_id: i64,
         language: Option<&str>,
+        style: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<SubscribeOutcome, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let was: Option<bool> = sqlx::query_scalar("SELECT subscribed FROM chats WHERE telegram_id = ?1")
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO chats (telegram_id, kind, active, language, subscribed, subscribed_at, created_at, updated_at)
-             VALUES (?1, 'private', 1, ?2, 1, ?3, ?3, ?3)
-             ON CONFLICT (telegram_id) DO UPDATE SET active = 1, deactivated_reason = NULL, subscribed = 1,
-                 subscribed_at = CASE WHEN subscribed = 1 THEN subscribed_at ELSE excluded.subscribed_at END,
-                 language = COALESCE(excluded.language, language), updated_at = excluded.updated_at",
-        )
-        .bind(user_id)
-        .bind(language)
-        .bind(to_ms(now))
-        .execute(&mut *tx)
-        .await?;
+        let (_, outcome) = subscribe_in(&mut tx, user_id, language, style, now).await?;
         tx.commit().await?;
-        Ok(if was == Some(true) { SubscribeOutcome::AlreadySubscribed } else { SubscribeOutcome::Subscribed })
+        Ok(outcome)
     }
 
     pub async fn unsubscribe(&self, user_id: i64, now: DateTime<Utc>) -> Result<UnsubscribeOutcome, StoreError> {
@@ -143,8 +203,8 @@ mod tests {
     async fn subscribing_is_idempotent_and_survives_a_block() {
         let (store, _dir) = temp_store().await;
         let now = Utc::now();
-        assert_eq!(store.subscribe(7, Some("id"), now).await.expect("sub"), SubscribeOutcome::Subscribed);
-        assert_eq!(store.subscribe(7, Some("id"), now).await.expect("sub"), SubscribeOutcome::AlreadySubscribed);
+        assert_eq!(store.subscribe(7, Some("id"), None, now).await.expect("sub"), SubscribeOutcome::Subscribed);
+        assert_eq!(store.subscribe(7, Some("id"), None, now).await.expect("sub"), SubscribeOutcome::AlreadySubscribed);
         assert!(store.is_subscribed(7).await.expect("read"));
 
         // Telegram says the reader blocked the bot: set aside, but still subscribed.
@@ -157,7 +217,7 @@ mod tests {
             SubscriberCounts { active: 0, unreachable: 1, new_since: 0 }
         );
         // The reader comes back with /start.
-        store.touch_reader(7, Some("en"), now).await.expect("touch");
+        store.touch_reader(7, Some("en"), Some("reader:en"), now).await.expect("touch");
         assert!(store.is_subscribed(7).await.expect("read"));
 
         assert_eq!(store.unsubscribe(7, now).await.expect("unsub"), UnsubscribeOutcome::Unsubscribed);

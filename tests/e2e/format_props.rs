@@ -7,7 +7,9 @@ use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use url::Url;
 use warta::domain::{Article, ArticleKey, LinkPreview};
-use warta::format::{ChannelStyle, PostStyle, render_article_post, render_latest};
+use warta::format::{
+    ArticleList, ChannelStyle, PostStyle, render_article_list, render_article_post, render_category_picker,
+};
 use warta::i18n::Lang;
 
 use crate::support::telegram_html;
@@ -168,9 +170,33 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
 
     #[test]
-    fn latest_lists_of_hostile_titles_stay_valid(titles in prop::collection::vec(hostile_text(), 1..20)) {
+    fn article_lists_of_hostile_titles_stay_valid(
+        titles in prop::collection::vec(hostile_text(), 1..20),
+        heading in hostile_text(),
+        subtitle in prop::option::of(hostile_text()),
+        footer in prop::option::of(hostile_text()),
+        first_number in 1usize..100_000,
+    ) {
         let articles: Vec<Article> = titles.into_iter().map(|t| article(t, None, None, None, vec![], false)).collect();
-        let reply = render_latest(&articles, chrono_tz::Asia::Makassar, Lang::Id);
+        let list = ArticleList {
+            title: &heading,
+            subtitle: subtitle.as_deref(),
+            first_number,
+            articles: &articles,
+            footer: footer.as_deref(),
+            empty: &heading,
+        };
+        let reply = render_article_list(&list, chrono_tz::Asia::Makassar, Lang::Id);
+        assert_valid(&reply.html, &reply.plain, 4096)?;
+    }
+
+    #[test]
+    fn category_pickers_of_hostile_names_stay_valid(
+        names in prop::collection::vec(hostile_text(), 0..30),
+        subscribed in any::<bool>(),
+    ) {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let reply = render_category_picker(&names, subscribed, true, Lang::En);
         assert_valid(&reply.html, &reply.plain, 4096)?;
     }
 }

@@ -1,0 +1,227 @@
+//! Full-text search over the articles (SQLite FTS5), and the searches kept
+//! behind paged result messages.
+
+use chrono::{DateTime, Utc};
+
+use super::articles::articles_by_ids;
+use super::{Store, StoreError, to_ms};
+use crate::domain::Article;
+
+/// Most words of a query that are used.
+const QUERY_TERMS_MAX: usize = 8;
+/// Longest word used.
+const TERM_CHARS_MAX: usize = 40;
+/// Most results kept for one search (the best ones).
+pub const SEARCH_RESULTS_MAX: usize = 100;
+/// How long the result pages of a search can be turned.
+const SEARCH_KEPT_HOURS: i64 = 48;
+
+/// A reader's search, reduced to words: whatever they typed (quotes, `*`,
+/// `NEAR`, `OR`, brackets) is never FTS5 syntax, only words to find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    terms: Vec<String>,
+}
+
+impl SearchQuery {
+    /// `None` when the text holds no letter or digit.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut terms: Vec<String> = Vec::new();
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if word.is_empty() {
+                continue;
+            }
+            let term: String = word.chars().take(TERM_CHARS_MAX).flat_map(char::to_lowercase).collect();
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+            if terms.len() == QUERY_TERMS_MAX {
+                break;
+            }
+        }
+        (!terms.is_empty()).then_some(Self { terms })
+    }
+
+    /// The words as the reader sees them echoed back.
+    pub fn display(&self) -> String {
+        self.terms.join(" ")
+    }
+
+    /// The FTS5 expression: every word must appear, as a word or a word's
+    /// start (one-letter words only as whole words: as prefixes they match
+    /// nearly everything). Terms are quoted; they hold only letters and digits.
+    fn fts_expression(&self) -> String {
+        self.terms
+            .iter()
+            .map(|term| if term.chars().count() > 1 { format!("\"{term}\"*") } else { format!("\"{term}\"") })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// One page of a stored search.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub search_id: i64,
+    pub query: String,
+    /// Results kept (at most [`SEARCH_RESULTS_MAX`]).
+    pub total: usize,
+    pub articles: Vec<Article>,
+}
+
+impl Store {
+    /// Runs a search and keeps its best results for paging in `chat_id`.
+    /// Returns the search's id and how many results it found.
+    pub async fn search(
+        &self,
+        query: &SearchQuery,
+        chat_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, usize), StoreError> {
+        // Title words weigh more than summary words; equal matches, newest first.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT s.rowid FROM articles_search s JOIN articles a ON a.id = s.rowid
+             WHERE articles_search MATCH ?1
+             ORDER BY bm25(articles_search, 4.0, 1.0), a.sort_at DESC LIMIT ?2",
+        )
+        .bind(query.fts_expression())
+        .bind(i64::try_from(SEARCH_RESULTS_MAX).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let results = serde_json::to_string(&ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM searches WHERE created_at < ?1")
+            .bind(to_ms(now - chrono::Duration::hours(SEARCH_KEPT_HOURS)))
+            .execute(&mut *tx)
+            .await?;
+        let search_id = sqlx::query_scalar(
+            "INSERT INTO searches (chat_id, query, results, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        )
+        .bind(chat_id)
+        .bind(query.display())
+        .bind(results)
+        .bind(to_ms(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((search_id, ids.len()))
+    }
+
+    /// A page of a stored search, if it exists and was made in `chat_id`
+    /// (a search is never shown in another chat).
+    pub async fn search_page(
+        &self,
+        search_id: i64,
+        chat_id: i64,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Option<SearchPage>, StoreError> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT query, results FROM searches WHERE id = ?1 AND chat_id = ?2")
+                .bind(search_id)
+                .bind(chat_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((query, results)) = row else { return Ok(None) };
+        let ids: Vec<i64> = serde_json::from_str(&results).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let page: Vec<i64> = ids.iter().skip(offset).take(limit).copied().collect();
+        let articles = articles_by_ids(&self.pool, &page).await?;
+        Ok(Some(SearchPage { search_id, query, total: ids.len(), articles }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_keep_only_words() {
+        let parse = |text: &str| SearchQuery::parse(text).map(|q| q.fts_expression());
+        assert_eq!(parse("banjir Samarinda").as_deref(), Some("\"banjir\"* \"samarinda\"*"));
+        assert_eq!(parse("\"banjir\" OR NEAR(x y) *").as_deref(), Some("\"banjir\"* \"or\"* \"near\"* \"x\" \"y\""));
+        assert_eq!(parse("unbalanced \"quote").as_deref(), Some("\"unbalanced\"* \"quote\"*"));
+        assert_eq!(parse("Bahasa bahasa BAHASA").as_deref(), Some("\"bahasa\"*"));
+        assert_eq!(parse("'; DROP TABLE articles; --").as_deref(), Some("\"drop\"* \"table\"* \"articles\"*"));
+        assert_eq!(parse("مرحبا").as_deref(), Some("\"مرحبا\"*"));
+        assert_eq!(parse("  * \" ( ) - ^ : "), None);
+        assert_eq!(parse("\u{0}\u{202e}\u{7}"), None);
+        assert_eq!(parse(""), None);
+        let many =
+            SearchQuery::parse(&"kata ".repeat(1000).replace("kata", "k1 k2 k3 k4 k5 k6 k7 k8 k9 k10")).expect("words");
+        assert_eq!(many.terms.len(), QUERY_TERMS_MAX);
+        let long = SearchQuery::parse(&"a".repeat(4000)).expect("a word");
+        assert_eq!(long.terms[0].len(), TERM_CHARS_MAX);
+    }
+}
+
+#[cfg(test)]
+mod store_tests {
+    use url::Url;
+
+    use super::*;
+    use crate::domain::{ArticleKey, NewArticle};
+    use crate::store::testing::{record, temp_store};
+
+    fn article(n: u32, title: &str, summary: &str) -> NewArticle {
+        let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
+        NewArticle {
+            key: ArticleKey::from_link(&link),
+            title: title.into(),
+            link: Some(link),
+            summary_html: Some(summary.into()),
+            content_html: None,
+            author: None,
+            categories: vec![],
+            image_url: None,
+            published_at: Some(Utc::now() - chrono::Duration::minutes(i64::from(1000 - n))),
+        }
+    }
+
+    async fn searched(store: &Store, text: &str) -> Vec<String> {
+        let query = SearchQuery::parse(text).expect("words");
+        let (id, found) = store.search(&query, 5, Utc::now()).await.expect("search");
+        let page = store.search_page(id, 5, 0, 100).await.expect("page").expect("kept");
+        assert_eq!(page.total, found);
+        page.articles.into_iter().map(|a| a.title).collect()
+    }
+
+    #[tokio::test]
+    async fn finds_words_and_word_starts_title_first_without_diacritics() {
+        let (store, _dir) = temp_store().await;
+        let url = Url::parse("https://kaltimtoday.co/feed/").expect("url");
+        let feed = store.sync_feeds(&[(url, None)], Utc::now()).await.expect("sync").remove(0).id;
+        let articles = [
+            article(1, "Pemkot bahas APBD", "Rapat soal banjir di Samarinda"),
+            article(2, "Banjir rendam Samarinda", "Air naik setinggi lutut"),
+            article(3, "Kafe baru di Tenggarong", "Menu kopi café susu"),
+        ];
+        record(&store, feed, &articles, 0).await;
+        assert_eq!(searched(&store, "banjir").await, ["Banjir rendam Samarinda", "Pemkot bahas APBD"]);
+        assert_eq!(searched(&store, "banj sama").await, ["Banjir rendam Samarinda", "Pemkot bahas APBD"]);
+        assert_eq!(searched(&store, "cafe").await, ["Kafe baru di Tenggarong"]);
+        assert_eq!(searched(&store, "CAFÉ").await, ["Kafe baru di Tenggarong"]);
+        assert!(searched(&store, "gempa").await.is_empty());
+        for hostile in ["\"banjir", "banjir*", "NEAR(banjir samarinda)", "banjir OR x", "' OR 1=1 --", "ｂａｎｊｉｒ", "^banjir"] {
+            store.search(&SearchQuery::parse(hostile).expect("words"), 5, Utc::now()).await.expect(hostile);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_search_is_paged_only_in_its_chat() {
+        let (store, _dir) = temp_store().await;
+        let url = Url::parse("https://kaltimtoday.co/feed/").expect("url");
+        let feed = store.sync_feeds(&[(url, None)], Utc::now()).await.expect("sync").remove(0).id;
+        let articles: Vec<_> = (1..=12).map(|n| article(n, &format!("Banjir {n}"), "banjir lagi")).collect();
+        record(&store, feed, &articles, 0).await;
+        let (id, found) = store.search(&SearchQuery::parse("banjir").expect("q"), 77, Utc::now()).await.expect("s");
+        assert_eq!(found, 12);
+        let page = store.search_page(id, 77, 10, 5).await.expect("page").expect("kept");
+        assert_eq!((page.total, page.articles.len(), page.query.as_str()), (12, 2, "banjir"));
+        assert!(store.search_page(id, 78, 0, 5).await.expect("page").is_none(), "another chat's search");
+        assert!(store.search_page(id + 1, 77, 0, 5).await.expect("page").is_none());
+        // Old searches are dropped when new ones are made.
+        let later = Utc::now() + chrono::Duration::hours(49);
+        store.search(&SearchQuery::parse("lagi").expect("q"), 77, later).await.expect("search");
+        assert!(store.search_page(id, 77, 0, 5).await.expect("page").is_none());
+    }
+}
