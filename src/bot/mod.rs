@@ -29,7 +29,7 @@ use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::payloads::AnswerCallbackQuerySetters;
 use teloxide::prelude::{Requester, Update};
 use teloxide::types::{CallbackQuery, Me, Message, MessageKind, User};
-use teloxide::{Bot, RequestError, dptree};
+use teloxide::{Bot, dptree};
 
 pub use callbacks::Callback;
 pub use commands::{Command, LATEST_DEFAULT, LATEST_MAX, LatestArg, parse_command};
@@ -273,21 +273,32 @@ async fn answer_command(
     Ok(Some(answer))
 }
 
+/// What to do after a press is answered.
+enum Followup {
+    Nothing,
+    /// Replace the pressed message's text and buttons.
+    Edit(Answer),
+    /// Flip the subscription button on the pressed message.
+    FlipSubscriptionButton(bool),
+}
+
 /// A press on an inline button. The presser is who acts, whatever the
-/// button's message; a press is always answered, so the client stops waiting.
+/// button's message. The press is answered first (the client stops
+/// waiting), then the message is updated.
 async fn handle_callback(bot: Bot, query: CallbackQuery, state: std::sync::Arc<BotState>) -> anyhow::Result<()> {
     let sender = Sender::of_user(&query.from, &state).await?;
-    let texts = sender.lang.texts();
+    let lang = sender.lang;
+    let texts = lang.texts();
     let callback = query.data.as_deref().and_then(Callback::parse);
-    let toast = match (callback, state.rate_check(sender.rate_key)) {
-        (_, Verdict::Warn) => Some(texts.rate_limited.to_owned()),
-        (_, Verdict::Ignore) => None,
-        (None, Verdict::Allow) => Some(texts.button_expired.to_owned()),
+    let (toast, followup) = match (callback, state.rate_check(sender.rate_key)) {
+        (_, Verdict::Warn) => (Some(texts.rate_limited.to_owned()), Followup::Nothing),
+        (_, Verdict::Ignore) => (None, Followup::Nothing),
+        (None, Verdict::Allow) => (Some(texts.button_expired.to_owned()), Followup::Nothing),
         (Some(callback), Verdict::Allow) => match press(&bot, &state, &sender, &query, callback).await {
-            Ok(toast) => toast,
+            Ok(done) => done,
             Err(err) => {
                 tracing::error!(error = %err, "cannot answer a button press");
-                Some(texts.sorry.to_owned())
+                (Some(texts.sorry.to_owned()), Followup::Nothing)
             }
         },
     };
@@ -295,77 +306,79 @@ async fn handle_callback(bot: Bot, query: CallbackQuery, state: std::sync::Arc<B
     if let Some(toast) = toast.filter(|t| !t.is_empty()) {
         answer = answer.text(crate::format::truncate_chars(&toast, TOAST_CHARS));
     }
-    match answer.await {
-        Ok(_) => Ok(()),
+    if let Err(err) = answer.await {
         // Pressed long ago: Telegram no longer waits for an answer.
-        Err(RequestError::Api(err)) => {
-            tracing::debug!(error = %err, "cannot answer a button press");
-            Ok(())
-        }
-        Err(err) => Err(err.into()),
+        tracing::debug!(error = %err, "cannot answer a button press");
     }
+    let Some(message) = query.regular_message() else { return Ok(()) };
+    match followup {
+        Followup::Nothing => {}
+        Followup::Edit(answer) => edit_answer(&bot, message.chat.id, message.id, answer).await?,
+        Followup::FlipSubscriptionButton(subscribed) => {
+            subscription::update_button(&bot, message.chat.id, message.id, subscribed, lang).await;
+        }
+    }
+    Ok(())
 }
 
-/// Acts on a press; returns the toast to show.
+/// Acts on a press; returns the toast to show and how to update the message.
 async fn press(
     bot: &Bot,
     state: &BotState,
     sender: &Sender,
     query: &CallbackQuery,
     callback: Callback,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<(Option<String>, Followup)> {
     let lang = sender.lang;
     let texts = lang.texts();
     let reader = sender.user_id.unwrap_or_default();
     let Some(message) = query.regular_message() else {
-        return Ok(Some(texts.button_expired.to_owned()));
+        return Ok((Some(texts.button_expired.to_owned()), Followup::Nothing));
     };
-    let (chat, message_id) = (message.chat.id, message.id);
+    let chat = message.chat.id;
     let private = message.chat.is_private();
     if private {
         state.store.touch_reader(reader, sender.language_code.as_deref(), reader_style(lang), Utc::now()).await?;
     }
-    let (toast, edit) = match callback {
+    let done = match callback {
         Callback::Subscribe | Callback::Unsubscribe => {
             let subscribe = callback == Callback::Subscribe;
             let answer = subscription::subscribe(state, reader, sender, subscribe).await?;
             // The message keeps its text; its button now offers the opposite.
-            subscription::update_button(bot, chat, message_id, subscribe, lang).await;
-            (Some(answer.reply.plain), None)
+            (Some(answer.reply.plain), Followup::FlipSubscriptionButton(subscribe))
         }
         Callback::LatestPage { category, page, size } => {
             let category = match category {
                 0 => None,
                 id => match state.visible_categories().await?.into_iter().find(|c| c.id == id) {
                     Some(category) => Some(category),
-                    None => return Ok(Some(texts.category_unavailable.to_owned())),
+                    None => return Ok((Some(texts.category_unavailable.to_owned()), Followup::Nothing)),
                 },
             };
-            (None, Some(latest::latest_page(state, lang, category.as_ref(), page, size).await?))
+            (None, Followup::Edit(latest::latest_page(state, lang, category.as_ref(), page, size).await?))
         }
         Callback::SearchPage { search, page } => match search::search_page(state, lang, chat, search, page).await? {
-            Some(answer) => (None, Some(answer)),
-            None => (Some(texts.search_expired.to_owned()), None),
+            Some(answer) => (None, Followup::Edit(answer)),
+            None => (Some(texts.search_expired.to_owned()), Followup::Nothing),
         },
-        _ if !private => (Some(texts.settings_in_private.to_owned()), None),
+        _ if !private => (Some(texts.settings_in_private.to_owned()), Followup::Nothing),
         Callback::ToggleCategory { category, page } => {
             let (toast, answer) =
                 categories::toggle(state, reader, sender.language_code.as_deref(), lang, category, page).await?;
-            (Some(toast), Some(answer))
+            (Some(toast), Followup::Edit(answer))
         }
-        Callback::CategoryPickerPage { page } => (None, Some(categories::picker(state, reader, lang, page).await?)),
+        Callback::CategoryPickerPage { page } => {
+            (None, Followup::Edit(categories::picker(state, reader, lang, page).await?))
+        }
         Callback::AllCategories { page } => {
             let (toast, answer) = categories::choose_all(state, reader, lang, page).await?;
-            (Some(toast), Some(answer))
+            (Some(toast), Followup::Edit(answer))
         }
-        Callback::CategoriesDone => (None, Some(categories::done(state, reader, lang).await?)),
+        Callback::CategoriesDone => (None, Followup::Edit(categories::done(state, reader, lang).await?)),
         Callback::Language(choice) => {
             let (_, answer) = language::choose(bot, state, reader, sender.language_code.as_deref(), choice).await?;
-            (Some(answer.reply.plain.clone()), Some(answer))
+            (Some(answer.reply.plain.clone()), Followup::Edit(answer))
         }
     };
-    if let Some(edit) = edit {
-        edit_answer(bot, chat, message_id, edit).await?;
-    }
-    Ok(toast)
+    Ok(done)
 }

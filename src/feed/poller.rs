@@ -25,6 +25,8 @@ pub enum PollOutcome {
     Updated(RecordOutcome),
     /// The fetch or parse failed; recorded on the feed row and retried later.
     Failed(String),
+    /// Warta is stopping: the fetch was abandoned, nothing recorded.
+    Interrupted,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +102,8 @@ pub struct FeedPoller {
     outbox_ready: Arc<Notify>,
     wakeups: FeedWakeups,
     hubs: Option<Arc<dyn HubListener>>,
+    /// Cancelled when Warta stops: fetches in flight are abandoned.
+    stop: CancellationToken,
 }
 
 impl FeedPoller {
@@ -110,7 +114,16 @@ impl FeedPoller {
         settings: PollSettings,
         outbox_ready: Arc<Notify>,
     ) -> Self {
-        Self { store, fetcher, style, settings, outbox_ready, wakeups: FeedWakeups::default(), hubs: None }
+        Self {
+            store,
+            fetcher,
+            style,
+            settings,
+            outbox_ready,
+            wakeups: FeedWakeups::default(),
+            hubs: None,
+            stop: CancellationToken::new(),
+        }
     }
 
     /// Reports hubs to `listener` (WebSub).
@@ -133,6 +146,17 @@ impl FeedPoller {
         }
     }
 
+    /// A fetch that gives up when Warta stops. Only fetches are abandoned:
+    /// a store transaction dropped midway can leave SQLite's write lock held
+    /// (seen with sqlx 0.8: the next writer then waits out its busy timeout),
+    /// so database work always runs to its end.
+    async fn fetch(&self, request: FetchRequest<'_>) -> Option<FetchOutcome> {
+        tokio::select! {
+            () = self.stop.cancelled() => None,
+            outcome = self.fetcher.fetch(request) => Some(outcome),
+        }
+    }
+
     /// Fetches, parses and records one feed once.
     pub async fn poll_feed_once(&self, feed: &WatchedFeed, now: DateTime<Utc>) -> Result<PollOutcome, PollError> {
         let row =
@@ -142,7 +166,7 @@ impl FeedPoller {
         let fetch_url = row.fetch_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| feed.url.clone());
         let request =
             FetchRequest { url: &fetch_url, etag: row.etag.as_deref(), last_modified: row.last_modified.as_deref() };
-        let outcome = self.fetcher.fetch(request).await;
+        let Some(outcome) = self.fetch(request).await else { return Ok(PollOutcome::Interrupted) };
         match outcome {
             FetchOutcome::Modified(fetched) => {
                 self.remember_move(feed, fetched.moved_to.as_ref()).await?;
@@ -272,11 +296,12 @@ impl FeedPoller {
         let mut older = Vec::new();
         for page in 2..=self.settings.backfill_pages.saturating_add(1) {
             let url = page_url(feed_url, page);
-            let parsed = match self.fetcher.fetch(FetchRequest::fresh(&url)).await {
-                FetchOutcome::Modified(fetched) => {
+            let parsed = match self.fetch(FetchRequest::fresh(&url)).await {
+                None => break,
+                Some(FetchOutcome::Modified(fetched)) => {
                     parse_feed_with_charset(&fetched.body, Some(&fetched.final_url), fetched.charset())
                 }
-                other => {
+                Some(other) => {
                     tracing::debug!(feed_id = feed.id, page, outcome = ?other.failure(), "no older page");
                     break;
                 }
@@ -347,7 +372,8 @@ impl FeedPoller {
     }
 
     /// Runs one loop per feed until `shutdown`.
-    pub async fn run(self, feeds: Vec<WatchedFeed>, shutdown: CancellationToken) {
+    pub async fn run(mut self, feeds: Vec<WatchedFeed>, shutdown: CancellationToken) {
+        self.stop = shutdown.clone();
         let mut loops = tokio::task::JoinSet::new();
         for feed in feeds {
             let poller = self.clone();
@@ -373,12 +399,9 @@ impl FeedPoller {
                 () = tokio::time::sleep(wait) => {}
                 () = wake.notified() => tracing::debug!(feed_id = feed.id, "woken to fetch now"),
             }
-            let poll = self.poll_feed_once(&feed, Utc::now());
-            let result = tokio::select! {
-                // Safe to drop mid-poll: the round is one transaction.
-                () = shutdown.cancelled() => return,
-                result = poll => result,
-            };
+            // Not raced against shutdown: the fetch inside gives up by itself,
+            // the database work finishes.
+            let result = self.poll_feed_once(&feed, Utc::now()).await;
             if let Err(err) = result {
                 tracing::error!(feed_id = feed.id, error = %err, "feed poll failed");
                 tokio::select! {

@@ -317,7 +317,8 @@ mod tests {
         let feed = feed(&store).await;
         store.sync_channels(&[ChatRef::Id(-1001)], Utc::now()).await.expect("channel");
         record(&store, feed, &[article(1, "Lama", &["Ekonomi", "Samarinda"])], 0).await;
-        let ekonomi = store.categories().await.expect("categories").into_iter().find(|c| c.key == "ekonomi").expect("ekonomi");
+        let ekonomi =
+            store.categories().await.expect("categories").into_iter().find(|c| c.key == "ekonomi").expect("ekonomi");
         store.subscribe_many(&[10, 20], Utc::now()).await.expect("subscribe");
         let (toggle, subscribed) =
             store.toggle_reader_category(10, ekonomi.id, None, None, Utc::now()).await.expect("toggle");
@@ -364,7 +365,8 @@ mod tests {
             store.categories().await.expect("categories").into_iter().filter(|c| c.key.starts_with("lain")).collect();
         let mut outcomes = Vec::new();
         for category in &fresh {
-            outcomes.push(store.toggle_reader_category(7, category.id, None, None, Utc::now()).await.expect("toggle").0);
+            outcomes
+                .push(store.toggle_reader_category(7, category.id, None, None, Utc::now()).await.expect("toggle").0);
         }
         assert_eq!(outcomes.iter().filter(|o| **o == CategoryToggle::Added).count(), READER_CATEGORIES_MAX - 20);
         assert_eq!(outcomes.last(), Some(&CategoryToggle::TooMany));

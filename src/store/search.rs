@@ -201,7 +201,9 @@ mod store_tests {
         assert_eq!(searched(&store, "cafe").await, ["Kafe baru di Tenggarong"]);
         assert_eq!(searched(&store, "CAFÉ").await, ["Kafe baru di Tenggarong"]);
         assert!(searched(&store, "gempa").await.is_empty());
-        for hostile in ["\"banjir", "banjir*", "NEAR(banjir samarinda)", "banjir OR x", "' OR 1=1 --", "ｂａｎｊｉｒ", "^banjir"] {
+        for hostile in
+            ["\"banjir", "banjir*", "NEAR(banjir samarinda)", "banjir OR x", "' OR 1=1 --", "ｂａｎｊｉｒ", "^banjir"]
+        {
             store.search(&SearchQuery::parse(hostile).expect("words"), 5, Utc::now()).await.expect(hostile);
         }
     }

@@ -24,7 +24,7 @@ async fn start_help_and_latest_in_indonesian() {
     env.telegram.user_sends(&budi, budi.id, "/help");
     env.telegram.user_sends(&budi, budi.id, "/latest");
     env.telegram.user_sends(&budi, budi.id, "/latest 2");
-    env.telegram.user_sends(&budi, budi.id, "/latest banyak");
+    env.telegram.user_sends(&budi, budi.id, "/latest 0");
     env.telegram.user_sends(&budi, budi.id, "/latest 21");
     let replies = env.telegram.wait_for_messages(budi.id, 6).await;
 
@@ -51,7 +51,10 @@ async fn start_help_and_latest_in_indonesian() {
 
     assert_eq!(replies[3].links().len(), 2, "/latest 2: {}", replies[3].text);
     for usage in &replies[4..6] {
-        assert_eq!(usage.text, "Gunakan /latest atau /latest N, dengan N angka 1 sampai 20. Contoh: /latest 10");
+        assert_eq!(
+            usage.text,
+            "Gunakan /latest, /latest N (N angka 1 sampai 20) atau /latest <kategori>. Contoh: /latest 10, /latest ekonomi"
+        );
     }
     // Private chat replies are plain messages, not threaded.
     assert!(replies.iter().all(|r| r.reply_to.is_none()));
@@ -64,7 +67,7 @@ async fn readers_with_another_language_get_english() {
     let anna = FakeUser::new(2002, "Anna", Some("en"));
     env.telegram.user_sends(&anna, anna.id, "/start");
     env.telegram.user_sends(&anna, anna.id, "/latest 1");
-    env.telegram.user_sends(&anna, anna.id, "/latest lots");
+    env.telegram.user_sends(&anna, anna.id, "/latest 99");
     env.telegram.user_sends(&anna, anna.id, "/frobnicate");
     let replies = env.telegram.wait_for_messages(anna.id, 4).await;
     assert!(replies[0].text.starts_with("Welcome to Kaltimtoday.co News Update!"));
@@ -73,7 +76,7 @@ async fn readers_with_another_language_get_english() {
         "{}",
         replies[1].text
     );
-    assert!(replies[2].text.starts_with("Use /latest or /latest N"));
+    assert!(replies[2].text.starts_with("Use /latest, /latest N (N a number from 1 to 20)"), "{}", replies[2].text);
     assert_eq!(replies[3].text, "Unknown command. Send /help for the list of commands.");
     app.stop().await;
 }
@@ -99,22 +102,51 @@ async fn in_groups_only_commands_for_this_bot_are_answered_in_thread() {
     app.stop().await;
 }
 
+fn command_names(commands: &[serde_json::Value]) -> Vec<String> {
+    commands.iter().map(|c| c["command"].as_str().unwrap_or("").to_owned()).collect()
+}
+
+/// The menu registered for a scope and language.
+fn menu(env: &TestEnv, scope: serde_json::Value, lang: Option<&str>) -> Vec<serde_json::Value> {
+    env.telegram
+        .registered_commands()
+        .into_iter()
+        .find(|(s, l, _)| s == &scope && l.as_deref() == lang)
+        .map(|(_, _, commands)| commands)
+        .unwrap_or_else(|| panic!("no menu for {scope} {lang:?}"))
+}
+
 #[tokio::test]
-async fn the_command_menu_is_registered_in_both_languages() {
-    let (env, app) = ready_env().await;
-    let menus = env.telegram.registered_commands();
-    let default = menus.iter().find(|(scope, lang, _)| scope == &json!({"type": "default"}) && lang.is_none());
-    let indonesian = menus.iter().find(|(_, lang, _)| lang.as_deref() == Some("id"));
-    let names = |commands: &Vec<serde_json::Value>| {
-        commands.iter().map(|c| c["command"].as_str().unwrap_or("").to_owned()).collect::<Vec<_>>()
-    };
-    let (_, _, default) = default.expect("default menu");
-    let (_, _, indonesian) = indonesian.expect("Indonesian menu");
-    assert_eq!(names(default), ["latest", "subscribe", "unsubscribe", "help", "start"]);
-    assert_eq!(names(indonesian), names(default));
-    assert_eq!(indonesian[0]["description"], "Berita terbaru (mis. /latest 10)");
-    assert_eq!(default[0]["description"], "Latest news (e.g. /latest 10)");
-    app.stop().await;
+async fn command_menus_are_registered_per_language_for_groups_and_for_admins() {
+    let env = TestEnv::start().await;
+    // Admin 42 (in the test config) has started the bot; admin 43 has not.
+    env.telegram.add_private_chat(42, "Redaksi");
+    env.write_config(&env.config_text("").replace("user_ids = [42]", "user_ids = [42, 43]"));
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 1).await;
+    env.telegram
+        .wait_until("the admin menus", Duration::from_secs(10), |t| {
+            t.registered_commands().iter().filter(|(scope, _, _)| scope["type"] == "chat").count() == 2
+        })
+        .await;
+    let default = menu(&env, json!({"type": "default"}), None);
+    let indonesian = menu(&env, json!({"type": "default"}), Some("id"));
+    assert_eq!(command_names(&default), ["latest", "search", "topics", "subscribe", "unsubscribe", "lang", "help"]);
+    assert_eq!(
+        command_names(&indonesian),
+        ["latest", "cari", "kategori", "subscribe", "unsubscribe", "bahasa", "help"]
+    );
+    assert_eq!(indonesian[1]["description"], "Cari berita (mis. /cari banjir Samarinda)");
+    assert_eq!(default[0]["description"], "Latest news (e.g. /latest or /latest ekonomi)");
+    let groups = menu(&env, json!({"type": "all_group_chats"}), Some("id"));
+    assert_eq!(command_names(&groups), ["latest", "cari", "help"]);
+    assert_eq!(command_names(&menu(&env, json!({"type": "all_group_chats"}), None)), ["latest", "search", "help"]);
+    let admin_en = menu(&env, json!({"type": "chat", "chat_id": 42}), None);
+    let admin_id = menu(&env, json!({"type": "chat", "chat_id": 42}), Some("id"));
+    assert_eq!(command_names(&admin_en)[7..], ["hide", "unhide"]);
+    assert_eq!(command_names(&admin_id)[7..], ["sembunyikan", "tampilkan"]);
+    let (_, log) = app.stop().await;
+    assert!(log.contains("cannot set the admin menu yet"), "admin 43 never started the bot:\n{log}");
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ mod format_props;
 mod outbox;
 mod photos;
 mod poller;
+mod readers;
 mod real_feeds;
 mod subscribers;
 mod websub;

@@ -47,7 +47,7 @@ async fn readers_subscribe_with_a_command_or_the_start_button_and_get_new_articl
     let messages = env.telegram.wait_for_messages(budi.id, 3).await;
     assert!(messages[2].text.starts_with("Berita nomor 4"), "{}", messages[2].text);
     assert_eq!(messages[2].button_texts(), ["Baca selengkapnya"]);
-    assert_eq!(env.telegram.messages_in(CHANNEL_ID).len(), 1);
+    assert_eq!(env.telegram.wait_for_messages(CHANNEL_ID, 1).await.len(), 1);
 
     env.telegram.user_sends(&budi, budi.id, "/unsubscribe");
     let stopped = env.telegram.wait_for_messages(budi.id, 4).await.remove(3);

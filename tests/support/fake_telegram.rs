@@ -38,6 +38,8 @@ pub struct FakeChat {
     pub first_name: Option<String>,
     /// A private chat whose user blocked the bot.
     pub blocked: bool,
+    /// A forum supergroup's topics (message_thread_id, closed?); `None`: not a forum.
+    pub topics: Option<Vec<(i64, bool)>>,
 }
 
 /// A message the bot sent (or edited), as Telegram stored it.
@@ -53,6 +55,8 @@ pub struct SentMessage {
     pub entities: Vec<telegram_html::Entity>,
     pub reply_markup: Option<Value>,
     pub reply_to: Option<i64>,
+    /// The forum topic it was posted in.
+    pub thread: Option<i64>,
     /// "text" or "photo".
     pub kind: &'static str,
     pub photo: Option<String>,
@@ -172,7 +176,28 @@ struct Inner {
     commands: Vec<(Value, Option<String>, Vec<Value>)>,
     webhook_url: String,
     poll_generation: u64,
+    /// Callback queries sent to the bot, and the answers it gave (None: not yet).
+    callback_answers: HashMap<String, Option<CallbackAnswer>>,
+    /// Latency probe: when the latest update of each chat was queued, and
+    /// the time from there to the bot's first answer in that chat.
+    probe: Option<Probe>,
 }
+
+#[derive(Debug, Default)]
+struct Probe {
+    waiting: HashMap<i64, Instant>,
+    latencies: Vec<Duration>,
+}
+
+/// How the bot answered a button press.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackAnswer {
+    pub text: Option<String>,
+    pub show_alert: bool,
+}
+
+/// Telegram's user for anonymous group admins.
+pub const ANONYMOUS_ADMIN_ID: i64 = 1_087_968_824;
 
 #[derive(Clone)]
 struct Shared {
@@ -238,6 +263,7 @@ impl FakeTelegram {
             title: Some("Kaltimtoday.co News Update".to_owned()),
             first_name: None,
             blocked: false,
+            topics: None,
         });
     }
 
@@ -249,7 +275,35 @@ impl FakeTelegram {
             title: Some(title.to_owned()),
             first_name: None,
             blocked: false,
+            topics: None,
         });
+    }
+
+    /// A forum supergroup with these open topics.
+    pub fn add_forum(&self, id: i64, title: &str, topics: &[i64]) {
+        self.add_chat(FakeChat {
+            id,
+            kind: "supergroup",
+            username: None,
+            title: Some(title.to_owned()),
+            first_name: None,
+            blocked: false,
+            topics: Some(topics.iter().map(|t| (*t, false)).collect()),
+        });
+    }
+
+    /// Closes (or deletes, with `delete`) a forum topic.
+    pub fn close_topic(&self, chat_id: i64, topic: i64, delete: bool) {
+        let mut inner = self.shared.lock();
+        if let Some(topics) = inner.chats.get_mut(&chat_id).and_then(|c| c.topics.as_mut()) {
+            if delete {
+                topics.retain(|(t, _)| *t != topic);
+            } else {
+                for entry in topics.iter_mut().filter(|(t, _)| *t == topic) {
+                    entry.1 = true;
+                }
+            }
+        }
     }
 
     /// A private chat with a user who pressed Start.
@@ -261,6 +315,7 @@ impl FakeTelegram {
             title: None,
             first_name: Some(first_name.to_owned()),
             blocked: false,
+            topics: None,
         });
     }
 
@@ -280,6 +335,85 @@ impl FakeTelegram {
     /// Queues a text message from a user in a chat (a private chat is created
     /// on first use, as when the user presses Start). Returns the update id.
     pub fn user_sends(&self, user: &FakeUser, chat_id: i64, text: &str) -> i64 {
+        self.queue_message(user, chat_id, "message", |message| {
+            message["text"] = json!(text);
+            if text.starts_with('/') {
+                let command_len = text.split_whitespace().next().map_or(0, telegram_html::utf16_len);
+                message["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": command_len }]);
+            }
+        })
+    }
+
+    /// A text message in a forum topic.
+    pub fn user_sends_in_topic(&self, user: &FakeUser, chat_id: i64, topic: i64, text: &str) -> i64 {
+        self.queue_message(user, chat_id, "message", |message| {
+            message["text"] = json!(text);
+            message["message_thread_id"] = json!(topic);
+            message["is_topic_message"] = json!(true);
+            if text.starts_with('/') {
+                let command_len = text.split_whitespace().next().map_or(0, telegram_html::utf16_len);
+                message["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": command_len }]);
+            }
+        })
+    }
+
+    /// A sticker from a user.
+    pub fn user_sends_sticker(&self, user: &FakeUser, chat_id: i64) -> i64 {
+        self.queue_message(user, chat_id, "message", |message| {
+            message["sticker"] = json!({
+                "file_id": "CAACAgIAAxkBAAI", "file_unique_id": "AgAD", "type": "regular",
+                "width": 512, "height": 512, "is_animated": false, "is_video": false
+            });
+        })
+    }
+
+    /// A user edits an earlier message (an `edited_message` update).
+    pub fn user_edits(&self, user: &FakeUser, chat_id: i64, text: &str) -> i64 {
+        self.queue_message(user, chat_id, "edited_message", |message| {
+            message["text"] = json!(text);
+            message["edit_date"] = json!(unix_now());
+        })
+    }
+
+    /// An anonymous admin of a group sends a text (from GroupAnonymousBot, on behalf of the group).
+    pub fn anonymous_admin_sends(&self, chat_id: i64, text: &str) -> i64 {
+        let anonymous = FakeUser {
+            id: ANONYMOUS_ADMIN_ID,
+            first_name: "Group".into(),
+            username: Some("GroupAnonymousBot".into()),
+            language_code: None,
+            is_bot: true,
+        };
+        let group = self.shared.lock().chats.get(&chat_id).cloned().expect("anonymous_admin_sends: unknown chat");
+        self.queue_message(&anonymous, chat_id, "message", |message| {
+            message["text"] = json!(text);
+            message["sender_chat"] = chat_json(&group);
+            let command_len = text.split_whitespace().next().map_or(0, telegram_html::utf16_len);
+            if text.starts_with('/') {
+                message["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": command_len }]);
+            }
+        })
+    }
+
+    /// A channel post the bot sees (it is an admin of the channel).
+    pub fn channel_posts(&self, chat_id: i64, text: &str) -> i64 {
+        let mut inner = self.shared.lock();
+        let chat = inner.chats.get(&chat_id).cloned().expect("channel_posts: unknown chat");
+        let update_id = inner.next_update_id;
+        inner.next_update_id += 1;
+        let message_id = inner.next_incoming_message_id;
+        inner.next_incoming_message_id += 1;
+        let post = json!({
+            "message_id": message_id, "date": unix_now(), "chat": chat_json(&chat),
+            "sender_chat": chat_json(&chat), "text": text,
+        });
+        inner.updates.push(json!({ "update_id": update_id, "channel_post": post }));
+        drop(inner);
+        self.shared.bump();
+        update_id
+    }
+
+    fn queue_message(&self, user: &FakeUser, chat_id: i64, kind: &str, fill: impl FnOnce(&mut Value)) -> i64 {
         let mut inner = self.shared.lock();
         if chat_id == user.id && !inner.chats.contains_key(&chat_id) {
             inner.chats.insert(
@@ -291,6 +425,7 @@ impl FakeTelegram {
                     title: None,
                     first_name: Some(user.first_name.clone()),
                     blocked: false,
+                    topics: None,
                 },
             );
         }
@@ -304,16 +439,35 @@ impl FakeTelegram {
             "date": unix_now(),
             "chat": chat_json(&chat),
             "from": user.to_json(),
-            "text": text,
         });
-        if text.starts_with('/') {
-            let command_len = text.split_whitespace().next().map_or(0, telegram_html::utf16_len);
-            message["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": command_len }]);
+        fill(&mut message);
+        inner.updates.push(json!({ "update_id": update_id, kind: message }));
+        if let Some(probe) = inner.probe.as_mut() {
+            probe.waiting.insert(chat_id, Instant::now());
         }
-        inner.updates.push(json!({ "update_id": update_id, "message": message }));
         drop(inner);
         self.shared.bump();
         update_id
+    }
+
+    /// Starts measuring, per chat, the time from a queued update to the bot's answer.
+    pub fn start_latency_probe(&self) {
+        self.shared.lock().probe = Some(Probe::default());
+    }
+
+    /// The measured latencies so far (and clears them).
+    pub fn take_latencies(&self) -> Vec<Duration> {
+        self.shared.lock().probe.as_mut().map(|p| std::mem::take(&mut p.latencies)).unwrap_or_default()
+    }
+
+    /// How the bot answered the button press of `update_id` (None: not answered).
+    pub fn callback_answer(&self, update_id: i64) -> Option<CallbackAnswer> {
+        self.shared.lock().callback_answers.get(&format!("cb{update_id}")).cloned().flatten()
+    }
+
+    /// Button presses the bot never answered.
+    pub fn unanswered_callbacks(&self) -> usize {
+        self.shared.lock().callback_answers.values().filter(|a| a.is_none()).count()
     }
 
     /// Makes the next `times` calls of `method` (to `chat`, if given) fail.
@@ -379,7 +533,11 @@ impl FakeTelegram {
         if let Some(message) = message {
             query["message"] = message_json(&chat, &message);
         }
+        inner.callback_answers.insert(format!("cb{update_id}"), None);
         inner.updates.push(json!({ "update_id": update_id, "callback_query": query }));
+        if let Some(probe) = inner.probe.as_mut() {
+            probe.waiting.insert(chat_id, Instant::now());
+        }
         drop(inner);
         self.shared.bump();
         update_id
@@ -441,15 +599,33 @@ pub struct FakeUser {
     pub first_name: String,
     pub username: Option<String>,
     pub language_code: Option<String>,
+    pub is_bot: bool,
 }
 
 impl FakeUser {
     pub fn new(id: i64, first_name: &str, language_code: Option<&str>) -> Self {
-        Self { id, first_name: first_name.to_owned(), username: None, language_code: language_code.map(str::to_owned) }
+        Self {
+            id,
+            first_name: first_name.to_owned(),
+            username: None,
+            language_code: language_code.map(str::to_owned),
+            is_bot: false,
+        }
+    }
+
+    /// Another bot in a group.
+    pub fn bot(id: i64, username: &str) -> Self {
+        Self {
+            id,
+            first_name: username.to_owned(),
+            username: Some(username.to_owned()),
+            language_code: None,
+            is_bot: true,
+        }
     }
 
     fn to_json(&self) -> Value {
-        let mut user = json!({ "id": self.id, "is_bot": false, "first_name": self.first_name });
+        let mut user = json!({ "id": self.id, "is_bot": self.is_bot, "first_name": self.first_name });
         if let Some(username) = &self.username {
             user["username"] = json!(username);
         }
@@ -466,6 +642,9 @@ fn unix_now() -> i64 {
 
 fn chat_json(chat: &FakeChat) -> Value {
     let mut value = json!({ "id": chat.id, "type": chat.kind });
+    if chat.topics.is_some() {
+        value["is_forum"] = json!(true);
+    }
     if let Some(title) = &chat.title {
         value["title"] = json!(title);
     }
@@ -771,7 +950,7 @@ fn dispatch(shared: &Shared, method: &str, params: &Map<String, Value>) -> ApiRe
             Ok(json!(true))
         }
         "setmycommands" => set_my_commands(shared, params),
-        "deletemycommands" => Ok(json!(true)),
+        "deletemycommands" => delete_my_commands(shared, params),
         "getchat" => {
             let chat = find_chat(shared, params)?;
             let mut value = chat_json(&chat);
@@ -788,7 +967,7 @@ fn dispatch(shared: &Shared, method: &str, params: &Map<String, Value>) -> ApiRe
         "editmessagecaption" => edit_message_caption(shared, params),
         "editmessagereplymarkup" => edit_message_reply_markup(shared, params),
         "deletemessage" => delete_message(shared, params),
-        "answercallbackquery" => Ok(json!(true)),
+        "answercallbackquery" => answer_callback_query(shared, params),
         "pinchatmessage" | "unpinchatmessage" => {
             find_chat(shared, params)?;
             Ok(json!(true))
@@ -809,6 +988,7 @@ fn find_chat(shared: &Shared, params: &Map<String, Value>) -> Result<FakeChat, A
             title: None,
             first_name: Some("Pembaca".into()),
             blocked: false,
+            topics: None,
         }),
         None => None,
     };
@@ -850,6 +1030,10 @@ fn validate_reply_markup(markup: Option<&Value>) -> Result<(), ApiError> {
         return Ok(());
     };
     let rows = rows.as_array().ok_or_else(|| ApiError::bad_request("can't parse reply keyboard markup JSON object"))?;
+    let buttons: usize = rows.iter().filter_map(Value::as_array).map(Vec::len).sum();
+    if buttons > 100 || rows.iter().filter_map(Value::as_array).any(|row| row.len() > 8) {
+        return Err(ApiError::bad_request("reply markup is too long"));
+    }
     for row in rows {
         let row = row.as_array().ok_or_else(|| ApiError::bad_request("can't parse inline keyboard button row"))?;
         for button in row {
@@ -886,6 +1070,11 @@ fn store_message(shared: &Shared, chat: &FakeChat, mut message: SentMessage) -> 
     *next += 1;
     let value = message_json(chat, &message);
     *inner.sent_per_chat.entry(chat.id).or_default() += 1;
+    if let Some(probe) = inner.probe.as_mut()
+        && let Some(since) = probe.waiting.remove(&chat.id)
+    {
+        probe.latencies.push(since.elapsed());
+    }
     if !inner.lean {
         inner.messages.push(message);
     }
@@ -939,7 +1128,41 @@ fn send_message(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
         return Err(ApiError::bad_request("message is too long"));
     }
     validate_reply_markup(params.get("reply_markup"))?;
+    check_thread(&chat, params)?;
     Ok(store_message(shared, &chat, new_message(&chat, params, "text", text, entities, None)))
+}
+
+/// A message_thread_id must name an open topic of a forum.
+fn check_thread(chat: &FakeChat, params: &Map<String, Value>) -> Result<(), ApiError> {
+    let Some(thread) = params.get("message_thread_id") else { return Ok(()) };
+    let thread = match thread {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| ApiError::bad_request("message thread not found"))?;
+    match chat.topics.as_ref().and_then(|topics| topics.iter().find(|(t, _)| *t == thread)) {
+        Some((_, false)) => Ok(()),
+        Some((_, true)) => Err(ApiError::bad_request("TOPIC_CLOSED")),
+        None => Err(ApiError::bad_request("message thread not found")),
+    }
+}
+
+fn answer_callback_query(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let id = str_param(params, "callback_query_id").unwrap_or_default().to_owned();
+    let text = str_param(params, "text").map(str::to_owned);
+    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return Err(ApiError::bad_request("MESSAGE_TOO_LONG"));
+    }
+    let show_alert = params.get("show_alert").is_some_and(|v| v == &json!(true) || v == &json!("true"));
+    let mut inner = shared.lock();
+    match inner.callback_answers.get_mut(&id) {
+        Some(answer @ None) => {
+            *answer = Some(CallbackAnswer { text, show_alert });
+            Ok(json!(true))
+        }
+        _ => Err(ApiError::bad_request("query is too old and response timeout expired or query ID is invalid")),
+    }
 }
 
 fn send_photo(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
@@ -964,6 +1187,7 @@ fn send_photo(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
         return Err(ApiError::bad_request("message caption is too long"));
     }
     validate_reply_markup(params.get("reply_markup"))?;
+    check_thread(&chat, params)?;
     Ok(store_message(shared, &chat, new_message(&chat, params, "photo", text, entities, Some(photo))))
 }
 
@@ -986,6 +1210,7 @@ fn new_message(
         entities,
         reply_markup: params.get("reply_markup").cloned(),
         reply_to: reply_to(params),
+        thread: int_param(params, "message_thread_id"),
         kind,
         photo,
         params: params.clone(),
@@ -1029,6 +1254,11 @@ fn edit_message_text(shared: &Shared, params: &Map<String, Value>) -> ApiResult 
     message.reply_markup = markup;
     message.edits += 1;
     let snapshot = message.clone();
+    if let Some(probe) = inner.probe.as_mut()
+        && let Some(since) = probe.waiting.remove(&chat.id)
+    {
+        probe.latencies.push(since.elapsed());
+    }
     drop(inner);
     Ok(message_json(&chat, &snapshot))
 }
@@ -1123,10 +1353,36 @@ fn set_my_commands(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
             return Err(ApiError::bad_request("BOT_COMMAND_DESCRIPTION_INVALID"));
         }
     }
-    let scope = params.get("scope").cloned().unwrap_or_else(|| json!({ "type": "default" }));
-    let language = str_param(params, "language_code").filter(|l| !l.is_empty()).map(str::to_owned);
+    let (scope, language) = command_scope(shared, params)?;
     let mut inner = shared.lock();
     inner.commands.retain(|(s, l, _)| !(s == &scope && l == &language));
     inner.commands.push((scope, language, commands));
     Ok(json!(true))
+}
+
+fn delete_my_commands(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let (scope, language) = command_scope(shared, params)?;
+    shared.lock().commands.retain(|(s, l, _)| !(s == &scope && l == &language));
+    Ok(json!(true))
+}
+
+/// The scope and language_code of setMyCommands/deleteMyCommands, checked as Telegram does.
+fn command_scope(shared: &Shared, params: &Map<String, Value>) -> Result<(Value, Option<String>), ApiError> {
+    let scope = params.get("scope").cloned().unwrap_or_else(|| json!({ "type": "default" }));
+    let kind = scope.get("type").and_then(Value::as_str).unwrap_or_default();
+    match kind {
+        "default" | "all_private_chats" | "all_group_chats" | "all_chat_administrators" => {}
+        "chat" | "chat_administrators" | "chat_member" => {
+            let chat = scope.get("chat_id").cloned().ok_or_else(|| ApiError::bad_request("chat_id is empty"))?;
+            let mut lookup = Map::new();
+            lookup.insert("chat_id".into(), chat);
+            find_chat(shared, &lookup)?;
+        }
+        _ => return Err(ApiError::bad_request("unsupported bot command scope")),
+    }
+    let language = str_param(params, "language_code").filter(|l| !l.is_empty()).map(str::to_owned);
+    if language.as_ref().is_some_and(|l| l.len() != 2 || !l.chars().all(|c| c.is_ascii_lowercase())) {
+        return Err(ApiError::bad_request("invalid language code specified"));
+    }
+    Ok((scope, language))
 }
