@@ -34,7 +34,7 @@ pub async fn register_command_menus(bot: &Bot, admins: &[i64]) -> Result<(), Req
 }
 
 /// An admin's menus in both languages: the reader commands and theirs.
-async fn set_admin_menus(bot: &Bot, admin: i64) -> Result<(), RequestError> {
+pub async fn set_admin_menus(bot: &Bot, admin: i64) -> Result<(), RequestError> {
     for lang in [Lang::En, Lang::Id] {
         let mut request = bot.set_my_commands(admin_commands(lang)).scope(chat_scope(admin));
         if lang == Lang::Id {

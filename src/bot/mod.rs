@@ -235,6 +235,12 @@ async fn answer_command(
             Some("kategori" | "topics") => categories::picker(state, reader, lang, 0).await?,
             Some("bahasa" | "lang") => language::prompt(lang),
             _ => {
+                if sender.admin {
+                    // At start the admin's chat may not have existed yet.
+                    if let Err(err) = menu::set_admin_menus(bot, reader).await {
+                        tracing::warn!(admin = reader, error = %err, "cannot set the admin menu");
+                    }
+                }
                 let subscribed = state.store.is_subscribed(reader).await?;
                 Answer::new(render_start(lang, LATEST_MAX), Some(subscription::button(subscribed, lang)))
             }

@@ -455,6 +455,11 @@ impl FakeTelegram {
         self.shared.lock().probe = Some(Probe::default());
     }
 
+    /// How many latencies were measured (and not yet taken).
+    pub fn latency_count(&self) -> usize {
+        self.shared.lock().probe.as_ref().map_or(0, |p| p.latencies.len())
+    }
+
     /// The measured latencies so far (and clears them).
     pub fn take_latencies(&self) -> Vec<Duration> {
         self.shared.lock().probe.as_mut().map(|p| std::mem::take(&mut p.latencies)).unwrap_or_default()
