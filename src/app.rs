@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::bot::{BotState, CommandLimiter, register_command_menus, schema};
+use crate::bot::{BotState, CommandLimiter, NewsroomSettings, register_command_menus, schema};
 use crate::config::PreviewSetting;
 use crate::config::{BotToken, Config};
 use crate::delivery::{
@@ -26,6 +26,7 @@ use crate::feed::{FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
 use crate::format::{ChannelStyle, PostStyle, Template};
 use crate::http::{self, HttpState};
 use crate::instance::InstanceLock;
+use crate::newsroom::{MonitorSettings, NewsroomMonitor};
 use crate::store::Store;
 
 /// Builds a bot pointed at the configured Bot API. Never log the result:
@@ -218,7 +219,15 @@ async fn run_locked(
     // Pending posts from an earlier run go out at once.
     outbox_ready.notify_one();
     tasks.spawn(poller.run(watched, shutdown.clone()));
-    tasks.spawn(worker.run(outbox_ready, shutdown.clone()));
+    tasks.spawn(worker.clone().run(outbox_ready.clone(), shutdown.clone()));
+    let monitor_settings = MonitorSettings {
+        timezone: config.format.timezone,
+        silent_after: config.newsroom.silent_feed_after,
+        daytime: config.newsroom.daytime,
+    };
+    tasks.spawn(
+        NewsroomMonitor::new(store.clone(), bot.clone(), worker.clone(), monitor_settings).run(shutdown.clone()),
+    );
 
     let limiter =
         CommandLimiter::new(config.readers.command_burst, config.readers.command_refill, config.readers.flood_pause);
@@ -228,6 +237,13 @@ async fn run_locked(
         &config.admins.user_ids,
         &config.format.hidden_categories,
         limiter,
+        NewsroomSettings {
+            preview_expiry: config.newsroom.preview_expiry,
+            pin_breaking: config.newsroom.pin_breaking,
+            edit_window: config.fetch.edit_window,
+            post_style: post_style(config),
+            outbox_ready: outbox_ready.clone(),
+        },
     ));
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![state])
@@ -319,6 +335,7 @@ pub fn delivery_worker(config: &Config, store: &Store, bot: &Bot, fetcher: Fetch
         lease: delivery.lease,
         concurrency: delivery.concurrency,
         shutdown_grace: delivery.shutdown_grace,
+        unpin_after: config.newsroom.unpin_after,
     };
     let images = ImageDownloader { fetcher, max_bytes: config.format.max_image_download };
     let sender = TelegramSender::new(bot.clone()).with_paid_broadcast(delivery.paid_broadcast);

@@ -42,6 +42,8 @@ pub struct Config {
     pub websub: WebSubConfig,
     #[serde(default)]
     pub readers: ReadersConfig,
+    #[serde(default)]
+    pub newsroom: NewsroomConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -482,6 +484,92 @@ pub struct HttpConfig {
     pub listen: Option<std::net::SocketAddr>,
 }
 
+/// The newsroom's controls: breaking news, pins, alerts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewsroomConfig {
+    /// An unconfirmed breaking-news preview is void after this long.
+    #[serde(default = "default_preview_expiry", deserialize_with = "duration")]
+    pub preview_expiry: Duration,
+    /// Pin breaking news in the channels.
+    #[serde(default = "default_true")]
+    pub pin_breaking: bool,
+    /// Unpin breaking news this long after it was pinned (unset: stays pinned).
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub unpin_after: Option<Duration>,
+    /// Admins are told when a feed that fetches fine brings nothing new for
+    /// this long during the daytime hours.
+    #[serde(default = "default_silent_after", deserialize_with = "duration")]
+    pub silent_feed_after: Duration,
+    /// The daytime hours, in `format.timezone`: "HH:MM-HH:MM".
+    #[serde(default = "default_daytime", deserialize_with = "daytime")]
+    pub daytime: Daytime,
+}
+
+impl Default for NewsroomConfig {
+    fn default() -> Self {
+        Self {
+            preview_expiry: default_preview_expiry(),
+            pin_breaking: true,
+            unpin_after: None,
+            silent_feed_after: default_silent_after(),
+            daytime: default_daytime(),
+        }
+    }
+}
+
+fn default_preview_expiry() -> Duration {
+    Duration::from_secs(10 * 60)
+}
+
+fn default_silent_after() -> Duration {
+    Duration::from_secs(3 * 3600)
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Hours of the day, from `start` (inclusive) to `end` (exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Daytime {
+    pub start: chrono::NaiveTime,
+    pub end: chrono::NaiveTime,
+}
+
+impl Daytime {
+    pub fn contains(&self, time: chrono::NaiveTime) -> bool {
+        if self.start <= self.end {
+            self.start <= time && time < self.end
+        } else {
+            time >= self.start || time < self.end
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, String> {
+        let bad = || format!("invalid hours {raw:?}: expected \"HH:MM-HH:MM\", e.g. \"07:00-21:00\"");
+        let (start, end) = raw.split_once('-').ok_or_else(bad)?;
+        let time = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
+        let daytime = Self { start: time(start)?, end: time(end)? };
+        if daytime.start == daytime.end {
+            return Err(format!("invalid hours {raw:?}: start and end are the same"));
+        }
+        Ok(daytime)
+    }
+}
+
+fn default_daytime() -> Daytime {
+    Daytime {
+        start: chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default(),
+        end: chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
+    }
+}
+
+fn daytime<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Daytime, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    Daytime::parse(&raw).map_err(serde::de::Error::custom)
+}
+
 /// WebSub (PubSubHubbub) push subscriptions.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -700,6 +788,17 @@ impl Config {
                     "must be a positive message_thread_id".into(),
                 ));
             }
+        }
+        if self.newsroom.preview_expiry < Duration::from_secs(10)
+            || self.newsroom.preview_expiry > Duration::from_secs(24 * 3600)
+        {
+            return Err(("newsroom.preview_expiry".into(), "must be between 10s and 24h".into()));
+        }
+        if self.newsroom.unpin_after.is_some_and(|after| after < Duration::from_secs(60)) {
+            return Err(("newsroom.unpin_after".into(), "must be at least 1m".into()));
+        }
+        if self.newsroom.silent_feed_after < Duration::from_secs(600) {
+            return Err(("newsroom.silent_feed_after".into(), "must be at least 10m".into()));
         }
         if self.readers.command_burst == 0 {
             return Err(("readers.command_burst".into(), "must be at least 1".into()));
@@ -1148,5 +1247,28 @@ url = "https://kaltimtoday.co/feed/"
         assert!(!format!("{token:?}").contains("very-secret"));
         let err = bot_token_from_env(vec![("BOT_TOKEN".into(), "12:oops XYZZY".into())]).expect_err("malformed");
         assert!(!err.to_string().contains("XYZZY"), "{err}");
+    }
+
+    #[test]
+    fn newsroom_settings_parse_and_bad_ones_are_named() {
+        let config = load(MINIMAL, &[]).expect("defaults");
+        assert_eq!(config.newsroom.preview_expiry, Duration::from_secs(600));
+        assert_eq!(config.newsroom.unpin_after, None);
+        let at = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).expect("time");
+        assert!(config.newsroom.daytime.contains(at(7, 0)) && !config.newsroom.daytime.contains(at(21, 0)));
+        let text = format!("{MINIMAL}\n[newsroom]\nunpin_after = \"6h\"\ndaytime = \"22:00-02:30\"\n");
+        let config = load(&text, &[]).expect("night shift");
+        assert_eq!(config.newsroom.unpin_after, Some(Duration::from_secs(6 * 3600)));
+        assert!(config.newsroom.daytime.contains(at(23, 0)) && config.newsroom.daytime.contains(at(1, 0)));
+        assert!(!config.newsroom.daytime.contains(at(12, 0)));
+        for (bad, key) in [
+            ("daytime = \"7-21\"", "newsroom.daytime"),
+            ("daytime = \"07:00-07:00\"", "newsroom.daytime"),
+            ("preview_expiry = \"1s\"", "newsroom.preview_expiry"),
+            ("unpin_after = \"5s\"", "newsroom.unpin_after"),
+        ] {
+            let message = error(&format!("{MINIMAL}\n[newsroom]\n{bad}\n"), &[]);
+            assert!(message.contains(key), "{bad}: {message}");
+        }
     }
 }

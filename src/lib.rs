@@ -15,5 +15,6 @@ pub mod format;
 pub mod http;
 pub mod i18n;
 pub mod instance;
+pub mod newsroom;
 pub mod store;
 pub mod telemetry;

@@ -41,6 +41,13 @@ pub enum Callback {
     CategoriesDone,
     /// `None`: follow Telegram's language.
     Language(Option<Lang>),
+    /// Admin: send the previewed breaking news (the presser is checked, not the data).
+    BreakingSend {
+        id: i64,
+    },
+    BreakingCancel {
+        id: i64,
+    },
 }
 
 impl Callback {
@@ -56,6 +63,8 @@ impl Callback {
             Self::CategoriesDone => "k:done".to_owned(),
             Self::Language(Some(lang)) => format!("lang:{}", lang.code()),
             Self::Language(None) => "lang:auto".to_owned(),
+            Self::BreakingSend { id } => format!("b:ok:{id}"),
+            Self::BreakingCancel { id } => format!("b:no:{id}"),
         };
         debug_assert!(data.len() <= CALLBACK_DATA_MAX);
         data
@@ -82,6 +91,8 @@ impl Callback {
             ["k", "done"] => Self::CategoriesDone,
             ["lang", "auto"] => Self::Language(None),
             ["lang", code] => Self::Language(Some(Lang::from_choice(code)?)),
+            ["b", "ok", id_text] => Self::BreakingSend { id: id(id_text)? },
+            ["b", "no", id_text] => Self::BreakingCancel { id: id(id_text)? },
             _ => return None,
         };
         Some(callback)
@@ -129,6 +140,8 @@ mod tests {
             Callback::Language(Some(Lang::En)),
             Callback::Language(Some(Lang::Id)),
             Callback::Language(None),
+            Callback::BreakingSend { id: i64::MAX },
+            Callback::BreakingCancel { id: 1 },
         ];
         for callback in all {
             let data = callback.encode();
@@ -157,6 +170,10 @@ mod tests {
             "k:x:1",
             "lang:xx",
             "lang:",
+            "b:ok:0",
+            "b:ok:-3",
+            "b:yes:3",
+            "b:no:",
             "l:0:0:5:extra",
             "\u{0}",
         ] {

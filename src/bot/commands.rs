@@ -8,6 +8,8 @@ pub const LATEST_DEFAULT: u32 = 5;
 pub const LATEST_MAX: u32 = 20;
 /// Longest argument kept (a category name or a search); Telegram allows 4096.
 const ARGUMENT_CHARS: usize = 256;
+/// Longest text an admin command keeps (Telegram's message limit).
+const TEXT_CHARS: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -27,8 +29,38 @@ pub enum Command {
     /// Admin: `/sembunyikan <kategori>`, `/tampilkan <kategori>`.
     HideCategory(String),
     ShowCategory(String),
+    /// Admin: `/breaking [teks | tautan]`; the whole text, untruncated.
+    Breaking(String),
+    /// Admin: `/koreksi <post> <teks baru>`; the whole text, untruncated.
+    Correct(String),
+    /// Admin: `/tarik <post>`.
+    Retract(String),
+    Pause,
+    Resume,
+    Status,
+    Stats,
+    Audit,
     /// A command addressed to us that we do not know.
     Unknown(String),
+}
+
+impl Command {
+    /// Commands only admins may use.
+    pub fn is_admin(&self) -> bool {
+        matches!(
+            self,
+            Self::HideCategory(_)
+                | Self::ShowCategory(_)
+                | Self::Breaking(_)
+                | Self::Correct(_)
+                | Self::Retract(_)
+                | Self::Pause
+                | Self::Resume
+                | Self::Status
+                | Self::Stats
+                | Self::Audit
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +93,8 @@ pub fn parse_command(text: &str, bot_username: &str) -> Option<Command> {
     if name.is_empty() {
         return None;
     }
+    // An admin's news text is kept whole (Telegram caps it at 4,096); the rest is bounded.
+    let text = args;
     let args: String = args.chars().take(ARGUMENT_CHARS).collect();
     let command = match name.to_ascii_lowercase().as_str() {
         "start" => Command::Start { payload: (!args.is_empty()).then_some(args) },
@@ -73,6 +107,14 @@ pub fn parse_command(text: &str, bot_username: &str) -> Option<Command> {
         "unsubscribe" | "berhenti" => Command::Unsubscribe,
         "sembunyikan" | "hide" => Command::HideCategory(args),
         "tampilkan" | "unhide" | "show" => Command::ShowCategory(args),
+        "breaking" | "darurat" => Command::Breaking(text.chars().take(TEXT_CHARS).collect()),
+        "koreksi" | "correct" | "ralat" => Command::Correct(text.chars().take(TEXT_CHARS).collect()),
+        "tarik" | "retract" => Command::Retract(args),
+        "jeda" | "pause" => Command::Pause,
+        "lanjut" | "resume" => Command::Resume,
+        "status" => Command::Status,
+        "stats" | "statistik" => Command::Stats,
+        "audit" => Command::Audit,
         _ => Command::Unknown(name.chars().take(64).collect()),
     };
     Some(command)
@@ -103,7 +145,7 @@ fn parse_latest_arg(args: &str) -> LatestArg {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::{EN, ID};
+    use crate::i18n::{EN, ID, Lang};
 
     const BOT: &str = "warta_bot";
 
@@ -133,6 +175,21 @@ mod tests {
         assert_eq!(parse_command("/unsubscribe@warta_bot", BOT), Some(Command::Unsubscribe));
         assert_eq!(parse_command("/sembunyikan Advertorial", BOT), Some(Command::HideCategory("Advertorial".into())));
         assert_eq!(parse_command("/unhide x", BOT), Some(Command::ShowCategory("x".into())));
+        assert_eq!(parse_command("/darurat Banjir\nWaspada", BOT), Some(Command::Breaking("Banjir\nWaspada".into())));
+        assert_eq!(parse_command("/breaking", BOT), Some(Command::Breaking(String::new())));
+        assert_eq!(parse_command("/koreksi #12 Teks", BOT), Some(Command::Correct("#12 Teks".into())));
+        assert_eq!(parse_command("/tarik 12", BOT), Some(Command::Retract("12".into())));
+        assert_eq!(parse_command("/jeda", BOT), Some(Command::Pause));
+        assert_eq!(parse_command("/resume", BOT), Some(Command::Resume));
+        assert_eq!(parse_command("/status@warta_bot", BOT), Some(Command::Status));
+        assert_eq!(parse_command("/statistik", BOT), Some(Command::Stats));
+        assert_eq!(parse_command("/audit", BOT), Some(Command::Audit));
+        // A breaking text is kept whole; other arguments are bounded.
+        let long = "kata ".repeat(600);
+        match parse_command(&format!("/breaking {long}"), BOT) {
+            Some(Command::Breaking(text)) => assert_eq!(text, long.trim()),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -184,7 +241,10 @@ mod tests {
             assert_eq!(std::mem::discriminant(&id), std::mem::discriminant(&en));
             assert_eq!(id, en);
         }
-        for (id, en) in ID.admin_commands.iter().zip(EN.admin_commands) {
+        let newsroom = ID.admin_commands.iter().chain(Lang::Id.newsroom().commands);
+        for (id, en) in newsroom.zip(EN.admin_commands.iter().chain(Lang::En.newsroom().commands)) {
+            let command = parse_command(&format!("/{}", id.command), BOT).expect("a command");
+            assert!(command.is_admin(), "{command:?}");
             assert_eq!(
                 parse_command(&format!("/{}", id.command), BOT),
                 parse_command(&format!("/{}", en.command), BOT)

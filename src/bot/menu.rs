@@ -71,7 +71,7 @@ fn chat_scope(user: i64) -> BotCommandScope {
 
 fn admin_commands(lang: Lang) -> Vec<BotCommand> {
     let texts = lang.texts();
-    commands(texts.commands.iter().chain(texts.admin_commands))
+    commands(texts.commands.iter().chain(texts.admin_commands).chain(lang.newsroom().commands))
 }
 
 fn commands<'a>(list: impl Iterator<Item = &'a CommandText>) -> Vec<BotCommand> {

@@ -14,9 +14,11 @@ pub mod commands;
 mod language;
 mod latest;
 mod menu;
+mod newsroom;
 pub mod rate;
 mod reply;
 mod search;
+mod status;
 mod subscription;
 
 use std::collections::HashSet;
@@ -34,6 +36,7 @@ use teloxide::{Bot, dptree};
 pub use callbacks::Callback;
 pub use commands::{Command, LATEST_DEFAULT, LATEST_MAX, LatestArg, parse_command};
 pub use menu::register_command_menus;
+pub use newsroom::{NewsroomSettings, render_breaking};
 pub use rate::{CommandLimiter, Verdict};
 pub use search::SEARCH_PAGE_SIZE;
 
@@ -55,6 +58,7 @@ pub struct BotState {
     /// `format.hidden_categories`: never offered to readers.
     pub hidden_categories: Vec<CategoryKey>,
     pub limiter: Mutex<CommandLimiter>,
+    pub newsroom: NewsroomSettings,
 }
 
 impl BotState {
@@ -64,8 +68,10 @@ impl BotState {
         admins: &[i64],
         hidden_categories: &[String],
         limiter: CommandLimiter,
+        newsroom: NewsroomSettings,
     ) -> Self {
         Self {
+            newsroom,
             store,
             timezone,
             admins: admins.iter().copied().collect(),
@@ -160,7 +166,26 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<Bo
             _ => return Ok(()),
         },
     };
-    let request = match (msg.text().and_then(|text| parse_command(text, me.username())), msg.text()) {
+    let command = msg.text().and_then(|text| parse_command(text, me.username()));
+    if private
+        && sender.admin
+        && command.is_none()
+        && let Some(admin) = sender.user_id
+        && state.store.take_awaiting_breaking(msg.chat.id.0, Utc::now()).await?
+    {
+        // The news an admin announced with a bare /breaking.
+        let answer = match newsroom::breaking_from_message(&bot, &state, admin, sender.lang, &msg).await {
+            Ok(answer) => answer,
+            Err(err) => {
+                tracing::error!(chat_id = msg.chat.id.0, error = %format!("{err:#}"), "cannot preview breaking news");
+                Answer::text(sender.lang.texts().sorry)
+            }
+        };
+        let place = Place { chat_id: msg.chat.id, private, message_id: msg.id, thread: None };
+        send_answer(&bot, &place, answer).await?;
+        return Ok(());
+    }
+    let request = match (command, msg.text()) {
         // In groups, commands the bot does not know belong to other bots.
         (Some(Command::Unknown(_)), _) if !private => return Ok(()),
         (Some(command), _) => Request::Command(command),
@@ -196,14 +221,16 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<Bo
             tracing::debug!(chat_id = msg.chat.id.0, command = ?command, "command received");
             answer_command(&bot, &me, &state, &sender, &place, command).await
         }
-        Request::Search(text) => search::search_command(&state, sender.lang, place.chat_id, &text).await.map(Some),
+        Request::Search(text) => {
+            search::search_command(&state, sender.lang, place.chat_id, &text).await.map(Some).map_err(Into::into)
+        }
         Request::NotText => Ok(Some(Answer::text(texts.text_only))),
     };
     let answer = match answer {
         Ok(answer) => answer,
         Err(err) => {
             // The reader hears that something went wrong, never what.
-            tracing::error!(chat_id = msg.chat.id.0, error = %err, "cannot answer a command");
+            tracing::error!(chat_id = msg.chat.id.0, error = %format!("{err:#}"), "cannot answer a command");
             Some(Answer::text(texts.sorry))
         }
     };
@@ -220,9 +247,21 @@ async fn answer_command(
     sender: &Sender,
     place: &Place,
     command: Command,
-) -> Result<Option<Answer>, StoreError> {
+) -> anyhow::Result<Option<Answer>> {
     let lang = sender.lang;
     let texts = lang.texts();
+    if command.is_admin() {
+        let newsroom_texts = lang.newsroom();
+        if !sender.admin {
+            // Menus are hints; this is the check. Attempts are worth knowing about.
+            tracing::warn!(user_id = ?sender.user_id, chat_id = place.chat_id.0, command = ?command,
+                "admin command refused: not an admin");
+            return Ok(Some(Answer::text(newsroom_texts.admin_only)));
+        }
+        if !place.private {
+            return Ok(Some(Answer::text(newsroom_texts.admin_in_private)));
+        }
+    }
     let in_private = |payload: &str, text: &str| {
         let mut answer = Answer::text(text);
         answer.keyboard = private_chat_button(me.username(), payload, texts.button_open_private);
@@ -264,17 +303,28 @@ async fn answer_command(
         (Command::Subscribe, Some(reader)) => subscription::subscribe(state, reader, sender, true).await?,
         (Command::Unsubscribe, Some(reader)) => subscription::subscribe(state, reader, sender, false).await?,
         (Command::Subscribe | Command::Unsubscribe, None) => in_private("subscribe", texts.subscribe_in_private),
-        (Command::HideCategory(query), Some(admin)) if sender.admin => {
+        (Command::HideCategory(query), Some(admin)) => {
             admin::set_category_hidden(state, admin, lang, texts.admin_commands[0].command, &query, true).await?
         }
-        (Command::ShowCategory(query), Some(admin)) if sender.admin => {
+        (Command::ShowCategory(query), Some(admin)) => {
             admin::set_category_hidden(state, admin, lang, texts.admin_commands[1].command, &query, false).await?
         }
-        // To readers, admin commands do not exist.
-        (Command::Unknown(_) | Command::HideCategory(_) | Command::ShowCategory(_), _) if place.private => {
-            Answer::text(texts.unknown_command)
+        (Command::Breaking(text), Some(admin)) => {
+            newsroom::breaking_command(bot, state, admin, place.chat_id, lang, &text).await?
         }
-        (Command::Unknown(_) | Command::HideCategory(_) | Command::ShowCategory(_), _) => return Ok(None),
+        (Command::Correct(args), Some(admin)) => newsroom::correct_command(state, admin, lang, &args).await?,
+        (Command::Retract(args), Some(admin)) => newsroom::retract_command(state, admin, lang, &args).await?,
+        (Command::Pause, Some(admin)) => newsroom::pause_command(state, admin, lang, true).await?,
+        (Command::Resume, Some(admin)) => newsroom::pause_command(state, admin, lang, false).await?,
+        (Command::Status, Some(_)) => status::status_command(state, lang).await?,
+        (Command::Audit, Some(_)) => status::audit_command(state, lang).await?,
+        (Command::Stats, Some(_)) => {
+            status::stats_command(bot, state, lang, place.chat_id).await?;
+            return Ok(None);
+        }
+        (Command::Unknown(_), _) if place.private => Answer::text(texts.unknown_command),
+        // Admin commands without an admin never get here (checked above).
+        (Command::Unknown(_), _) | (_, None) => return Ok(None),
     };
     Ok(Some(answer))
 }
@@ -286,6 +336,8 @@ enum Followup {
     Edit(Answer),
     /// Flip the subscription button on the pressed message.
     FlipSubscriptionButton(bool),
+    /// Take the buttons off the pressed message (a decided preview).
+    ClearButtons,
 }
 
 /// A press on an inline button. The presser is who acts, whatever the
@@ -322,6 +374,11 @@ async fn handle_callback(bot: Bot, query: CallbackQuery, state: std::sync::Arc<B
         Followup::Edit(answer) => edit_answer(&bot, message.chat.id, message.id, answer).await?,
         Followup::FlipSubscriptionButton(subscribed) => {
             subscription::update_button(&bot, message.chat.id, message.id, subscribed, lang).await;
+        }
+        Followup::ClearButtons => {
+            if let Err(err) = bot.edit_message_reply_markup(message.chat.id, message.id).await {
+                tracing::debug!(error = %err, "cannot take the buttons off a preview");
+            }
         }
     }
     Ok(())
@@ -367,6 +424,21 @@ async fn press(
             Some(answer) => (None, Followup::Edit(answer)),
             None => (Some(texts.search_expired.to_owned()), Followup::Nothing),
         },
+        Callback::BreakingSend { id } | Callback::BreakingCancel { id } => {
+            // The presser is checked, whatever the button's data or message say.
+            let (true, true, Some(admin)) = (sender.admin, private, sender.user_id) else {
+                tracing::warn!(user_id = ?sender.user_id, chat_id = chat.0, breaking_id = id,
+                    "breaking-news button refused: not an admin");
+                return Ok((Some(lang.newsroom().admin_only.to_owned()), Followup::Nothing));
+            };
+            let decision = if matches!(callback, Callback::BreakingSend { .. }) {
+                newsroom::confirm(bot, state, admin, lang, chat, id).await?
+            } else {
+                newsroom::cancel(state, admin, lang, chat, id).await?
+            };
+            let followup = if decision.clear_buttons { Followup::ClearButtons } else { Followup::Nothing };
+            (Some(decision.toast), followup)
+        }
         _ if !private => (Some(texts.settings_in_private.to_owned()), Followup::Nothing),
         Callback::ToggleCategory { category, page } => {
             let (toast, answer) =

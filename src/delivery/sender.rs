@@ -4,7 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use teloxide::payloads::{EditMessageCaptionSetters, EditMessageTextSetters, SendMessageSetters, SendPhotoSetters};
+use teloxide::payloads::{
+    EditMessageCaptionSetters, EditMessageTextSetters, PinChatMessageSetters, SendMessageSetters, SendPhotoSetters,
+    UnpinChatMessageSetters,
+};
 use teloxide::prelude::Requester;
 use teloxide::types::{
     ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, MessageId, ParseMode, Recipient,
@@ -32,6 +35,8 @@ pub enum SendResult {
     ImageRejected(String),
     /// The forum topic is gone or closed: post outside it.
     ThreadGone(String),
+    /// Telegram will not delete the message (too old, or no right to): edit it instead.
+    CannotDelete(String),
     /// Telegram refused this message for good.
     Rejected(String),
     /// Network trouble or a Telegram server error: try again later.
@@ -103,7 +108,10 @@ impl TelegramSender {
             return SendResult::Rejected("the post has no photo".to_owned());
         };
         let file = match source {
-            PhotoSource::Url => InputFile::url(photo.url.clone()),
+            PhotoSource::Url => match photo.telegram_file_id() {
+                Some(file_id) => InputFile::file_id(file_id.to_owned().into()),
+                None => InputFile::url(photo.url.clone()),
+            },
             PhotoSource::Upload(bytes) => InputFile::memory(bytes).file_name(upload_name(&photo.url)),
         };
         let caption = if as_plain { photo.caption_plain.clone() } else { photo.caption_html.clone() };
@@ -178,6 +186,32 @@ impl TelegramSender {
             Ok(_) | Err(RequestError::Api(ApiError::MessageToDeleteNotFound)) => {
                 SendResult::Sent { message_id, telegram_chat_id: None }
             }
+            // Too old (48 h) or no right to delete: the caller edits it instead.
+            Err(RequestError::Api(ApiError::MessageCantBeDeleted)) => {
+                SendResult::CannotDelete("message can't be deleted".to_owned())
+            }
+            Err(RequestError::Api(ApiError::Unknown(description))) if description.contains("can't be deleted") => {
+                SendResult::CannotDelete(description)
+            }
+            Err(err) => classify(&err),
+        }
+    }
+
+    /// Pins a message without notifying (the post itself already did).
+    pub async fn pin_message(&self, chat: &ChatRef, message_id: i32) -> SendResult {
+        match self.bot.pin_chat_message(recipient(chat), MessageId(message_id)).disable_notification(true).await {
+            Ok(_) => SendResult::Sent { message_id, telegram_chat_id: None },
+            Err(err) => classify(&err),
+        }
+    }
+
+    /// Unpins a message; one no longer there counts as done.
+    pub async fn unpin_message(&self, chat: &ChatRef, message_id: i32) -> SendResult {
+        match self.bot.unpin_chat_message(recipient(chat)).message_id(MessageId(message_id)).await {
+            Ok(_) => SendResult::Sent { message_id, telegram_chat_id: None },
+            Err(RequestError::Api(ApiError::MessageToDeleteNotFound | ApiError::MessageNotModified)) => {
+                SendResult::Sent { message_id, telegram_chat_id: None }
+            }
             Err(err) => classify(&err),
         }
     }
@@ -201,7 +235,8 @@ fn upload_name(url: &url::Url) -> String {
 }
 
 /// The preview shown under a text post: off, or of the article (small or large).
-fn preview_options(post: &NewPost) -> LinkPreviewOptions {
+/// The link preview a post asks for.
+pub fn preview_options(post: &NewPost) -> LinkPreviewOptions {
     let article = post.button.as_ref().map(|b| b.url.to_string());
     match post.link_preview {
         LinkPreview::Disabled => link_preview_options(true),

@@ -19,9 +19,9 @@ use super::policy::{RetryDecision, RetryPolicy};
 use super::sender::{PhotoSource, SendResult, TelegramSender};
 use crate::domain::{ChatKind, ChatRef, NewPost};
 use crate::feed::Fetcher;
-use crate::format::render_channel_refuses;
+use crate::format::{render_channel_refuses, render_notice};
 use crate::i18n::Lang;
-use crate::store::{Audience, ClaimedDelivery, DeliveryAction, SentAs, Store, StoreError};
+use crate::store::{ClaimedDelivery, DeliveryAction, SentAs, Store, StoreError};
 
 /// Longest idle sleep; the worker also wakes when posts are enqueued.
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
@@ -72,6 +72,8 @@ pub struct WorkerSettings {
     pub concurrency: usize,
     /// At shutdown, sends in flight get this long to finish; the rest are released.
     pub shutdown_grace: Duration,
+    /// Pinned breaking news is unpinned this long after (`None`: stays pinned).
+    pub unpin_after: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,9 +85,6 @@ pub struct DeliveryWorker {
     gate: SendGate,
     settings: WorkerSettings,
 }
-
-/// Priority of the admins' alerts about refusing channels.
-const PRIORITY_ALERT: i64 = 5;
 
 impl DeliveryWorker {
     pub fn new(
@@ -154,7 +153,20 @@ impl DeliveryWorker {
                 _ => (self.sender.edit_post(chat, message_id, post, as_plain).await, SentAs::Text),
             },
             (DeliveryAction::Delete, Some(message_id)) => {
-                (self.sender.delete_message(chat, message_id).await, claimed.target_sent_as.unwrap_or(SentAs::Text))
+                let sent_as = claimed.target_sent_as.unwrap_or(SentAs::Text);
+                match self.sender.delete_message(chat, message_id).await {
+                    // Too old or not ours to delete: the post (the retraction notice) replaces it.
+                    SendResult::CannotDelete(reason) => {
+                        tracing::info!(delivery_id = claimed.id, chat_id = claimed.chat.id, message_id, error = %reason,
+                            "Telegram will not delete the message; replacing it with the notice");
+                        let edited = match sent_as {
+                            SentAs::Photo => self.sender.edit_caption(chat, message_id, post, as_plain).await,
+                            SentAs::Text => self.sender.edit_post(chat, message_id, post, as_plain).await,
+                        };
+                        (edited, sent_as)
+                    }
+                    deleted => (deleted, sent_as),
+                }
             }
             (DeliveryAction::Edit | DeliveryAction::Delete, None) => {
                 (SendResult::Rejected("no message to edit or delete".to_owned()), SentAs::Text)
@@ -205,6 +217,9 @@ impl DeliveryWorker {
                 if let (None, Some(telegram_chat_id)) = (claimed.chat.telegram_id, telegram_chat_id) {
                     self.store.learn_telegram_id(chat_id, telegram_chat_id).await?;
                 }
+                if claimed.chat.kind != ChatKind::Private && claimed.action == DeliveryAction::Send {
+                    self.after_public_post(claimed, message_id, now).await?;
+                }
                 let action = claimed.action;
                 tracing::info!(
                     delivery_id,
@@ -250,14 +265,8 @@ impl DeliveryWorker {
                     tracing::error!(chat_id, chat = %chat_label(claimed), error = %reason,
                         "a configured channel refuses posts; posting there is stopped until the bot is restarted");
                     let alert = render_channel_refuses(&chat_label(claimed), &reason, Lang::Id);
-                    self.store
-                        .enqueue_post_for(
-                            &NewPost::text(alert.html, alert.plain),
-                            Audience::Admins,
-                            PRIORITY_ALERT,
-                            now,
-                        )
-                        .await?;
+                    let post = NewPost::text(alert.html, alert.plain);
+                    self.store.raise_alert(&channel_alert_key(chat_id), &reason, &post, now).await?;
                 } else {
                     tracing::info!(chat_id, error = %reason, "chat no longer reachable; deactivated");
                 }
@@ -266,6 +275,7 @@ impl DeliveryWorker {
             SendResult::MarkupRejected(reason)
             | SendResult::ImageRejected(reason)
             | SendResult::ThreadGone(reason)
+            | SendResult::CannotDelete(reason)
             | SendResult::Rejected(reason) => {
                 self.store.mark_failed(delivery_id, &reason, now).await?;
                 tracing::error!(delivery_id, post_id, chat_id, error = %reason, "Telegram refused the post");
@@ -285,6 +295,52 @@ impl DeliveryWorker {
                 }
             },
         }
+    }
+
+    /// After a post reached a channel or group: pins breaking news, and tells
+    /// the admins when a channel that refused posts accepts them again.
+    async fn after_public_post(
+        &self,
+        claimed: &ClaimedDelivery,
+        message_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let chat_id = claimed.chat.id;
+        if claimed.post.pin {
+            let chat = claimed.chat.chat_ref()?;
+            match self.sender.pin_message(&chat, message_id).await {
+                SendResult::Sent { .. } => {
+                    let unpin_at = self.settings.unpin_after.map(|after| now + to_chrono(after));
+                    self.store.record_pin(chat_id, message_id, claimed.post.id, now, unpin_at).await?;
+                    tracing::info!(post_id = claimed.post.id, chat_id, message_id, "breaking news pinned");
+                }
+                refused => {
+                    tracing::warn!(post_id = claimed.post.id, chat_id, message_id, result = ?refused,
+                        "cannot pin breaking news (does the bot have the pin right?)");
+                }
+            }
+        }
+        let key = channel_alert_key(chat_id);
+        if self.store.alert_raised(&key).await?.is_some() {
+            let texts = Lang::Id.newsroom();
+            let body = crate::i18n::fill(texts.channel_back_body, &[("channel", &chat_label(claimed))]);
+            let notice = render_notice(texts.channel_back_title, &body);
+            self.store.clear_alert(&key, &NewPost::text(notice.html, notice.plain), now).await?;
+        }
+        Ok(())
+    }
+
+    /// Unpins breaking news whose time is up.
+    pub async fn unpin_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let due = self.store.due_unpins(now).await?;
+        for (chat, message_id) in &due {
+            let result = self.sender.unpin_message(&chat.chat_ref()?, *message_id).await;
+            if !matches!(result, SendResult::Sent { .. }) {
+                tracing::warn!(chat_id = chat.id, message_id, result = ?result, "cannot unpin breaking news");
+            }
+            self.store.mark_unpinned(chat.id, *message_id, now).await?;
+        }
+        Ok(due.len())
     }
 
     /// Delivers until `shutdown`: claims due deliveries in batches and sends
@@ -428,6 +484,11 @@ impl DeliveryWorker {
 }
 
 /// How operators know the chat: its @username or Telegram id.
+/// The alert raised while a configured channel refuses posts.
+fn channel_alert_key(chat_id: i64) -> String {
+    format!("channel:{chat_id}")
+}
+
 fn chat_label(claimed: &ClaimedDelivery) -> String {
     match (&claimed.chat.username, claimed.chat.telegram_id) {
         (Some(name), _) => name.clone(),

@@ -32,6 +32,22 @@ pub struct PhotoPost {
     pub caption_plain: String,
 }
 
+/// The scheme of a photo that is a Telegram file (an admin's upload), not a web image.
+const TELEGRAM_FILE_SCHEME: &str = "tg-file";
+
+impl PhotoPost {
+    /// A photo Telegram already has (its file_id), e.g. one an admin sent the bot.
+    pub fn telegram_file(file_id: &str, caption_html: String, caption_plain: String) -> Option<Self> {
+        let url = Url::parse(&format!("{TELEGRAM_FILE_SCHEME}:{file_id}")).ok()?;
+        Some(Self { url, caption_html, caption_plain })
+    }
+
+    /// The Telegram file_id of a photo made by [`PhotoPost::telegram_file`].
+    pub fn telegram_file_id(&self) -> Option<&str> {
+        (self.url.scheme() == TELEGRAM_FILE_SCHEME).then(|| self.url.path())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkButton {
     pub text: String,
@@ -70,6 +86,8 @@ pub struct Post {
     pub id: i64,
     pub article_id: Option<i64>,
     pub content: NewPost,
+    /// Pinned where it is posted in a channel or group (breaking news).
+    pub pin: bool,
 }
 
 /// Turns articles into posts. The store calls it inside the transaction that

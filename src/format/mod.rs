@@ -2,6 +2,7 @@
 //! conversion, layout, escaping, limits. Nothing here does I/O.
 
 mod html;
+mod newsroom;
 mod post;
 mod replies;
 mod rich;
@@ -11,6 +12,9 @@ mod time;
 pub mod validate;
 
 pub use html::{Block, BlockKind, Conversion, first_image, html_to_blocks, html_to_rich};
+pub use newsroom::{
+    AdminText, TooLong, render_admin_post, render_audit, render_notice, render_retraction_notice, render_status,
+};
 pub use post::{ChannelStyle, PostStyle, READER_STYLE_EN, hashtags, reader_style, render_article_post, with_utm};
 pub use replies::{
     ArticleList, Reply, render_article_list, render_category_picker, render_channel_refuses, render_feed_alert,

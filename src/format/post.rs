@@ -43,6 +43,8 @@ pub struct ChannelStyle {
     pub images: Option<bool>,
     /// The language of the post's labels (button, times); the article is as written.
     pub lang: Lang,
+    /// Breaking news: labelled on top, never silent.
+    pub breaking: bool,
 }
 
 impl Default for ChannelStyle {
@@ -54,6 +56,7 @@ impl Default for ChannelStyle {
             sponsored_label: None,
             images: None,
             lang: Lang::Id,
+            breaking: false,
         }
     }
 }
@@ -107,7 +110,8 @@ impl Default for PostStyle {
 }
 
 impl PostStyle {
-    fn channel(&self, style: Option<&str>) -> ChannelStyle {
+    /// The options of the chats of one style (`None`: the default).
+    pub fn channel(&self, style: Option<&str>) -> ChannelStyle {
         if style == Some(READER_STYLE_EN) {
             return ChannelStyle { lang: Lang::En, ..ChannelStyle::default() };
         }
@@ -165,7 +169,8 @@ pub fn render_article_post(article: &Article, style: &PostStyle, channel: &Chann
             PhotoPost { url, caption_html, caption_plain }
         });
     let button = link.clone().map(|url| LinkButton { text: lang.texts().read_more.to_owned(), url });
-    NewPost { html, plain, photo, button, link_preview: channel.link_preview, silent: channel.silent }
+    let silent = channel.silent && !channel.breaking;
+    NewPost { html, plain, photo, button, link_preview: channel.link_preview, silent }
 }
 
 /// Everything the layout shows except the excerpt.
@@ -190,14 +195,29 @@ fn fields(
             b.text(&title);
         }
     });
-    values.insert(Field::Title, title_text);
-    if sponsored(article, style) {
+    if channel.breaking {
+        let mut label = RichText::new();
+        label.bold(|b| {
+            b.text(lang.newsroom().breaking_label);
+        });
+        if style.template.has(Field::Label) {
+            values.insert(Field::Label, label);
+        } else {
+            // A layout without {label} still shows that this is breaking news.
+            label.text("\n").append(title_text);
+            title_text = label;
+        }
+        values.insert(Field::Title, title_text);
+    } else if sponsored(article, style) {
+        values.insert(Field::Title, title_text);
         let label = channel.sponsored_label.as_deref().unwrap_or(&style.sponsored_label);
         let mut text = RichText::new();
         text.bold(|b| {
             b.text(&truncate_chars(label, BYLINE_UNITS));
         });
         values.insert(Field::Label, text);
+    } else {
+        values.insert(Field::Title, title_text);
     }
     values.insert(Field::Source, plain(&truncate_chars(&one_line(&article.source_name), BYLINE_UNITS)));
     if let Some(author) = article.author.as_deref().map(one_line).filter(|a| !a.is_empty()) {
@@ -412,6 +432,20 @@ mod tests {
     }
 
     #[test]
+    fn breaking_articles_are_labelled_and_never_silent() {
+        let channel = ChannelStyle { silent: true, breaking: true, ..ChannelStyle::default() };
+        let post = render_article_post(&article(), &PostStyle::default(), &channel);
+        assert!(post.html.starts_with("<b>🔴 BERITA TERKINI</b>\n<b><a href="), "{}", post.html);
+        assert!(!post.silent);
+        // A layout without {label} still says so, above the title.
+        let style =
+            PostStyle { template: Template::parse("{title}\n\n{excerpt}").expect("layout"), ..PostStyle::default() };
+        let english = ChannelStyle { lang: Lang::En, ..channel };
+        let post = render_article_post(&article(), &style, &english);
+        assert!(post.plain.starts_with("🔴 BREAKING NEWS\n"), "{}", post.plain);
+    }
+
+    #[test]
     fn channel_options_apply() {
         let mut sponsored = article();
         sponsored.categories = vec!["Advertorial".into()];
@@ -422,6 +456,7 @@ mod tests {
             sponsored_label: Some("IKLAN".into()),
             images: None,
             lang: Lang::Id,
+            breaking: false,
         };
         let post = render_article_post(&sponsored, &PostStyle::default(), &channel);
         assert!(post.html.starts_with("<b>IKLAN</b>\n<b><a href=\"https://kaltimtoday.co/banjir-rendam-3-kecamatan/?utm_source=telegram&amp;utm_medium=channel\">"), "{}", post.html);

@@ -48,8 +48,9 @@ fn push_commands(reply: &mut RichText, lang: Lang, max_latest: u32, admin: bool)
     reply.bold(|b| {
         b.text(texts.help_title);
     });
-    let admin_commands = if admin { texts.admin_commands } else { &[] };
-    for command in texts.commands.iter().chain(admin_commands) {
+    let (admin_commands, newsroom_commands) =
+        if admin { (texts.admin_commands, lang.newsroom().commands) } else { (&[][..], &[][..]) };
+    for command in texts.commands.iter().chain(admin_commands).chain(newsroom_commands) {
         reply.text(&format!("\n/{} — {}", command.command, command.description));
     }
     reply.text("\n\n").text(&fill(texts.help_footer, &[("max", &max_latest.to_string())]));

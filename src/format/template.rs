@@ -110,6 +110,11 @@ impl Template {
         Ok(Self { lines })
     }
 
+    /// Whether the layout shows `field` anywhere.
+    pub fn has(&self, field: Field) -> bool {
+        self.lines.iter().flatten().flatten().any(|segment| *segment == Segment::Field(field))
+    }
+
     /// Fills the layout. Fields missing from `values` count as empty.
     pub fn render(&self, values: &HashMap<Field, RichText>) -> RichText {
         let filled = |segments: &[Segment]| -> Option<RichText> {

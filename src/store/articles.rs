@@ -183,7 +183,8 @@ impl Store {
         sqlx::query(
             "UPDATE feeds SET etag = ?2, last_modified = ?3, title = COALESCE(?4, title),
                     primed_at = COALESCE(primed_at, ?5), last_fetched_at = ?5, last_success_at = ?5,
-                    next_check_at = ?6, error_count = 0, last_error = NULL
+                    next_check_at = ?6, error_count = 0, last_error = NULL,
+                    last_new_at = CASE WHEN ?7 THEN ?5 ELSE last_new_at END
              WHERE id = ?1",
         )
         .bind(feed_id)
@@ -192,6 +193,7 @@ impl Store {
         .bind(title)
         .bind(to_ms(now))
         .bind(to_ms(record.next_check))
+        .bind(outcome.new_articles > 0 || outcome.primed_now)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -307,6 +309,15 @@ pub(super) async fn articles_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Ve
     let mut found: std::collections::HashMap<i64, Article> =
         query.fetch_all(pool).await?.into_iter().map(|row| (row.id, row.into_article())).collect();
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// An article, read in the caller's transaction.
+pub(super) async fn article_in(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<Article>, StoreError> {
+    let row = sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_SELECT} WHERE a.id = ?1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.map(ArticleRow::into_article))
 }
 
 /// Whether another feed has the same story.
@@ -426,9 +437,7 @@ async fn update_article(
 }
 
 /// Brings a corrected article's posts up to date, in the caller's
-/// transaction, one rendering style at a time: unsent deliveries switch to
-/// the new version, sent ones within the window get an edit. Returns the
-/// number of edits enqueued.
+/// transaction (see [`correct_story`]). Returns the number of edits enqueued.
 async fn enqueue_correction(
     tx: &mut Transaction<'_, Sqlite>,
     article: &Article,
@@ -436,22 +445,76 @@ async fn enqueue_correction(
     now: DateTime<Utc>,
     window_start: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    let render = |style: Option<&str>| Ok::<_, std::convert::Infallible>(renderer.render(article, style));
+    match correct_story(tx, StoryKey::Article(article.id), render, now, window_start, PRIORITY_ROUTINE).await {
+        Ok(corrected) => Ok(corrected.edits),
+        Err(CorrectionError::Store(err)) => Err(err),
+        Err(CorrectionError::Render(never)) => match never {},
+    }
+}
+
+/// A story: the posts of one article, or of one breaking-news item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoryKey {
+    Article(i64),
+    Breaking(i64),
+}
+
+impl StoryKey {
+    /// The posts column naming the story, and its id.
+    pub(super) fn column(self) -> (&'static str, i64) {
+        match self {
+            Self::Article(id) => ("article_id", id),
+            Self::Breaking(id) => ("breaking_id", id),
+        }
+    }
+}
+
+/// What a correction of a story did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Correction {
+    /// Sent messages that get an edit.
+    pub edits: usize,
+    /// Sent messages older than the edit window, left as they are.
+    pub too_old: usize,
+}
+
+/// Brings a story's posts up to date, in the caller's transaction, one
+/// rendering style at a time: unsent deliveries switch to the new version,
+/// pending edits are superseded, sent messages within the window get an edit
+/// at `priority`. `render` may refuse a style (e.g. a text too long for it).
+pub(super) async fn correct_story<E, F: FnMut(Option<&str>) -> Result<NewPost, E>>(
+    tx: &mut Transaction<'_, Sqlite>,
+    story: StoryKey,
+    mut render: F,
+    now: DateTime<Utc>,
+    window_start: DateTime<Utc>,
+    priority: i64,
+) -> Result<Correction, CorrectionError<E>> {
+    let (column, story_id) = story.column();
     // Recorded silently (first fetch, duplicate): nothing was sent to correct.
     let styles: Vec<Option<String>> =
-        sqlx::query_scalar("SELECT DISTINCT style FROM posts WHERE article_id = ?1 ORDER BY style")
-            .bind(article.id)
+        sqlx::query_scalar(&format!("SELECT DISTINCT style FROM posts WHERE {column} = ?1 ORDER BY style"))
+            .bind(story_id)
             .fetch_all(&mut **tx)
             .await?;
-    let mut edits = 0;
+    let mut corrected = Correction::default();
     for style in styles {
-        let post = renderer.render(article, style.as_deref());
-        let post_id = insert_post(tx, Some(article.id), &post, style.as_deref(), now).await?;
-        let earlier = "SELECT id FROM posts WHERE article_id = ?1 AND id != ?2 AND style IS ?4";
+        let post = render(style.as_deref()).map_err(CorrectionError::Render)?;
+        let post_id = insert_post(tx, None, &post, style.as_deref(), now).await?;
+        sqlx::query(&format!(
+            "UPDATE posts SET {column} = ?2, pin = (SELECT MAX(pin) FROM posts WHERE {column} = ?2) WHERE id = ?1"
+        ))
+        .bind(post_id)
+        .bind(story_id)
+        .execute(&mut **tx)
+        .await?;
+        let earlier = format!("SELECT id FROM posts WHERE {column} = ?1 AND id != ?2 AND style IS ?4");
         sqlx::query(&format!(
             "UPDATE deliveries SET post_id = ?2, updated_at = ?3
              WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'send'"
         ))
-        .bind(article.id)
+        .bind(story_id)
         .bind(post_id)
         .bind(to_ms(now))
         .bind(style.as_deref())
@@ -461,32 +524,59 @@ async fn enqueue_correction(
             "UPDATE deliveries SET status = 'failed', last_error = 'superseded by a newer correction', updated_at = ?3
              WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'edit'"
         ))
-        .bind(article.id)
+        .bind(story_id)
         .bind(post_id)
         .bind(to_ms(now))
         .bind(style.as_deref())
         .execute(&mut **tx)
         .await?;
+        let sent = format!(
+            "FROM deliveries d JOIN chats c ON c.id = d.chat_id
+             WHERE d.post_id IN ({earlier}) AND d.action = 'send' AND d.status = 'sent'
+               AND d.message_id IS NOT NULL AND c.active = 1"
+        );
         let inserted = sqlx::query(&format!(
             "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, sent_as, status, next_attempt_at,
-                                     created_at, updated_at)
-             SELECT ?2, d.chat_id, 'edit', d.message_id, d.sent_as, 'pending', ?3, ?3, ?3
-             FROM deliveries d JOIN chats c ON c.id = d.chat_id
-             WHERE d.post_id IN ({earlier}) AND d.action = 'send' AND d.status = 'sent'
-               AND d.message_id IS NOT NULL AND d.sent_at >= ?5 AND c.active = 1
-             ORDER BY d.id"
+                                     created_at, updated_at, priority)
+             SELECT ?2, d.chat_id, 'edit', d.message_id, d.sent_as, 'pending', ?3, ?3, ?3, ?6
+             {sent} AND d.sent_at >= ?5 ORDER BY d.id"
         ))
-        .bind(article.id)
+        .bind(story_id)
         .bind(post_id)
         .bind(to_ms(now))
         .bind(style.as_deref())
         .bind(to_ms(window_start))
+        .bind(priority)
         .execute(&mut **tx)
         .await?
         .rows_affected();
-        edits += usize::try_from(inserted).unwrap_or(usize::MAX);
+        corrected.edits += usize::try_from(inserted).unwrap_or(usize::MAX);
+        let too_old: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {sent} AND d.sent_at < ?5"))
+            .bind(story_id)
+            .bind(post_id)
+            .bind(to_ms(now))
+            .bind(style.as_deref())
+            .bind(to_ms(window_start))
+            .fetch_one(&mut **tx)
+            .await?;
+        corrected.too_old += usize::try_from(too_old).unwrap_or(0);
     }
-    Ok(edits)
+    Ok(corrected)
+}
+
+/// A correction failed: the database, or rendering one of the styles.
+#[derive(Debug, thiserror::Error)]
+pub enum CorrectionError<E> {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot render the corrected post")]
+    Render(E),
+}
+
+impl<E> From<sqlx::Error> for CorrectionError<E> {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(err))
+    }
 }
 
 /// Who receives a post.
@@ -499,7 +589,7 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn filter(self) -> &'static str {
+    pub(super) fn filter(self) -> &'static str {
         match self {
             Self::Readers => "(is_target = 1 OR subscribed = 1)",
             Self::Admins => "is_admin = 1",
@@ -510,7 +600,7 @@ impl Audience {
 /// Routine posts.
 pub const PRIORITY_ROUTINE: i64 = 0;
 
-async fn insert_post(
+pub(super) async fn insert_post(
     tx: &mut Transaction<'_, Sqlite>,
     article_id: Option<i64>,
     post: &NewPost,

@@ -34,6 +34,10 @@ impl DeliveryAction {
 /// id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority
 type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>, i64, Option<i32>);
 
+/// While admins have paused routine posting (/jeda), only deliveries above
+/// routine priority (breaking news, alerts, admins' corrections) are due.
+const NOT_PAUSED: &str = "(d.priority > 0 OR NOT EXISTS (SELECT 1 FROM settings WHERE key = 'paused' AND value = '1'))";
+
 /// How a post went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SentAs {
@@ -99,6 +103,7 @@ struct PostRow {
     caption_html: Option<String>,
     caption_plain: Option<String>,
     silent: bool,
+    pin: bool,
 }
 
 impl PostRow {
@@ -117,6 +122,7 @@ impl PostRow {
         Post {
             id: self.id,
             article_id: self.article_id,
+            pin: self.pin,
             content: NewPost {
                 html: self.html,
                 plain: self.plain,
@@ -150,12 +156,12 @@ impl Store {
         max: u32,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let now_ms = to_ms(now);
-        let mut rows: Vec<ClaimedRow> = sqlx::query_as(
+        let mut rows: Vec<ClaimedRow> = sqlx::query_as(&format!(
             "UPDATE deliveries
              SET status = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?1
              WHERE id IN (
                  SELECT d.id FROM deliveries d JOIN chats c ON c.id = d.chat_id
-                 WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND c.active = 1
+                 WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND c.active = 1 AND {NOT_PAUSED}
                    AND NOT EXISTS (
                        SELECT 1 FROM deliveries e
                        WHERE e.chat_id = d.chat_id AND e.id != d.id
@@ -164,8 +170,8 @@ impl Store {
                                   AND (e.priority > d.priority OR (e.priority = d.priority AND e.id < d.id)))))
                  ORDER BY d.priority DESC, d.next_attempt_at, d.id
                  LIMIT ?3)
-             RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id",
-        )
+             RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id"
+        ))
         .bind(now_ms)
         .bind(now_ms.saturating_add(duration_ms(lease)))
         .bind(i64::from(max))
@@ -224,7 +230,7 @@ impl Store {
     async fn post(&self, post_id: i64) -> Result<Post, StoreError> {
         let post = sqlx::query_as::<_, PostRow>(
             "SELECT id, article_id, html, plain, button_text, button_url, link_preview, photo_url, caption_html,
-                    caption_plain, silent
+                    caption_plain, silent, pin
              FROM posts WHERE id = ?1",
         )
         .bind(post_id)
@@ -351,10 +357,10 @@ impl Store {
     /// When the next claimable delivery becomes due (the retry time of a chat's
     /// oldest pending delivery, or an expiring lease), if any.
     pub async fn next_delivery_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let due: Option<i64> = sqlx::query_scalar(
+        let due: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT MIN(at) FROM (
                  SELECT MIN(d.next_attempt_at) AS at FROM deliveries d JOIN chats c ON c.id = d.chat_id
-                 WHERE d.status = 'pending' AND c.active = 1
+                 WHERE d.status = 'pending' AND c.active = 1 AND {NOT_PAUSED}
                    AND NOT EXISTS (
                        SELECT 1 FROM deliveries e
                        WHERE e.chat_id = d.chat_id AND e.id != d.id
@@ -362,8 +368,8 @@ impl Store {
                               OR (e.status = 'pending'
                                   AND (e.priority > d.priority OR (e.priority = d.priority AND e.id < d.id)))))
                  UNION ALL
-                 SELECT MIN(lease_until) FROM deliveries WHERE status = 'sending')",
-        )
+                 SELECT MIN(lease_until) FROM deliveries WHERE status = 'sending')"
+        ))
         .fetch_one(&self.pool)
         .await?;
         Ok(due.map(from_ms))

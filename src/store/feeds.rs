@@ -26,6 +26,8 @@ pub struct FeedRow {
     /// Where the feed lives after a permanent redirect.
     pub fetch_url: Option<String>,
     pub alerted_at: Option<i64>,
+    /// When the feed last brought a new article (or was first read).
+    pub last_new_at: Option<i64>,
 }
 
 impl FeedRow {
@@ -49,7 +51,8 @@ pub(super) fn source_name(name: Option<&str>, title: Option<&str>, url: &str) ->
 }
 
 const FEED_COLUMNS: &str = "id, url, name, title, etag, last_modified, primed_at, last_fetched_at, \
-                            last_success_at, next_check_at, error_count, last_error, fetch_url, alerted_at";
+                            last_success_at, next_check_at, error_count, last_error, fetch_url, alerted_at, \
+                            last_new_at";
 
 impl Store {
     /// Makes the feeds table match the config: adds new feeds, updates names,

@@ -1,11 +1,14 @@
 //! All SQL lives here, one file per table family. The only sqlx user.
 
 mod articles;
+mod breaking;
 mod categories;
 mod chats;
 mod deliveries;
+mod editorial;
 mod feeds;
 mod instance;
+mod newsroom;
 mod search;
 mod subscribers;
 mod websub;
@@ -17,12 +20,18 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use articles::{ARCHIVE_DEPTH, Audience, FetchMeta, FetchRecord, PRIORITY_ROUTINE, RecordOutcome};
+pub use articles::{
+    ARCHIVE_DEPTH, Audience, Correction, CorrectionError, FetchMeta, FetchRecord, PRIORITY_ROUTINE, RecordOutcome,
+    StoryKey,
+};
+pub use breaking::{Breaking, BreakingContent, BreakingState, ConfirmOutcome, FanoutTally, PRIORITY_BREAKING};
 pub use categories::{Category, CategoryToggle, READER_CATEGORIES_MAX};
 pub use chats::ChatTarget;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
+pub use editorial::{PRIORITY_EDITORIAL, Retraction, Story};
 pub use feeds::FeedRow;
 pub use instance::{LockAttempt, LockHolder};
+pub use newsroom::{AuditEntry, DailyCount, FeedStatus, RaisedAlert, RecentStory, StatusReport};
 pub use search::{SEARCH_RESULTS_MAX, SearchPage, SearchQuery};
 pub use subscribers::{SubscribeOutcome, SubscriberCounts, UnsubscribeOutcome};
 pub use websub::{Subscription, SubscriptionState};

@@ -65,7 +65,13 @@ async fn outbox(channels: &[ChatRef], posts: u32, policy: RetryPolicy, api_url: 
     let bot = build_bot(&api, &BotToken::new(TOKEN)).expect("bot");
     let images =
         ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 * 1024 };
-    let settings = WorkerSettings { policy, lease: LEASE, concurrency: 8, shutdown_grace: Duration::from_secs(2) };
+    let settings = WorkerSettings {
+        policy,
+        lease: LEASE,
+        concurrency: 8,
+        shutdown_grace: Duration::from_secs(2),
+        unpin_after: None,
+    };
     let pacer = Arc::new(Pacer::new(PacingLimits::default()));
     let worker =
         DeliveryWorker::new(store.clone(), TelegramSender::new(bot), images, pacer, SendGate::default(), settings);
@@ -219,8 +225,13 @@ async fn breaking_news_overtakes_a_routine_fan_out() {
     record_articles(&outbox.store, feed.id, &[article(9)]).await;
     let api = Url::parse(outbox.telegram.api_url()).expect("url");
     let bot = build_bot(&api, &BotToken::new(TOKEN)).expect("bot");
-    let settings =
-        WorkerSettings { policy: policy(), lease: LEASE, concurrency: 8, shutdown_grace: Duration::from_secs(2) };
+    let settings = WorkerSettings {
+        policy: policy(),
+        lease: LEASE,
+        concurrency: 8,
+        shutdown_grace: Duration::from_secs(2),
+        unpin_after: None,
+    };
     let pacer = Arc::new(Pacer::new(PacingLimits { overall_per_second: 20, ..PacingLimits::default() }));
     let images = ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 };
     let worker = Arc::new(DeliveryWorker::new(

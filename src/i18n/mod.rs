@@ -4,6 +4,10 @@
 //! [`Lang`] and fill it in. Readers whose Telegram language is Indonesian —
 //! or unknown — get Indonesian; everyone else gets English.
 
+mod newsroom;
+
+pub use newsroom::NewsroomTexts;
+
 /// A reader's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {

@@ -1,0 +1,58 @@
+//! /status, /stats and /audit: what the newsroom sees of Warta.
+
+use chrono::Utc;
+use teloxide::Bot;
+use teloxide::payloads::SendPhotoSetters;
+use teloxide::prelude::Requester;
+use teloxide::types::{ChatId, InputFile};
+
+use super::BotState;
+use super::reply::Answer;
+use crate::format::{render_audit, render_status};
+use crate::i18n::{Lang, fill};
+use crate::newsroom::chart::{ChartLabels, render_stats_chart};
+use crate::newsroom::stats::{daily_points, day_start, last_days};
+
+/// Days the chart covers.
+const CHART_DAYS: u32 = 30;
+/// Stories /status lists.
+const RECENT_STORIES: u32 = 5;
+/// Entries /audit lists.
+const AUDIT_ENTRIES: u32 = 15;
+
+pub async fn status_command(state: &BotState, lang: Lang) -> anyhow::Result<Answer> {
+    let now = Utc::now();
+    let report = state.store.status_report(now - chrono::Duration::days(7), RECENT_STORIES).await?;
+    Ok(Answer::new(render_status(&report, state.timezone, lang, now), None))
+}
+
+pub async fn audit_command(state: &BotState, lang: Lang) -> anyhow::Result<Answer> {
+    let entries = state.store.recent_audit(AUDIT_ENTRIES).await?;
+    Ok(Answer::new(render_audit(&entries, state.timezone, lang), None))
+}
+
+/// Sends the 30-day chart as a photo; returns nothing to add.
+pub async fn stats_command(bot: &Bot, state: &BotState, lang: Lang, chat: ChatId) -> anyhow::Result<()> {
+    let texts = lang.newsroom();
+    let now = Utc::now();
+    let zone = state.timezone;
+    let days = last_days(now, zone, CHART_DAYS);
+    let since = days.first().map_or(now, |day| day_start(*day, zone));
+    let story_times = state.store.story_times_since(since).await?;
+    let spans = state.store.subscription_spans().await?;
+    let points = daily_points(&days, zone, now, &story_times, &spans);
+    let labels = ChartLabels {
+        title: texts.stats_title.to_owned(),
+        posts: texts.stats_posts.to_owned(),
+        subscribers: texts.stats_subscribers.to_owned(),
+    };
+    // Drawing takes a few milliseconds of CPU: off the async threads.
+    let png = tokio::task::spawn_blocking(move || render_stats_chart(&points, &labels)).await??;
+    let subscribers = state.store.subscriber_counts(now).await?.active;
+    let caption = fill(
+        texts.stats_caption,
+        &[("posts", &story_times.len().to_string()), ("subscribers", &subscribers.to_string()), ("zone", zone.name())],
+    );
+    bot.send_photo(chat, InputFile::memory(png).file_name("warta-stats.png")).caption(caption).await?;
+    Ok(())
+}

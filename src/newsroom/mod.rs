@@ -1,0 +1,9 @@
+//! The newsroom's background work: breaking-news progress for the admin,
+//! expired previews, unpinning, and alerts (silent feeds, dead letters);
+//! and the /stats chart.
+
+pub mod chart;
+mod monitor;
+pub mod stats;
+
+pub use monitor::{MonitorSettings, NewsroomMonitor};

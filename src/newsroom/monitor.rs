@@ -1,0 +1,190 @@
+//! The newsroom's watch: edits the admin's progress message while breaking
+//! news fans out, takes the buttons off expired previews, unpins breaking
+//! news when its time is up, and raises (once) and clears the alerts about
+//! silent feeds and dead-lettered deliveries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use teloxide::Bot;
+use teloxide::prelude::Requester;
+use teloxide::types::{ChatId, MessageId};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Daytime;
+use crate::delivery::DeliveryWorker;
+use crate::domain::NewPost;
+use crate::format::{format_time, render_notice};
+use crate::i18n::{Lang, fill};
+use crate::store::{Breaking, Store, StoreError};
+
+/// How often progress is shown and pins are checked.
+const TICK: Duration = Duration::from_secs(2);
+/// How often alerts are checked.
+const ALERT_EVERY: u32 = 15;
+/// Dead-lettered deliveries within this window raise the alert.
+const DEAD_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+/// The alert about dead-lettered deliveries.
+const DEAD_ALERT: &str = "dead-letters";
+const SILENT_ALERT_PREFIX: &str = "silent:";
+
+#[derive(Debug, Clone)]
+pub struct MonitorSettings {
+    pub timezone: Tz,
+    /// A feed bringing nothing new for this long in daytime raises an alert.
+    pub silent_after: Duration,
+    pub daytime: Daytime,
+}
+
+pub struct NewsroomMonitor {
+    store: Store,
+    bot: Bot,
+    worker: Arc<DeliveryWorker>,
+    settings: MonitorSettings,
+}
+
+impl NewsroomMonitor {
+    pub fn new(store: Store, bot: Bot, worker: Arc<DeliveryWorker>, settings: MonitorSettings) -> Self {
+        Self { store, bot, worker, settings }
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut ticks: u32 = 0;
+        loop {
+            let now = Utc::now();
+            if let Err(err) = self.tick(now, ticks.is_multiple_of(ALERT_EVERY)).await {
+                tracing::error!(error = %err, "newsroom watch failed; trying again");
+            }
+            ticks = ticks.wrapping_add(1);
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(TICK) => {}
+            }
+        }
+    }
+
+    /// One round; alerts only when `alerts`.
+    pub async fn tick(&self, now: DateTime<Utc>, alerts: bool) -> Result<(), StoreError> {
+        for breaking in self.store.breaking_in_flight().await? {
+            self.show_progress(&breaking, now).await?;
+        }
+        for expired in self.store.expire_breaking_drafts(now).await? {
+            if let Some(preview) = expired.preview_message_id {
+                // A press after this gets "expired" anyway; the buttons just go.
+                let _ = self.bot.edit_message_reply_markup(ChatId(expired.admin_chat), MessageId(preview)).await;
+            }
+        }
+        self.worker.unpin_due(now).await?;
+        if alerts {
+            self.check_silent_feeds(now).await?;
+            self.check_dead_letters(now).await?;
+        }
+        Ok(())
+    }
+
+    /// Edits the admin's status message when the count moved; the final summary when done.
+    async fn show_progress(&self, breaking: &Breaking, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let Some(message) = breaking.status_message_id else { return Ok(()) };
+        let tally = self.store.breaking_tally(breaking.id).await?;
+        let post_id = self.store.story(crate::store::StoryKey::Breaking(breaking.id)).await?.map_or(0, |s| s.post_id);
+        let texts = Lang::Id.newsroom();
+        let id = post_id.to_string();
+        let (text, finished) = if tally.finished() {
+            let text = fill(
+                texts.breaking_done,
+                &[
+                    ("id", &id),
+                    ("sent", &tally.sent.to_string()),
+                    ("blocked", &tally.blocked.to_string()),
+                    ("failed", &tally.failed.to_string()),
+                    ("total", &tally.total.to_string()),
+                ],
+            );
+            (text, Some(now))
+        } else {
+            let text = fill(
+                texts.breaking_progress,
+                &[("id", &id), ("sent", &tally.done().to_string()), ("total", &tally.total.to_string())],
+            );
+            (text, None)
+        };
+        if breaking.progress_text.as_deref() == Some(text.as_str()) && finished.is_none() {
+            return Ok(());
+        }
+        let chat = ChatId(breaking.admin_chat);
+        match self.bot.edit_message_text(chat, MessageId(message), text.clone()).await {
+            Ok(_) => {}
+            Err(err) if err.to_string().contains("message is not modified") => {}
+            Err(err) => tracing::warn!(breaking_id = breaking.id, error = %err, "cannot update the progress message"),
+        }
+        if finished.is_some() {
+            tracing::info!(
+                breaking_id = breaking.id,
+                sent = tally.sent,
+                blocked = tally.blocked,
+                failed = tally.failed,
+                "breaking news delivered"
+            );
+        }
+        self.store.record_breaking_progress(breaking.id, None, &text, finished).await
+    }
+
+    /// A feed that fetches fine but stays silent in daytime: one alert, and one when it speaks again.
+    async fn check_silent_feeds(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let texts = Lang::Id.newsroom();
+        let zone = self.settings.timezone;
+        for alert in self.store.raised_alerts().await? {
+            let Some(feed_id) = alert.key.strip_prefix(SILENT_ALERT_PREFIX).and_then(|id| id.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            let Some(feed) = self.store.feed(feed_id).await? else { continue };
+            if feed.last_new_at.is_some_and(|at| at > alert.raised_at.timestamp_millis()) {
+                let body = fill(texts.feed_silent_over_body, &[("url", &feed.url)]);
+                let notice = render_notice(texts.feed_silent_over_title, &body);
+                self.store.clear_alert(&alert.key, &NewPost::text(notice.html, notice.plain), now).await?;
+                tracing::info!(feed_id, "silent feed brings news again");
+            }
+        }
+        let local = now.with_timezone(&zone).time();
+        if !self.settings.daytime.contains(local) {
+            return Ok(());
+        }
+        let silent_after = chrono::Duration::from_std(self.settings.silent_after).unwrap_or(chrono::Duration::MAX);
+        for feed in self.store.silent_feeds(now - silent_after).await? {
+            let since = feed.last_new_at.or(feed.primed_at).map(crate::store::from_ms).unwrap_or(now);
+            let hours = (self.settings.silent_after.as_secs() / 3600).max(1).to_string();
+            let body = fill(
+                texts.feed_silent_body,
+                &[("url", &feed.url), ("since", &format_time(since, zone, Lang::Id)), ("hours", &hours)],
+            );
+            let notice = render_notice(texts.feed_silent_title, &body);
+            let key = format!("{SILENT_ALERT_PREFIX}{}", feed.id);
+            let post = NewPost::text(notice.html, notice.plain);
+            if self.store.raise_alert(&key, "no new article", &post, now).await? {
+                tracing::warn!(feed_id = feed.id, since = %since, "feed fetches fine but brings nothing new; admins told");
+            }
+        }
+        Ok(())
+    }
+
+    /// Deliveries dead-lettered in the last hour: one alert, and one when an hour passes without.
+    async fn check_dead_letters(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let texts = Lang::Id.newsroom();
+        let dead = self.store.dead_since(now - DEAD_WINDOW).await?;
+        if dead > 0 {
+            let body = fill(texts.dead_body, &[("count", &dead.to_string())]);
+            let notice = render_notice(texts.dead_title, &body);
+            let post = NewPost::text(notice.html, notice.plain);
+            if self.store.raise_alert(DEAD_ALERT, &format!("{dead} dead"), &post, now).await? {
+                tracing::warn!(dead, "deliveries dead-lettered; admins told");
+            }
+        } else {
+            let notice = render_notice(texts.dead_over_title, texts.dead_over_body);
+            self.store.clear_alert(DEAD_ALERT, &NewPost::text(notice.html, notice.plain), now).await?;
+        }
+        Ok(())
+    }
+}
