@@ -224,9 +224,11 @@ async fn run_locked(
         timezone: config.format.timezone,
         silent_after: config.newsroom.silent_feed_after,
         daytime: config.newsroom.daytime,
+        alert_check: config.newsroom.alert_check,
     };
     tasks.spawn(
-        NewsroomMonitor::new(store.clone(), bot.clone(), worker.clone(), monitor_settings).run(shutdown.clone()),
+        NewsroomMonitor::new(store.clone(), bot.clone(), worker.clone(), outbox_ready.clone(), monitor_settings)
+            .run(shutdown.clone()),
     );
 
     let limiter =

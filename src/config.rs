@@ -501,9 +501,16 @@ pub struct NewsroomConfig {
     /// this long during the daytime hours.
     #[serde(default = "default_silent_after", deserialize_with = "duration")]
     pub silent_feed_after: Duration,
-    /// The daytime hours, in `format.timezone`: "HH:MM-HH:MM".
+    /// The daytime hours, in `format.timezone`: "HH:MM-HH:MM" (equal: all day).
     #[serde(default = "default_daytime", deserialize_with = "daytime")]
     pub daytime: Daytime,
+    /// How often feeds' silence and dead-lettered deliveries are checked.
+    #[serde(default = "default_alert_check", deserialize_with = "duration")]
+    pub alert_check: Duration,
+}
+
+fn default_alert_check() -> Duration {
+    Duration::from_secs(60)
 }
 
 impl Default for NewsroomConfig {
@@ -514,6 +521,7 @@ impl Default for NewsroomConfig {
             unpin_after: None,
             silent_feed_after: default_silent_after(),
             daytime: default_daytime(),
+            alert_check: default_alert_check(),
         }
     }
 }
@@ -539,7 +547,10 @@ pub struct Daytime {
 
 impl Daytime {
     pub fn contains(&self, time: chrono::NaiveTime) -> bool {
-        if self.start <= self.end {
+        if self.start == self.end {
+            return true;
+        }
+        if self.start < self.end {
             self.start <= time && time < self.end
         } else {
             time >= self.start || time < self.end
@@ -550,11 +561,7 @@ impl Daytime {
         let bad = || format!("invalid hours {raw:?}: expected \"HH:MM-HH:MM\", e.g. \"07:00-21:00\"");
         let (start, end) = raw.split_once('-').ok_or_else(bad)?;
         let time = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
-        let daytime = Self { start: time(start)?, end: time(end)? };
-        if daytime.start == daytime.end {
-            return Err(format!("invalid hours {raw:?}: start and end are the same"));
-        }
-        Ok(daytime)
+        Ok(Self { start: time(start)?, end: time(end)? })
     }
 }
 
@@ -789,16 +796,21 @@ impl Config {
                 ));
             }
         }
-        if self.newsroom.preview_expiry < Duration::from_secs(10)
+        if self.newsroom.preview_expiry < Duration::from_secs(1)
             || self.newsroom.preview_expiry > Duration::from_secs(24 * 3600)
         {
-            return Err(("newsroom.preview_expiry".into(), "must be between 10s and 24h".into()));
+            return Err(("newsroom.preview_expiry".into(), "must be between 1s and 24h".into()));
         }
-        if self.newsroom.unpin_after.is_some_and(|after| after < Duration::from_secs(60)) {
-            return Err(("newsroom.unpin_after".into(), "must be at least 1m".into()));
+        if self.newsroom.alert_check < Duration::from_millis(100)
+            || self.newsroom.alert_check > Duration::from_secs(3600)
+        {
+            return Err(("newsroom.alert_check".into(), "must be between 100ms and 1h".into()));
         }
-        if self.newsroom.silent_feed_after < Duration::from_secs(600) {
-            return Err(("newsroom.silent_feed_after".into(), "must be at least 10m".into()));
+        if self.newsroom.unpin_after.is_some_and(|after| after.is_zero()) {
+            return Err(("newsroom.unpin_after".into(), "must be more than 0s".into()));
+        }
+        if self.newsroom.silent_feed_after.is_zero() {
+            return Err(("newsroom.silent_feed_after".into(), "must be more than 0s".into()));
         }
         if self.readers.command_burst == 0 {
             return Err(("readers.command_burst".into(), "must be at least 1".into()));
@@ -1261,11 +1273,15 @@ url = "https://kaltimtoday.co/feed/"
         assert_eq!(config.newsroom.unpin_after, Some(Duration::from_secs(6 * 3600)));
         assert!(config.newsroom.daytime.contains(at(23, 0)) && config.newsroom.daytime.contains(at(1, 0)));
         assert!(!config.newsroom.daytime.contains(at(12, 0)));
+        let text = format!("{MINIMAL}\n[newsroom]\ndaytime = \"00:00-00:00\"\n");
+        let all_day = load(&text, &[]).expect("all day").newsroom.daytime;
+        assert!(all_day.contains(at(0, 0)) && all_day.contains(at(23, 59)));
         for (bad, key) in [
             ("daytime = \"7-21\"", "newsroom.daytime"),
-            ("daytime = \"07:00-07:00\"", "newsroom.daytime"),
-            ("preview_expiry = \"1s\"", "newsroom.preview_expiry"),
-            ("unpin_after = \"5s\"", "newsroom.unpin_after"),
+            ("daytime = \"25:00-07:00\"", "newsroom.daytime"),
+            ("preview_expiry = \"0s\"", "newsroom.preview_expiry"),
+            ("alert_check = \"2h\"", "newsroom.alert_check"),
+            ("unpin_after = \"0s\"", "newsroom.unpin_after"),
         ] {
             let message = error(&format!("{MINIMAL}\n[newsroom]\n{bad}\n"), &[]);
             assert!(message.contains(key), "{bad}: {message}");

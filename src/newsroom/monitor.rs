@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use teloxide::Bot;
 use teloxide::prelude::Requester;
 use teloxide::types::{ChatId, MessageId};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Daytime;
@@ -21,9 +22,7 @@ use crate::i18n::{Lang, fill};
 use crate::store::{Breaking, Store, StoreError};
 
 /// How often progress is shown and pins are checked.
-const TICK: Duration = Duration::from_secs(2);
-/// How often alerts are checked.
-const ALERT_EVERY: u32 = 15;
+const TICK: Duration = Duration::from_secs(1);
 /// Dead-lettered deliveries within this window raise the alert.
 const DEAD_WINDOW: chrono::Duration = chrono::Duration::hours(1);
 /// The alert about dead-lettered deliveries.
@@ -36,31 +35,44 @@ pub struct MonitorSettings {
     /// A feed bringing nothing new for this long in daytime raises an alert.
     pub silent_after: Duration,
     pub daytime: Daytime,
+    /// How often alerts are checked.
+    pub alert_check: Duration,
 }
 
 pub struct NewsroomMonitor {
     store: Store,
     bot: Bot,
     worker: Arc<DeliveryWorker>,
+    /// Wakes the worker when an alert was enqueued.
+    outbox_ready: Arc<Notify>,
     settings: MonitorSettings,
 }
 
 impl NewsroomMonitor {
-    pub fn new(store: Store, bot: Bot, worker: Arc<DeliveryWorker>, settings: MonitorSettings) -> Self {
-        Self { store, bot, worker, settings }
+    pub fn new(
+        store: Store,
+        bot: Bot,
+        worker: Arc<DeliveryWorker>,
+        outbox_ready: Arc<Notify>,
+        settings: MonitorSettings,
+    ) -> Self {
+        Self { store, bot, worker, outbox_ready, settings }
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut ticks: u32 = 0;
+        let tick = TICK.min(self.settings.alert_check);
+        let mut last_alert_check: Option<std::time::Instant> = None;
         loop {
-            let now = Utc::now();
-            if let Err(err) = self.tick(now, ticks.is_multiple_of(ALERT_EVERY)).await {
+            let alerts = last_alert_check.is_none_or(|at| at.elapsed() >= self.settings.alert_check);
+            if alerts {
+                last_alert_check = Some(std::time::Instant::now());
+            }
+            if let Err(err) = self.tick(Utc::now(), alerts).await {
                 tracing::error!(error = %err, "newsroom watch failed; trying again");
             }
-            ticks = ticks.wrapping_add(1);
             tokio::select! {
                 () = shutdown.cancelled() => return,
-                () = tokio::time::sleep(TICK) => {}
+                () = tokio::time::sleep(tick) => {}
             }
         }
     }
@@ -78,8 +90,11 @@ impl NewsroomMonitor {
         }
         self.worker.unpin_due(now).await?;
         if alerts {
-            self.check_silent_feeds(now).await?;
-            self.check_dead_letters(now).await?;
+            let silent = self.check_silent_feeds(now).await?;
+            let dead = self.check_dead_letters(now).await?;
+            if silent || dead {
+                self.outbox_ready.notify_one();
+            }
         }
         Ok(())
     }
@@ -132,7 +147,9 @@ impl NewsroomMonitor {
     }
 
     /// A feed that fetches fine but stays silent in daytime: one alert, and one when it speaks again.
-    async fn check_silent_feeds(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Returns whether a notice was enqueued.
+    async fn check_silent_feeds(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut told = false;
         let texts = Lang::Id.newsroom();
         let zone = self.settings.timezone;
         for alert in self.store.raised_alerts().await? {
@@ -144,13 +161,13 @@ impl NewsroomMonitor {
             if feed.last_new_at.is_some_and(|at| at > alert.raised_at.timestamp_millis()) {
                 let body = fill(texts.feed_silent_over_body, &[("url", &feed.url)]);
                 let notice = render_notice(texts.feed_silent_over_title, &body);
-                self.store.clear_alert(&alert.key, &NewPost::text(notice.html, notice.plain), now).await?;
+                told |= self.store.clear_alert(&alert.key, &NewPost::text(notice.html, notice.plain), now).await?;
                 tracing::info!(feed_id, "silent feed brings news again");
             }
         }
         let local = now.with_timezone(&zone).time();
         if !self.settings.daytime.contains(local) {
-            return Ok(());
+            return Ok(told);
         }
         let silent_after = chrono::Duration::from_std(self.settings.silent_after).unwrap_or(chrono::Duration::MAX);
         for feed in self.store.silent_feeds(now - silent_after).await? {
@@ -164,27 +181,30 @@ impl NewsroomMonitor {
             let key = format!("{SILENT_ALERT_PREFIX}{}", feed.id);
             let post = NewPost::text(notice.html, notice.plain);
             if self.store.raise_alert(&key, "no new article", &post, now).await? {
+                told = true;
                 tracing::warn!(feed_id = feed.id, since = %since, "feed fetches fine but brings nothing new; admins told");
             }
         }
-        Ok(())
+        Ok(told)
     }
 
     /// Deliveries dead-lettered in the last hour: one alert, and one when an hour passes without.
-    async fn check_dead_letters(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Returns whether a notice was enqueued.
+    async fn check_dead_letters(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let texts = Lang::Id.newsroom();
         let dead = self.store.dead_since(now - DEAD_WINDOW).await?;
         if dead > 0 {
             let body = fill(texts.dead_body, &[("count", &dead.to_string())]);
             let notice = render_notice(texts.dead_title, &body);
             let post = NewPost::text(notice.html, notice.plain);
-            if self.store.raise_alert(DEAD_ALERT, &format!("{dead} dead"), &post, now).await? {
+            let raised = self.store.raise_alert(DEAD_ALERT, &format!("{dead} dead"), &post, now).await?;
+            if raised {
                 tracing::warn!(dead, "deliveries dead-lettered; admins told");
             }
+            Ok(raised)
         } else {
             let notice = render_notice(texts.dead_over_title, texts.dead_over_body);
-            self.store.clear_alert(DEAD_ALERT, &NewPost::text(notice.html, notice.plain), now).await?;
+            self.store.clear_alert(DEAD_ALERT, &NewPost::text(notice.html, notice.plain), now).await
         }
-        Ok(())
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::app::FEED_PATH;
+use crate::support::fake_telegram::FakeChat;
 use crate::support::{CHANNEL, CHANNEL_ID, Failure, FakeUser, Item, TestEnv, rss};
 
 fn items(numbers: &[u32]) -> String {
@@ -167,6 +168,29 @@ async fn a_channel_that_refuses_posts_is_set_aside_and_the_others_still_get_them
     let (status, log) = app.stop().await;
     assert!(status.success());
     assert!(log.contains("a configured channel refuses posts"), "{log}");
+
+    // The channel is fixed and Warta restarted: the next post gets through, and the admins hear so, once.
+    env.telegram.add_chat(FakeChat {
+        id: -1009999999999,
+        kind: "channel",
+        username: None,
+        title: Some("Cadangan".into()),
+        first_name: None,
+        blocked: false,
+        topics: None,
+    });
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 6).await;
+    env.feeds.set_feed(FEED_PATH, &items(&[6, 5, 4, 3, 2, 1]));
+    env.telegram.wait_for_messages(-1009999999999, 1).await;
+    let notices = env.telegram.wait_for_messages(42, 2).await;
+    assert_eq!(notices[1].text, "✅ Kanal menerima posting lagi\n-1009999999999 menerima posting dari bot lagi.");
+    env.feeds.set_feed(FEED_PATH, &items(&[7, 6, 5, 4, 3, 2, 1]));
+    env.telegram.wait_for_messages(-1009999999999, 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(env.telegram.messages_in(42).len(), 2, "one recovery notice");
+    let (status, _) = app.stop().await;
+    assert!(status.success());
 }
 
 #[tokio::test]

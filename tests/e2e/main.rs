@@ -13,6 +13,7 @@ mod feed_to_channel;
 mod feed_watching;
 mod fetch;
 mod format_props;
+mod newsroom;
 mod outbox;
 mod photos;
 mod poller;

@@ -63,6 +63,8 @@ pub struct SentMessage {
     pub params: Map<String, Value>,
     pub deleted: bool,
     pub edits: u32,
+    /// Pinned in its chat (pinChatMessage), until unpinned.
+    pub pinned: bool,
 }
 
 impl SentMessage {
@@ -178,6 +180,10 @@ struct Inner {
     poll_generation: u64,
     /// Callback queries sent to the bot, and the answers it gave (None: not yet).
     callback_answers: HashMap<String, Option<CallbackAnswer>>,
+    /// file_ids of photos users sent: the only ones sendPhoto accepts besides URLs and uploads.
+    known_files: std::collections::HashSet<String>,
+    /// Chats where deleteMessage is refused (no right, or messages older than 48 h).
+    undeletable: std::collections::HashSet<i64>,
     /// Latency probe: when the latest update of each chat was queued, and
     /// the time from there to the bot's first answer in that chat.
     probe: Option<Probe>,
@@ -367,6 +373,31 @@ impl FakeTelegram {
         })
     }
 
+    /// A photo from a user, with an optional caption; returns the photo's file_id.
+    pub fn user_sends_photo(&self, user: &FakeUser, chat_id: i64, caption: Option<&str>) -> String {
+        let file_id = {
+            let mut inner = self.shared.lock();
+            let file_id = format!("AgACAgUAAxkBAAIC{}", inner.known_files.len() + 1);
+            inner.known_files.insert(file_id.clone());
+            file_id
+        };
+        self.queue_message(user, chat_id, "message", |message| {
+            message["photo"] = json!([
+                { "file_id": format!("{file_id}s"), "file_unique_id": "AQADs", "width": 90, "height": 60 },
+                { "file_id": file_id, "file_unique_id": "AQADm", "width": 1280, "height": 853 },
+            ]);
+            if let Some(caption) = caption {
+                message["caption"] = json!(caption);
+            }
+        });
+        file_id
+    }
+
+    /// deleteMessage in this chat answers "message can't be deleted for everyone".
+    pub fn refuse_deletes(&self, chat_id: i64) {
+        self.shared.lock().undeletable.insert(chat_id);
+    }
+
     /// A user edits an earlier message (an `edited_message` update).
     pub fn user_edits(&self, user: &FakeUser, chat_id: i64, text: &str) -> i64 {
         self.queue_message(user, chat_id, "edited_message", |message| {
@@ -495,6 +526,11 @@ impl FakeTelegram {
     }
 
     /// Messages currently in a chat (deleted ones excluded), oldest first.
+    /// Every message the bot sent, in the order Telegram received them.
+    pub fn all_messages(&self) -> Vec<SentMessage> {
+        self.shared.lock().messages.clone()
+    }
+
     pub fn messages_in(&self, chat_id: i64) -> Vec<SentMessage> {
         self.shared.lock().messages.iter().filter(|m| m.chat_id == chat_id && !m.deleted).cloned().collect()
     }
@@ -776,7 +812,9 @@ async fn read_params(request: Request) -> Result<Map<String, Value>, String> {
             let data = field.bytes().await.map_err(|e| e.to_string())?;
             match file_name {
                 Some(file_name) => {
-                    params.insert(name, json!({ "uploaded_file": file_name, "size": data.len() }));
+                    // Small files keep their bytes, so tests can check what was uploaded.
+                    let hex = (data.len() <= 1 << 20).then(|| hex::encode(&data));
+                    params.insert(name, json!({ "uploaded_file": file_name, "size": data.len(), "hex": hex }));
                 }
                 None => {
                     let text = String::from_utf8_lossy(&data).into_owned();
@@ -973,10 +1011,8 @@ fn dispatch(shared: &Shared, method: &str, params: &Map<String, Value>) -> ApiRe
         "editmessagereplymarkup" => edit_message_reply_markup(shared, params),
         "deletemessage" => delete_message(shared, params),
         "answercallbackquery" => answer_callback_query(shared, params),
-        "pinchatmessage" | "unpinchatmessage" => {
-            find_chat(shared, params)?;
-            Ok(json!(true))
-        }
+        "pinchatmessage" => pin_message(shared, params, true),
+        "unpinchatmessage" => pin_message(shared, params, false),
         _ => Err(ApiError { status: 404, description: "Not Found".into(), parameters: None }),
     }
 }
@@ -1182,7 +1218,10 @@ fn send_photo(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
             }
             "uploaded".to_owned()
         }
-        Some(Value::String(url)) if !url.trim().is_empty() => url.clone(),
+        Some(Value::String(url)) if url.starts_with("http://") || url.starts_with("https://") => url.clone(),
+        // A file_id: only of a file Telegram has (one a user sent).
+        Some(Value::String(file_id)) if shared.lock().known_files.contains(file_id) => file_id.clone(),
+        Some(Value::String(_)) => return Err(ApiError::bad_request("wrong file identifier/HTTP URL specified")),
         file if uploaded(file) => "uploaded".to_owned(),
         _ => return Err(ApiError::bad_request("there is no photo in the request")),
     };
@@ -1221,6 +1260,7 @@ fn new_message(
         params: params.clone(),
         deleted: false,
         edits: 0,
+        pinned: false,
     }
 }
 
@@ -1327,8 +1367,29 @@ fn edit_message_reply_markup(shared: &Shared, params: &Map<String, Value>) -> Ap
     Ok(message_json(&chat, &snapshot))
 }
 
+fn pin_message(shared: &Shared, params: &Map<String, Value>, pin: bool) -> ApiResult {
+    let chat = find_chat(shared, params)?;
+    let message_id = int_param(params, "message_id");
+    let mut inner = shared.lock();
+    let live = |m: &&mut SentMessage| m.chat_id == chat.id && !m.deleted;
+    let message = match message_id {
+        Some(id) => inner.messages.iter_mut().filter(live).find(|m| m.message_id == id),
+        // unpinChatMessage without an id: the most recent pin.
+        None if !pin => inner.messages.iter_mut().filter(live).rfind(|m| m.pinned),
+        None => return Err(ApiError::bad_request("message identifier is not specified")),
+    };
+    let Some(message) = message else {
+        return Err(ApiError::bad_request(if pin { "message to pin not found" } else { "message to unpin not found" }));
+    };
+    message.pinned = pin;
+    Ok(json!(true))
+}
+
 fn delete_message(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
     let chat = find_chat(shared, params)?;
+    if shared.lock().undeletable.contains(&chat.id) {
+        return Err(ApiError::bad_request("message can't be deleted for everyone"));
+    }
     let message_id =
         int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
     let mut inner = shared.lock();
