@@ -60,6 +60,17 @@ fn command_name() -> impl Strategy<Value = String> {
             "tampilkan",
             "hide",
             "unhide",
+            "breaking",
+            "darurat",
+            "koreksi",
+            "correct",
+            "tarik",
+            "retract",
+            "jeda",
+            "lanjut",
+            "status",
+            "stats",
+            "audit",
         ])
         .prop_map(str::to_owned),
         "[a-zA-Z_]{1,40}",
@@ -94,7 +105,8 @@ fn callback_data() -> impl Strategy<Value = String> {
         (number.clone(), number.clone()).prop_map(|(a, b)| format!("s:{a}:{b}")),
         (number.clone(), number.clone()).prop_map(|(a, b)| format!("k:t:{a}:{b}")),
         number.clone().prop_map(|a| format!("k:p:{a}")),
-        number.prop_map(|a| format!("k:all:{a}")),
+        number.clone().prop_map(|a| format!("k:all:{a}")),
+        (prop::sample::select(vec!["ok", "no", "x"]), number).prop_map(|(a, b)| format!("b:{a}:{b}")),
         ".{0,80}",
     ]
 }
