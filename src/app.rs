@@ -7,8 +7,10 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::Utc;
 use teloxide::dispatching::{Dispatcher, ShutdownToken};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::payloads::SetWebhookSetters;
 use teloxide::prelude::Requester;
-use teloxide::update_listeners::Polling;
+use teloxide::update_listeners::{Polling, webhooks};
 use teloxide::{ApiError, Bot, RequestError, dptree};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -16,7 +18,7 @@ use url::Url;
 
 use crate::bot::{BotState, CommandLimiter, NewsroomSettings, register_command_menus, schema};
 use crate::config::PreviewSetting;
-use crate::config::{BotToken, Config};
+use crate::config::{BotToken, Config, UpdateMode, WebhookSecret};
 use crate::delivery::{
     DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender, WorkerSettings,
 };
@@ -24,8 +26,10 @@ use crate::domain::{ForumTopics, LinkPreview};
 use crate::feed::websub::WebSub;
 use crate::feed::{FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
 use crate::format::{ChannelStyle, PostStyle, Template};
-use crate::http::{self, HttpState};
+use crate::health::Health;
+use crate::http::{self, HttpState, Readiness};
 use crate::instance::InstanceLock;
+use crate::metrics::Metrics;
 use crate::newsroom::{MonitorSettings, NewsroomMonitor};
 use crate::store::Store;
 
@@ -155,22 +159,34 @@ pub fn channel_style_key(chat: &crate::domain::ChatRef) -> String {
     chat.to_string()
 }
 
+/// Secrets read from the environment, never from the config file.
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    pub token: BotToken,
+    /// Webhook mode only.
+    pub webhook_secret: Option<WebhookSecret>,
+}
+
 /// Runs the bot until `shutdown` is cancelled (or SIGINT/SIGTERM when driven
 /// by [`run_until_signal`]). Returns once everything has stopped and the
-/// database is closed; queued posts stay in the outbox for the next start.
-pub async fn run(config: Config, token: BotToken, shutdown: CancellationToken) -> anyhow::Result<()> {
+/// database is checkpointed and closed; queued posts stay in the outbox for
+/// the next start.
+pub async fn run(config: Config, secrets: Secrets, shutdown: CancellationToken) -> anyhow::Result<()> {
     let store = Store::open(&config.storage.database).await?;
     let lock = InstanceLock::acquire(&store).await?;
-    let result = run_locked(&config, &token, &store, &lock, shutdown).await;
+    let result = run_locked(&config, &secrets, &store, &lock, shutdown).await;
     lock.release().await;
     store.close().await;
     result
 }
 
+/// How long deleteWebhook may take at shutdown.
+const WEBHOOK_REMOVAL_WAIT: Duration = Duration::from_secs(3);
+
 /// Everything `run` does once this instance holds the database.
 async fn run_locked(
     config: &Config,
-    token: &BotToken,
+    secrets: &Secrets,
     store: &Store,
     lock: &InstanceLock,
     shutdown: CancellationToken,
@@ -181,15 +197,25 @@ async fn run_locked(
     if released > 0 {
         tracing::warn!(released, "deliveries interrupted by an earlier crash are sent again");
     }
-    let bot = build_bot(&config.telegram.api_url, token)?;
+    let bot = build_bot(&config.telegram.api_url, &secrets.token)?;
     let me = bot
         .get_me()
         .await
         .map_err(|err| anyhow::anyhow!("cannot use the Bot API at {}: {err}", config.telegram.api_url))?;
-    tracing::info!(bot = %me.username(), feeds = watched.len(), channels = config.channels.len(), "Warta starting");
+    let health = Arc::new(Health::default());
+    health.telegram_ok();
+    tracing::info!(bot = %me.username(), feeds = watched.len(), channels = config.channels.len(),
+        mode = ?config.telegram.mode, "Warta starting");
     if let Err(err) = register_command_menus(&bot, &config.admins.user_ids).await {
         tracing::warn!(error = %err, "cannot register the command menu; commands still work");
     }
+    let metrics = match Metrics::install() {
+        Ok(metrics) => Some(metrics),
+        Err(err) => {
+            tracing::warn!(error = %err, "metrics unavailable");
+            None
+        }
+    };
 
     let heartbeat = tokio::spawn(lock.clone().keep(shutdown.clone()));
     let mut tasks = tokio::task::JoinSet::new();
@@ -208,14 +234,52 @@ async fn run_locked(
     if let Some(websub) = &websub {
         poller = poller.with_hub_listener(Arc::new(websub.clone()));
     }
+    // Webhook mode: teloxide's listener and router, mounted on Warta's own listener.
+    let webhook = match (config.telegram.mode, &config.telegram.webhook_url, &secrets.webhook_secret) {
+        (UpdateMode::Webhook, Some(url), Some(secret)) => {
+            let address = config.http.listen.context("webhook mode needs [http] listen")?;
+            let options = webhooks::Options::new(address, url.clone()).secret_token(secret.expose().to_owned());
+            let (listener, stop_flag, router) = webhooks::axum_no_setup(options);
+            Some((listener, stop_flag, http::webhook_router(router, secret.clone()), url.clone(), secret.clone()))
+        }
+        (UpdateMode::Webhook, _, _) => anyhow::bail!("webhook mode needs telegram.webhook_url and WEBHOOK_SECRET"),
+        (UpdateMode::Polling, _, _) => None,
+    };
+    // The router holds the listener's sender: it must live in the HTTP server only, or the
+    // listener never ends at shutdown.
+    let (webhook_listener, mut webhook_router, webhook_setup) = match webhook {
+        Some((listener, stop_flag, router, url, secret)) => {
+            (Some((listener, stop_flag)), Some(router), Some((url, secret)))
+        }
+        None => (None, None, None),
+    };
     if let Some(address) = config.http.listen {
-        tasks.spawn(http::bind(address, HttpState { websub: websub.clone() }, shutdown.clone()).await?);
+        let state = HttpState {
+            websub: websub.clone(),
+            metrics,
+            readiness: Some(Readiness {
+                store: store.clone(),
+                database: config.storage.database.clone(),
+                health: health.clone(),
+                bot: bot.clone(),
+                alert_after: config.fetch.alert_after,
+            }),
+        };
+        tasks.spawn(http::bind(address, state, webhook_router.take(), shutdown.clone()).await?);
+    }
+    if let Some((url, secret)) = &webhook_setup {
+        // Listening already: Telegram may post the moment the webhook is set.
+        bot.set_webhook(url.clone())
+            .secret_token(secret.expose().to_owned())
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot set the webhook to {url}: {err}"))?;
+        tracing::info!(url = %url, "webhook set; updates arrive by HTTP");
     }
     if let Some(websub) = websub {
         tasks.spawn(websub.run_renewals(shutdown.clone()));
     }
     let gate = SendGate::default();
-    let worker = Arc::new(delivery_worker(config, store, &bot, feed_fetcher, gate.clone()));
+    let worker = Arc::new(delivery_worker(config, store, &bot, feed_fetcher, gate.clone()).with_health(health.clone()));
     // Pending posts from an earlier run go out at once.
     outbox_ready.notify_one();
     tasks.spawn(poller.run(watched, shutdown.clone()));
@@ -246,6 +310,7 @@ async fn run_locked(
             post_style: post_style(config),
             outbox_ready: outbox_ready.clone(),
         },
+        health.clone(),
     ));
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![state])
@@ -257,13 +322,22 @@ async fn run_locked(
         }))
         .build();
     let dispatcher_stop = dispatcher.shutdown_token();
-    let listener = Polling::builder(bot.clone()).timeout(config.telegram.poll_timeout).delete_webhook().await.build();
-    let listener_errors = Arc::new(move |err: RequestError| {
-        let gate = gate.clone();
-        async move { report_polling_error(&err, &gate) }
-    });
-    let mut dispatching =
-        tokio::spawn(async move { dispatcher.try_dispatch_with_listener(listener, listener_errors).await });
+    let webhook_mode = webhook_listener.is_some();
+    let mut dispatching = match webhook_listener {
+        Some((listener, _stop_flag)) => {
+            let errors = LoggingErrorHandler::with_custom_text("webhook listener failed");
+            tokio::spawn(async move { dispatcher.try_dispatch_with_listener(listener, errors).await })
+        }
+        None => {
+            let listener =
+                Polling::builder(bot.clone()).timeout(config.telegram.poll_timeout).delete_webhook().await.build();
+            let listener_errors = Arc::new(move |err: RequestError| {
+                let gate = gate.clone();
+                async move { report_polling_error(&err, &gate) }
+            });
+            tokio::spawn(async move { dispatcher.try_dispatch_with_listener(listener, listener_errors).await })
+        }
+    };
 
     let dispatch_result = tokio::select! {
         () = shutdown.cancelled() => None,
@@ -280,11 +354,20 @@ async fn run_locked(
             dispatching.await
         }
     };
+    if webhook_mode {
+        // Telegram stops posting to a Warta that is gone; the next start sets it again.
+        match tokio::time::timeout(WEBHOOK_REMOVAL_WAIT, bot.delete_webhook()).await {
+            Ok(Ok(_)) => tracing::info!("webhook removed"),
+            Ok(Err(err)) => tracing::warn!(error = %err, "cannot remove the webhook"),
+            Err(_) => tracing::warn!("the webhook was not removed in time; the next start replaces it"),
+        }
+    }
     while let Some(done) = tasks.join_next().await {
         if let Err(err) = done {
             tracing::error!(error = %err, "a task failed");
         }
     }
+    tracing::debug!("every task stopped");
     if !heartbeat.await.unwrap_or(true) {
         anyhow::bail!("another Warta instance took over the database");
     }
@@ -359,7 +442,7 @@ async fn request_dispatcher_stop<T>(token: &ShutdownToken, dispatching: &tokio::
 }
 
 /// Runs until SIGINT or SIGTERM.
-pub async fn run_until_signal(config: Config, token: BotToken) -> anyhow::Result<()> {
+pub async fn run_until_signal(config: Config, secrets: Secrets) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let signals = shutdown.clone();
     tokio::spawn(async move {
@@ -367,7 +450,7 @@ pub async fn run_until_signal(config: Config, token: BotToken) -> anyhow::Result
         tracing::info!("signal received");
         signals.cancel();
     });
-    run(config, token, shutdown).await
+    run(config, secrets, shutdown).await
 }
 
 async fn wait_for_signal() {

@@ -55,12 +55,32 @@ pub struct TelegramConfig {
     /// Long-polling timeout for getUpdates; below the HTTP client's 17 s timeout.
     #[serde(default = "default_poll_timeout", deserialize_with = "duration")]
     pub poll_timeout: Duration,
+    /// How updates arrive: long polling (default) or a webhook on `[http] listen`.
+    #[serde(default)]
+    pub mode: UpdateMode,
+    /// Webhook mode: the public HTTPS URL Telegram posts updates to (its path is served).
+    #[serde(default)]
+    pub webhook_url: Option<Url>,
 }
 
 impl Default for TelegramConfig {
     fn default() -> Self {
-        Self { api_url: default_api_url(), poll_timeout: default_poll_timeout() }
+        Self {
+            api_url: default_api_url(),
+            poll_timeout: default_poll_timeout(),
+            mode: UpdateMode::Polling,
+            webhook_url: None,
+        }
     }
+}
+
+/// How updates arrive.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UpdateMode {
+    #[default]
+    Polling,
+    Webhook,
 }
 
 fn default_api_url() -> Url {
@@ -658,6 +678,49 @@ fn timezone<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Tz, D::Error> 
     })
 }
 
+/// The secret Telegram sends with every webhook request
+/// (`X-Telegram-Bot-Api-Secret-Token`). Never shown, like the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecret(String);
+
+impl WebhookSecret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebhookSecret(<redacted>)")
+    }
+}
+
+const WEBHOOK_SECRET_VAR: &str = "WEBHOOK_SECRET";
+
+/// Reads `WEBHOOK_SECRET`: 1–256 characters of A–Z, a–z, 0–9, `_` and `-` (Telegram's rule).
+pub fn webhook_secret_from_env<I>(env: I) -> Result<WebhookSecret, ConfigError>
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    let secret = env
+        .into_iter()
+        .find_map(|(name, value)| (name == WEBHOOK_SECRET_VAR).then_some(value))
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| ConfigError::Env {
+            var: WEBHOOK_SECRET_VAR.to_owned(),
+            message: "is not set; webhook mode needs a secret Telegram sends with every update".to_owned(),
+        })?;
+    let valid = secret.len() <= 256 && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
+        return Err(ConfigError::Env {
+            var: WEBHOOK_SECRET_VAR.to_owned(),
+            message: "must be 1-256 characters of A-Z, a-z, 0-9, _ and -".to_owned(),
+        });
+    }
+    Ok(WebhookSecret(secret))
+}
+
 /// The bot token. Its `Debug` never shows it and it has no `Display`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BotToken(String);
@@ -745,6 +808,18 @@ impl Config {
     /// Checks what types alone cannot; returns the offending key and why.
     fn validate(&self) -> Result<(), (String, String)> {
         check_http_url(&self.telegram.api_url).map_err(|m| ("telegram.api_url".to_owned(), m))?;
+        if self.telegram.mode == UpdateMode::Webhook {
+            let Some(url) = &self.telegram.webhook_url else {
+                return Err((
+                    "telegram.webhook_url".into(),
+                    "webhook mode needs the public URL Telegram posts to".into(),
+                ));
+            };
+            check_http_url(url).map_err(|m| ("telegram.webhook_url".to_owned(), m))?;
+            if self.http.listen.is_none() {
+                return Err(("http.listen".into(), "webhook mode needs the HTTP listener's address".into()));
+            }
+        }
         if self.telegram.poll_timeout > Duration::from_secs(15) {
             return Err((
                 "telegram.poll_timeout".into(),

@@ -1,33 +1,100 @@
-//! Warta's own HTTP listener (`[http] listen`): the WebSub callback lives
-//! here; health and metrics join it later. The only axum user.
+//! Warta's one HTTP listener (`[http] listen`): liveness and readiness,
+//! Prometheus metrics, the WebSub callback, and in webhook mode the Telegram
+//! webhook. The only axum user besides teloxide's webhook router.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
+use teloxide::Bot;
+use teloxide::prelude::Requester;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::WebhookSecret;
 use crate::feed::websub::{IntentQuery, PushOutcome, Verification, WebSub};
+use crate::health::Health;
+use crate::metrics::Metrics;
+use crate::store::Store;
 
 /// Largest WebSub push body read.
 const MAX_PUSH_BODY: usize = 10 * 1024 * 1024;
+/// Telegram counts as reachable if it answered this recently; else /readyz asks it.
+const TELEGRAM_FRESH: Duration = Duration::from_secs(120);
+/// How long open connections may finish at shutdown.
+const DRAIN: Duration = Duration::from_secs(2);
+/// How long each readiness check may take.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct HttpState {
     pub websub: Option<WebSub>,
+    pub metrics: Option<Metrics>,
+    pub readiness: Option<Readiness>,
+}
+
+/// What /readyz checks.
+#[derive(Clone)]
+pub struct Readiness {
+    pub store: Store,
+    /// The database file: gone (a lost volume) means not ready, whatever open handles say.
+    pub database: PathBuf,
+    pub health: Arc<Health>,
+    /// Never logged: its `Debug` holds the token.
+    pub bot: Bot,
+    /// Feeds failing this many times in a row count as failing.
+    pub alert_after: u32,
+}
+
+impl std::fmt::Debug for HttpState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpState").finish_non_exhaustive()
+    }
 }
 
 pub fn router(state: HttpState) -> Router {
     Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/websub/{feed_id}", get(websub_verify).post(websub_push))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_PUSH_BODY))
         .with_state(state)
+}
+
+/// Telegram's webhook router, behind a check of its secret header: a request
+/// without it, or with another, is refused and logged before teloxide sees it.
+pub fn webhook_router(teloxide_router: Router, secret: WebhookSecret) -> Router {
+    teloxide_router.layer(axum::middleware::from_fn_with_state(Arc::new(secret), check_webhook_secret))
+}
+
+async fn check_webhook_secret(State(secret): State<Arc<WebhookSecret>>, request: Request, next: Next) -> Response {
+    let given = request.headers().get("x-telegram-bot-api-secret-token").map(|v| v.as_bytes());
+    match given {
+        Some(given) if constant_time_eq(given, secret.expose().as_bytes()) => next.run(request).await,
+        Some(_) => {
+            tracing::warn!(path = %request.uri().path(), "webhook request with a wrong secret token rejected");
+            StatusCode::UNAUTHORIZED.into_response()
+        }
+        None => {
+            tracing::warn!(path = %request.uri().path(), "webhook request without a secret token rejected");
+            StatusCode::UNAUTHORIZED.into_response()
+        }
+    }
+}
+
+/// Compares without stopping at the first difference (no timing hints about the secret).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,21 +105,93 @@ pub struct ListenError {
 }
 
 /// Binds `address` now (so a busy port is reported at start), then serves
-/// until `shutdown`.
+/// `router` (plus `extra`, e.g. the webhook) until `shutdown`.
 pub async fn bind(
     address: SocketAddr,
     state: HttpState,
+    extra: Option<Router>,
     shutdown: CancellationToken,
 ) -> Result<impl Future<Output = ()>, ListenError> {
     let listener = tokio::net::TcpListener::bind(address).await.map_err(|source| ListenError { address, source })?;
     let local = listener.local_addr().unwrap_or(address);
     tracing::info!(address = %local, "HTTP listener started");
+    let mut app = router(state);
+    if let Some(extra) = extra {
+        app = app.merge(extra);
+    }
     Ok(async move {
-        let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown.cancelled_owned()).await;
-        if let Err(err) = served {
-            tracing::error!(error = %err, "HTTP listener failed");
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        // Clients (Telegram, Prometheus) keep connections open: they get a moment, not a veto.
+        let drained = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(DRAIN).await;
+        };
+        tokio::select! {
+            served = served => {
+                if let Err(err) = served {
+                    tracing::error!(error = %err, "HTTP listener failed");
+                }
+            }
+            () = drained => tracing::info!("HTTP connections still open at shutdown were closed"),
         }
     })
+}
+
+/// Liveness: the process serves HTTP.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Readiness: the database is there and answers, Telegram answered recently
+/// (or answers getMe now), and not every feed is failing.
+async fn readyz(State(state): State<HttpState>) -> Response {
+    let Some(ready) = state.readiness else { return (StatusCode::OK, "ready\n").into_response() };
+    let mut problems = Vec::new();
+    if !ready.database.exists() {
+        problems.push("database file missing".to_owned());
+    } else {
+        match tokio::time::timeout(CHECK_TIMEOUT, ready.store.active_feeds()).await {
+            Ok(Ok(feeds)) => {
+                let failing = feeds.iter().filter(|f| f.error_count >= i64::from(ready.alert_after)).count();
+                if !feeds.is_empty() && failing == feeds.len() {
+                    problems.push(format!("all {failing} feeds failing"));
+                }
+            }
+            Ok(Err(err)) => problems.push(format!("database error: {err}")),
+            Err(_) => problems.push("database not answering".to_owned()),
+        }
+    }
+    if !ready.health.telegram_seen_within(TELEGRAM_FRESH) {
+        match tokio::time::timeout(CHECK_TIMEOUT, ready.bot.get_me()).await {
+            Ok(Ok(_)) => ready.health.telegram_ok(),
+            Ok(Err(_)) | Err(_) => problems.push("Telegram not reachable".to_owned()),
+        }
+    }
+    if problems.is_empty() {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        tracing::warn!(problems = ?problems, "not ready");
+        (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {}\n", problems.join("; "))).into_response()
+    }
+}
+
+/// Prometheus text; the outbox and subscriber gauges are read from the store now.
+async fn metrics(State(state): State<HttpState>) -> Response {
+    let Some(metrics) = state.metrics else { return StatusCode::NOT_FOUND.into_response() };
+    if let Some(ready) = &state.readiness {
+        if let Ok(counts) = ready.store.outbox_counts().await {
+            crate::metrics::outbox("pending", counts.pending);
+            crate::metrics::outbox("sending", counts.sending);
+            crate::metrics::outbox("sent", counts.sent);
+            crate::metrics::outbox("failed", counts.failed);
+            crate::metrics::outbox("dead", counts.dead);
+        }
+        if let Ok(subscribers) = ready.store.subscriber_counts(Utc::now() - chrono::Duration::days(7)).await {
+            crate::metrics::subscribers("active", subscribers.active);
+            crate::metrics::subscribers("unreachable", subscribers.unreachable);
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render()).into_response()
 }
 
 async fn websub_verify(
@@ -98,5 +237,18 @@ async fn websub_push(
             tracing::error!(feed_id, error = %err, "WebSub push failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3creT"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cret-longer"));
+        assert!(!constant_time_eq(b"", b"x"));
     }
 }

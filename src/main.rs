@@ -5,7 +5,7 @@ use warta::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    warta::telemetry::init();
+    warta::telemetry::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

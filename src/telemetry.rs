@@ -1,16 +1,27 @@
-//! Tracing setup: human-readable lines on stderr, filtered by `RUST_LOG`
+//! Tracing setup: lines on stderr, human-readable by default or JSON
+//! (`--log-format json`, `WARTA_LOG_FORMAT=json`), filtered by `RUST_LOG`
 //! (default: info for Warta, warnings for libraries).
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
+/// How log lines look.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Human,
+    /// One JSON object per event, fields flattened (for log collectors).
+    Json,
+}
+
+pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,warta=info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
         // Colour only for a person at a terminal, not in log files.
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        LogFormat::Human => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).try_init(),
+    };
 }

@@ -45,6 +45,31 @@ pub enum Command {
 }
 
 impl Command {
+    /// The command's name for metrics (a fixed set, never the reader's text).
+    pub fn metric_name(&self) -> &'static str {
+        match self {
+            Self::Start { .. } => "start",
+            Self::Help => "help",
+            Self::Latest(_) => "latest",
+            Self::Search(_) => "search",
+            Self::Categories => "categories",
+            Self::Language(_) => "language",
+            Self::Subscribe => "subscribe",
+            Self::Unsubscribe => "unsubscribe",
+            Self::HideCategory(_) => "hide",
+            Self::ShowCategory(_) => "show",
+            Self::Breaking(_) => "breaking",
+            Self::Correct(_) => "correct",
+            Self::Retract(_) => "retract",
+            Self::Pause => "pause",
+            Self::Resume => "resume",
+            Self::Status => "status",
+            Self::Stats => "stats",
+            Self::Audit => "audit",
+            Self::Unknown(_) => "unknown",
+        }
+    }
+
     /// Commands only admins may use.
     pub fn is_admin(&self) -> bool {
         matches!(

@@ -59,6 +59,8 @@ pub struct BotState {
     pub hidden_categories: Vec<CategoryKey>,
     pub limiter: Mutex<CommandLimiter>,
     pub newsroom: NewsroomSettings,
+    /// Updates arriving prove Telegram reachable (for /readyz).
+    pub health: std::sync::Arc<crate::health::Health>,
 }
 
 impl BotState {
@@ -69,9 +71,11 @@ impl BotState {
         hidden_categories: &[String],
         limiter: CommandLimiter,
         newsroom: NewsroomSettings,
+        health: std::sync::Arc<crate::health::Health>,
     ) -> Self {
         Self {
             newsroom,
+            health,
             store,
             timezone,
             admins: admins.iter().copied().collect(),
@@ -152,6 +156,8 @@ enum Request {
 }
 
 async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<BotState>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    state.health.telegram_ok();
     if msg.is_automatic_forward() {
         return Ok(());
     }
@@ -216,6 +222,11 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<Bo
             .touch_reader(user_id, sender.language_code.as_deref(), reader_style(sender.lang), Utc::now())
             .await?;
     }
+    let metric = match &request {
+        Request::Command(command) => command.metric_name(),
+        Request::Search(_) => "search_text",
+        Request::NotText => "not_text",
+    };
     let answer = match request {
         Request::Command(command) => {
             tracing::debug!(chat_id = msg.chat.id.0, command = ?command, "command received");
@@ -237,6 +248,7 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<Bo
     if let Some(answer) = answer {
         send_answer(&bot, &place, answer).await?;
     }
+    crate::metrics::command(metric, started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -344,6 +356,8 @@ enum Followup {
 /// button's message. The press is answered first (the client stops
 /// waiting), then the message is updated.
 async fn handle_callback(bot: Bot, query: CallbackQuery, state: std::sync::Arc<BotState>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    state.health.telegram_ok();
     let sender = Sender::of_user(&query.from, &state).await?;
     let lang = sender.lang;
     let texts = lang.texts();
@@ -381,6 +395,7 @@ async fn handle_callback(bot: Bot, query: CallbackQuery, state: std::sync::Arc<B
             }
         }
     }
+    crate::metrics::command("button", started.elapsed().as_secs_f64());
     Ok(())
 }
 

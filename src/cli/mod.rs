@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, ConfigError, bot_token_from_env};
+use crate::config::{Config, ConfigError, UpdateMode, bot_token_from_env, webhook_secret_from_env};
+use crate::telemetry::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,6 +23,10 @@ pub struct Cli {
     /// Config file (TOML); keys can be overridden by WARTA__SECTION__KEY variables.
     #[arg(long, short, global = true, env = "WARTA_CONFIG", default_value = "bot.toml")]
     pub config: PathBuf,
+
+    /// Log lines as readable text or as JSON objects.
+    #[arg(long, global = true, env = "WARTA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -43,6 +48,13 @@ pub enum Command {
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
         limit: u16,
     },
+    /// Copy the database, consistent, while Warta runs (SQLite VACUUM INTO), to a new file.
+    Backup {
+        /// The backup file to create (it must not exist).
+        output: PathBuf,
+    },
+    /// Exit 0 if the running Warta answers on its HTTP listener's /healthz (for container health checks).
+    Healthcheck,
 }
 
 /// Exit code for a bad config or environment (clap uses 2 for bad arguments too).
@@ -57,7 +69,15 @@ impl Cli {
                     Ok(loaded) => loaded,
                     Err(err) => return config_failure(&err),
                 };
-                match crate::app::run_until_signal(config, token).await {
+                let webhook_secret = match config.telegram.mode {
+                    UpdateMode::Webhook => match webhook_secret_from_env(std::env::vars()) {
+                        Ok(secret) => Some(secret),
+                        Err(err) => return config_failure(&err),
+                    },
+                    UpdateMode::Polling => None,
+                };
+                let secrets = crate::app::Secrets { token, webhook_secret };
+                match crate::app::run_until_signal(config, secrets).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(err) => {
                         eprintln!("error: {err:#}");
@@ -74,6 +94,35 @@ impl Cli {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::from(EXIT_FAILURE)
+                }
+            }
+            Command::Backup { output } => {
+                let config = match Config::load(&self.config, std::env::vars()) {
+                    Ok(config) => config,
+                    Err(err) => return config_failure(&err),
+                };
+                match backup(&config, &output).await {
+                    Ok(bytes) => {
+                        println!("backup written to {} ({bytes} bytes)", output.display());
+                        ExitCode::SUCCESS
+                    }
+                    Err(err) => {
+                        eprintln!("error: {err:#}");
+                        ExitCode::from(EXIT_FAILURE)
+                    }
+                }
+            }
+            Command::Healthcheck => {
+                let config = match Config::load(&self.config, std::env::vars()) {
+                    Ok(config) => config,
+                    Err(err) => return config_failure(&err),
+                };
+                match healthcheck(&config).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => {
+                        eprintln!("unhealthy: {err:#}");
+                        ExitCode::from(EXIT_FAILURE)
+                    }
                 }
             }
             Command::Preview { feed, limit } => {
@@ -93,6 +142,36 @@ impl Cli {
             }
         }
     }
+}
+
+/// Copies the database to `output` with SQLite's VACUUM INTO: a consistent
+/// snapshot, taken while Warta may be running.
+async fn backup(config: &Config, output: &Path) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    if output.exists() {
+        anyhow::bail!("{} exists; a backup never overwrites a file", output.display());
+    }
+    if !config.storage.database.exists() {
+        anyhow::bail!("no database at {}", config.storage.database.display());
+    }
+    let store = crate::store::Store::open(&config.storage.database).await?;
+    let result = store.backup_to(output).await;
+    store.close().await;
+    result?;
+    let size = std::fs::metadata(output).with_context(|| format!("cannot read {}", output.display()))?.len();
+    Ok(size)
+}
+
+/// GETs /healthz on the configured listener (its port on 127.0.0.1).
+async fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    let Some(listen) = config.http.listen else { anyhow::bail!("no [http] listen in the config") };
+    let url = format!("http://127.0.0.1:{}/healthz", listen.port());
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build()?;
+    let status = client.get(&url).send().await?.status();
+    if !status.is_success() {
+        anyhow::bail!("{url} answered {status}");
+    }
+    Ok(())
 }
 
 fn load_with_token(path: &Path) -> Result<(Config, crate::config::BotToken), ConfigError> {

@@ -84,6 +84,8 @@ pub struct DeliveryWorker {
     pacer: Arc<Pacer>,
     gate: SendGate,
     settings: WorkerSettings,
+    /// Told whenever Telegram answers a send (for /readyz).
+    health: Option<Arc<crate::health::Health>>,
 }
 
 impl DeliveryWorker {
@@ -95,7 +97,13 @@ impl DeliveryWorker {
         gate: SendGate,
         settings: WorkerSettings,
     ) -> Self {
-        Self { store, sender, images, pacer, gate, settings }
+        Self { store, sender, images, pacer, gate, settings, health: None }
+    }
+
+    /// Reports successful sends to `health`.
+    pub fn with_health(mut self, health: Arc<crate::health::Health>) -> Self {
+        self.health = Some(health);
+        self
     }
 
     /// Claims the next delivery due at `now`, sends it (without pacing), and
@@ -217,6 +225,17 @@ impl DeliveryWorker {
                 if let (None, Some(telegram_chat_id)) = (claimed.chat.telegram_id, telegram_chat_id) {
                     self.store.learn_telegram_id(chat_id, telegram_chat_id).await?;
                 }
+                crate::metrics::delivery("sent", claimed.chat.kind.as_str());
+                if let Some(health) = &self.health {
+                    health.telegram_ok();
+                }
+                if claimed.action == DeliveryAction::Send
+                    && let Some(article_id) = claimed.post.article_id
+                    && claimed.chat.kind != ChatKind::Private
+                    && let Some(published) = self.store.first_send_of_article(article_id).await?
+                {
+                    crate::metrics::publish_latency((now - published).as_seconds_f64());
+                }
                 if claimed.chat.kind != ChatKind::Private && claimed.action == DeliveryAction::Send {
                     self.after_public_post(claimed, message_id, now).await?;
                 }
@@ -233,6 +252,7 @@ impl DeliveryWorker {
                 Ok(DeliveryOutcome::Sent { delivery_id, message_id })
             }
             SendResult::RetryAfter(wait) => {
+                crate::metrics::flood_wait(wait.as_secs());
                 self.pacer.flood_control(claimed.chat.kind, wait);
                 let at = now + to_chrono(wait);
                 let reason = format!("flood control: retry after {}s", wait.as_secs());
@@ -259,6 +279,7 @@ impl DeliveryWorker {
                 Ok(DeliveryOutcome::Retrying { delivery_id, at: now, reason })
             }
             SendResult::ChatGone(reason) => {
+                crate::metrics::delivery("failed", claimed.chat.kind.as_str());
                 self.store.mark_failed(delivery_id, &reason, now).await?;
                 self.store.deactivate_chat(chat_id, &reason, now).await?;
                 if claimed.chat.kind == ChatKind::Channel {
@@ -277,18 +298,21 @@ impl DeliveryWorker {
             | SendResult::ThreadGone(reason)
             | SendResult::CannotDelete(reason)
             | SendResult::Rejected(reason) => {
+                crate::metrics::delivery("failed", claimed.chat.kind.as_str());
                 self.store.mark_failed(delivery_id, &reason, now).await?;
                 tracing::error!(delivery_id, post_id, chat_id, error = %reason, "Telegram refused the post");
                 Ok(DeliveryOutcome::Failed { delivery_id, reason })
             }
             SendResult::Transient(reason) => match self.settings.policy.after_failure(claimed.attempts) {
                 RetryDecision::RetryIn(wait) => {
+                    crate::metrics::delivery("retry", claimed.chat.kind.as_str());
                     let at = now + to_chrono(wait);
                     self.store.retry_delivery_at(delivery_id, at, &reason, true, now).await?;
                     tracing::warn!(delivery_id, post_id, chat_id, attempt = claimed.attempts, error = %reason, "send failed; will retry");
                     Ok(DeliveryOutcome::Retrying { delivery_id, at, reason })
                 }
                 RetryDecision::GiveUp => {
+                    crate::metrics::delivery("dead", claimed.chat.kind.as_str());
                     self.store.mark_dead(delivery_id, &reason, now).await?;
                     tracing::error!(delivery_id, post_id, chat_id, attempt = claimed.attempts, error = %reason, "giving up on delivery");
                     Ok(DeliveryOutcome::Dead { delivery_id, reason })

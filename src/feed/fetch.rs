@@ -125,6 +125,22 @@ pub enum FetchOutcome {
 }
 
 impl FetchOutcome {
+    /// A short name for metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Modified(_) => "modified",
+            Self::NotModified { .. } => "not_modified",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Gone { .. } => "gone",
+            Self::ServerError { .. } => "server_error",
+            Self::Refused { .. } => "refused",
+            Self::TooLarge { .. } => "too_large",
+            Self::NotAFeed { .. } => "not_a_feed",
+            Self::TimedOut { .. } => "timed_out",
+            Self::Network(_) => "network_error",
+        }
+    }
+
     /// Why the fetch failed, for logs and the feed's error state; `None` on success.
     pub fn failure(&self) -> Option<String> {
         match self {

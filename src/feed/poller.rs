@@ -166,14 +166,19 @@ impl FeedPoller {
         let fetch_url = row.fetch_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| feed.url.clone());
         let request =
             FetchRequest { url: &fetch_url, etag: row.etag.as_deref(), last_modified: row.last_modified.as_deref() };
+        let started = std::time::Instant::now();
         let Some(outcome) = self.fetch(request).await else { return Ok(PollOutcome::Interrupted) };
-        match outcome {
+        let mut label = outcome.label();
+        let result = match outcome {
             FetchOutcome::Modified(fetched) => {
                 self.remember_move(feed, fetched.moved_to.as_ref()).await?;
                 let parsed = parse_feed_with_charset(&fetched.body, Some(&fetched.final_url), fetched.charset());
                 match parsed {
                     Ok(parsed) => self.record_feed(feed, &row, *fetched, parsed, now).await,
-                    Err(err) => self.record_failure(feed, &row, &err.to_string(), None, now).await,
+                    Err(err) => {
+                        label = "parse_error";
+                        self.record_failure(feed, &row, &err.to_string(), None, now).await
+                    }
                 }
             }
             FetchOutcome::NotModified { max_age, moved_to } => {
@@ -189,7 +194,9 @@ impl FeedPoller {
                 let reason = failure.failure().unwrap_or_else(|| "unknown failure".to_owned());
                 self.record_failure(feed, &row, &reason, failure.retry_after(), now).await
             }
-        }
+        };
+        crate::metrics::feed_fetch(label, started.elapsed().as_secs_f64());
+        result
     }
 
     async fn remember_move(&self, feed: &WatchedFeed, moved_to: Option<&Url>) -> Result<(), PollError> {
@@ -253,6 +260,7 @@ impl FeedPoller {
             edit_window: self.settings.edit_window,
         };
         let outcome = self.store.record_fetch_success(feed.id, record, &self.style).await?;
+        crate::metrics::articles_seen(outcome.new_articles);
         if outcome.deliveries > 0 {
             self.outbox_ready.notify_one();
         }

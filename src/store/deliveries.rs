@@ -375,6 +375,21 @@ impl Store {
         Ok(due.map(from_ms))
     }
 
+    /// When the article was published (or first seen, if earlier), if the
+    /// send just recorded was the first of any of its posts.
+    pub async fn first_send_of_article(&self, article_id: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let published: Option<i64> = sqlx::query_scalar(
+            "SELECT a.sort_at FROM articles a
+             WHERE a.id = ?1
+               AND (SELECT COUNT(*) FROM deliveries d JOIN posts p ON p.id = d.post_id
+                    WHERE p.article_id = a.id AND d.action = 'send' AND d.status = 'sent') = 1",
+        )
+        .bind(article_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(published.map(from_ms))
+    }
+
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetch_all(&self.pool).await?;

@@ -48,6 +48,11 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error(
+        "the database {path} was written by a newer Warta (schema {database}; this binary knows up to {binary}); \
+         run that version, or restore a backup made by this one"
+    )]
+    TooNew { path: PathBuf, database: i64, binary: i64 },
 }
 
 /// The SQLite store. Cheap to clone (a pool handle).
@@ -75,10 +80,14 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        let migrator = sqlx::migrate!("./migrations");
+        let binary = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let database = applied_schema(&pool).await?;
+        if database > binary {
+            pool.close().await;
+            return Err(StoreError::TooNew { path: path.to_owned(), database, binary });
+        }
+        migrator.run(&pool).await.map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
         Ok(Self { pool })
     }
 
@@ -90,6 +99,13 @@ impl Store {
         Ok(version.unwrap_or(0))
     }
 
+    /// Writes a consistent copy of the database to `path` (VACUUM INTO), while others may write.
+    pub async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        let target = path.to_str().ok_or_else(|| StoreError::Corrupt(format!("{} is not UTF-8", path.display())))?;
+        sqlx::query("VACUUM INTO ?1").bind(target).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Flushes the write-ahead log into the main file and closes all connections.
     pub async fn close(&self) {
         if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
@@ -97,6 +113,20 @@ impl Store {
         }
         self.pool.close().await;
     }
+}
+
+/// The newest migration applied to a database (0 for a new one).
+async fn applied_schema(pool: &SqlitePool) -> Result<i64, StoreError> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+            .fetch_one(pool)
+            .await?;
+    if !exists {
+        return Ok(0);
+    }
+    let version: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1").fetch_one(pool).await?;
+    Ok(version.unwrap_or(0))
 }
 
 /// Unix milliseconds: how every time is stored.
@@ -157,5 +187,32 @@ pub(crate) mod testing {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("nested/warta.db")).await.expect("open store");
         (store, dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_database_from_a_newer_warta_is_refused_untouched() {
+        let (store, dir) = testing::temp_store().await;
+        let binary = store.schema_version().await.expect("version");
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (?1, 'from the future', 1, x'00', 0)",
+        )
+        .bind(binary + 1)
+        .execute(&store.pool)
+        .await
+        .expect("a newer migration");
+        store.close().await;
+        let path = dir.path().join("nested/warta.db");
+        match Store::open(&path).await {
+            Err(StoreError::TooNew { database, binary: known, .. }) => {
+                assert_eq!((database, known), (binary + 1, binary))
+            }
+            other => panic!("expected TooNew, got {other:?}"),
+        }
     }
 }

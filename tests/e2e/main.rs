@@ -14,6 +14,7 @@ mod feed_watching;
 mod fetch;
 mod format_props;
 mod newsroom;
+mod operations;
 mod outbox;
 mod photos;
 mod poller;

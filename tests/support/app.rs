@@ -113,11 +113,18 @@ user_ids = [42]
 
     /// Starts `warta run --config <test config>`, logging to a file in the temp dir.
     pub fn spawn(&self) -> RunningApp {
+        self.spawn_with(&[], &[])
+    }
+
+    /// Like [`TestEnv::spawn`], with more environment variables and arguments before `run`.
+    pub fn spawn_with(&self, env: &[(&str, &str)], args: &[&str]) -> RunningApp {
         let run = self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         let log = self.dir.path().join(format!("warta-run-{run}.log"));
         let file = std::fs::File::create(&log).expect("log file");
         let child = self
             .warta()
+            .envs(env.iter().copied())
+            .args(args)
             .args(["run", "--config"])
             .arg(&self.config_path)
             .stdout(Stdio::from(file.try_clone().expect("clone log")))

@@ -177,6 +177,7 @@ struct Inner {
     scripts: Vec<Script>,
     commands: Vec<(Value, Option<String>, Vec<Value>)>,
     webhook_url: String,
+    webhook_secret: Option<String>,
     poll_generation: u64,
     /// Callback queries sent to the bot, and the answers it gave (None: not yet).
     callback_answers: HashMap<String, Option<CallbackAnswer>>,
@@ -526,6 +527,12 @@ impl FakeTelegram {
     }
 
     /// Messages currently in a chat (deleted ones excluded), oldest first.
+    /// The webhook the bot set: its URL ("" when none) and secret token.
+    pub fn webhook(&self) -> (String, Option<String>) {
+        let inner = self.shared.lock();
+        (inner.webhook_url.clone(), inner.webhook_secret.clone())
+    }
+
     /// Every message the bot sent, in the order Telegram received them.
     pub fn all_messages(&self) -> Vec<SentMessage> {
         self.shared.lock().messages.clone()
@@ -989,7 +996,16 @@ fn dispatch(shared: &Shared, method: &str, params: &Map<String, Value>) -> ApiRe
             if !url.is_empty() && !url.starts_with("https://") {
                 return Err(ApiError::bad_request("bad webhook: HTTPS url must be provided for webhook"));
             }
-            shared.lock().webhook_url = url;
+            let secret = str_param(params, "secret_token").map(str::to_owned);
+            let secret_ok = secret.as_deref().is_none_or(|s| {
+                (1..=256).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            });
+            if !secret_ok {
+                return Err(ApiError::bad_request("bad webhook: secret token contains unallowed characters"));
+            }
+            let mut inner = shared.lock();
+            inner.webhook_url = url;
+            inner.webhook_secret = secret;
             Ok(json!(true))
         }
         "setmycommands" => set_my_commands(shared, params),
