@@ -1,0 +1,192 @@
+//! Footprint benchmark of the real `warta` binary (release build) against the
+//! fake Bot API: binary size, startup time to the first getUpdates, idle RSS
+//! after start, and RSS during a fan-out to 100,000 subscribers.
+//!
+//!     scripts/footprint.sh                       # or: cargo bench --bench footprint
+//!     cargo bench --bench footprint -- --subscribers 20000 --starts 3
+//!     cargo bench --bench footprint -- --binary path/to/warta     # another build
+//!
+//! Goals on the 2-core development machine: idle RSS ≤ 15 MB, fan-out RSS
+//! ≤ 50 MB, start ≤ 300 ms.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{CHANNEL, CHANNEL_ID, FakeFeedServer, FakeTelegram, Item, TOKEN, rss};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    };
+    let subscribers = arg("--subscribers", 100_000);
+    let starts = arg("--starts", 5).max(1);
+    // Another build of warta (e.g. a container's) can be measured too.
+    let binary = args
+        .iter()
+        .position(|a| a == "--binary")
+        .and_then(|i| args.get(i + 1))
+        .map_or_else(|| std::path::PathBuf::from(env!("CARGO_BIN_EXE_warta")), std::path::PathBuf::from);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(run(&binary, subscribers, starts));
+}
+
+async fn run(binary: &std::path::Path, subscribers: usize, starts: usize) {
+    let size = std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0);
+    println!("footprint of {} ({} build)", binary.display(), if cfg!(debug_assertions) { "debug" } else { "release" });
+    println!("binary size (stripped release): {:.1} MiB ({size} bytes)", mib(size));
+
+    // Startup: from spawn to the first getUpdates, on a fresh database each time.
+    let mut startup = Vec::new();
+    let mut idle_kib = 0;
+    let mut idle_parts = (0, 0);
+    for run in 0..starts {
+        let telegram = FakeTelegram::start(TOKEN).await;
+        telegram.add_channel(CHANNEL, CHANNEL_ID);
+        let feeds = FakeFeedServer::start().await;
+        feeds.set_feed("feed.xml", &rss(&[Item::numbered(3), Item::numbered(2), Item::numbered(1)]));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = write_config(dir.path(), &telegram, &feeds, "");
+        // An update waiting: the first getUpdates returns at once, so its record marks its arrival.
+        telegram.user_sends(&support::FakeUser::new(7, "Pembaca", Some("id")), 7, "halo");
+        let began = Instant::now();
+        let mut child = spawn(binary, &config, dir.path());
+        telegram
+            .wait_until("the first getUpdates", Duration::from_secs(30), |fake| !fake.calls_to("getupdates").is_empty())
+            .await;
+        let first_poll = telegram.calls_to("getupdates")[0].at;
+        startup.push(first_poll.duration_since(began));
+        if run == 0 {
+            // Idle: started, feed read, nothing to do.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            idle_kib = rss_kib(child.id(), "VmRSS:").unwrap_or(0);
+            idle_parts = (rss_kib(child.id(), "RssAnon:").unwrap_or(0), rss_kib(child.id(), "RssFile:").unwrap_or(0));
+        }
+        stop(&mut child).await;
+    }
+    startup.sort();
+    let median = startup[startup.len() / 2];
+    println!(
+        "startup to first getUpdates: median {:.0} ms (min {:.0}, max {:.0}; {} starts)",
+        ms(median),
+        ms(startup[0]),
+        ms(startup[startup.len() - 1]),
+        startup.len()
+    );
+    println!(
+        "idle RSS 5 s after start: {:.1} MiB ({:.1} MiB private memory, {:.1} MiB of the binary's own pages)",
+        idle_kib as f64 / 1024.0,
+        idle_parts.0 as f64 / 1024.0,
+        idle_parts.1 as f64 / 1024.0
+    );
+
+    // Fan-out: one new article to every subscriber, paid broadcast at 1000/s.
+    let telegram = FakeTelegram::start(TOKEN).await;
+    telegram.add_channel(CHANNEL, CHANNEL_ID);
+    telegram.lean_load_mode();
+    let feeds = FakeFeedServer::start().await;
+    feeds.set_feed("feed.xml", &rss(&[Item::numbered(2), Item::numbered(1)]));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(dir.path(), &telegram, &feeds, "paid_broadcast = true\npaid_per_second = 1000\n");
+    let store = warta::store::Store::open(&dir.path().join("warta.db")).await.expect("store");
+    let ids: Vec<i64> = (1..=i64::try_from(subscribers).unwrap_or(i64::MAX)).map(|n| 500_000_000 + n).collect();
+    for chunk in ids.chunks(10_000) {
+        store.subscribe_many(chunk, chrono::Utc::now()).await.expect("subscribe");
+    }
+    store.close().await;
+    let mut child = spawn(binary, &config, dir.path());
+    feeds.wait_for_requests("feed.xml", 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    feeds.set_feed("feed.xml", &rss(&[Item::numbered(3), Item::numbered(2), Item::numbered(1)]));
+    let began = Instant::now();
+    let mut peak_rss = 0;
+    let target = subscribers + 1;
+    loop {
+        let sent: usize = telegram.sent_per_chat().values().sum();
+        peak_rss = peak_rss.max(rss_kib(child.id(), "VmRSS:").unwrap_or(0));
+        if sent >= target || began.elapsed() > Duration::from_secs(600) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let took = began.elapsed();
+    let sent: usize = telegram.sent_per_chat().values().sum();
+    let hwm = rss_kib(child.id(), "VmHWM:").unwrap_or(0);
+    stop(&mut child).await;
+    println!(
+        "fan-out to {subscribers} subscribers: {sent} messages in {:.1} s ({:.0}/s); RSS during it: peak sampled {:.1} MiB, high-water mark {:.1} MiB",
+        took.as_secs_f64(),
+        sent as f64 / took.as_secs_f64(),
+        peak_rss as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+}
+
+fn write_config(
+    dir: &std::path::Path,
+    telegram: &FakeTelegram,
+    feeds: &FakeFeedServer,
+    delivery: &str,
+) -> std::path::PathBuf {
+    let path = dir.join("bot.toml");
+    let text = format!(
+        "[telegram]\napi_url = \"{}\"\npoll_timeout = \"10s\"\n\n[storage]\ndatabase = \"{}\"\n\n\
+         [delivery]\n{delivery}\n[fetch]\nmin_interval = \"100ms\"\n\n\
+         [[feeds]]\nurl = \"{}\"\ninterval = \"300ms\"\n\n[[channels]]\nchat = \"{CHANNEL}\"\n",
+        telegram.api_url(),
+        dir.join("warta.db").display(),
+        feeds.url("feed.xml"),
+    );
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+fn spawn(binary: &std::path::Path, config: &std::path::Path, dir: &std::path::Path) -> Child {
+    Command::new(binary)
+        .current_dir(dir)
+        .env_clear()
+        .env("BOT_TOKEN", TOKEN)
+        .env("RUST_LOG", "warn")
+        .envs(std::env::vars().filter(|(k, _)| k == "MALLOC_ARENA_MAX"))
+        .args(["run", "--config"])
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn warta")
+}
+
+async fn stop(child: &mut Child) {
+    // SAFETY: signalling our own child.
+    unsafe {
+        libc::kill(libc::pid_t::try_from(child.id()).unwrap_or_default(), libc::SIGTERM);
+    }
+    for _ in 0..200 {
+        if child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn rss_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
