@@ -220,17 +220,7 @@ async fn collect(telegram: &FakeTelegram, expected: usize, into: &mut Vec<Durati
 }
 
 fn message_button(message: &support::fake_telegram::SentMessage, label: &str) -> String {
-    message
-        .reply_markup
-        .iter()
-        .filter_map(|m| m["inline_keyboard"].as_array())
-        .flatten()
-        .filter_map(|row| row.as_array())
-        .flatten()
-        .find(|b| b["text"] == label)
-        .and_then(|b| b["callback_data"].as_str())
-        .expect("button")
-        .to_owned()
+    message.button_data(label).expect("button")
 }
 
 fn report(label: &str, latencies: &[Duration]) {

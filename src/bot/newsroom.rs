@@ -131,11 +131,8 @@ async fn preview(
                 corrected: false,
                 button: None,
             };
-            if let Err(TooLong { length, max }) = render_admin_post(input, post_lang) {
-                return Ok(Answer::text(&fill(
-                    texts.breaking_too_long,
-                    &[("length", &length.to_string()), ("max", &max.to_string())],
-                )));
+            if let Err(too_long) = render_admin_post(input, post_lang) {
+                return Ok(too_long_answer(too_long, lang));
             }
         }
     }
@@ -359,12 +356,7 @@ pub async fn correct_command(state: &BotState, admin: i64, lang: Lang, args: &st
     let window_start = now - chrono_duration(state.newsroom.edit_window);
     let corrected = match state.store.correct_story(story.key, render, now, window_start).await {
         Ok(corrected) => corrected,
-        Err(CorrectionError::Render(TooLong { length, max })) => {
-            return Ok(Answer::text(&fill(
-                texts.breaking_too_long,
-                &[("length", &length.to_string()), ("max", &max.to_string())],
-            )));
-        }
+        Err(CorrectionError::Render(too_long)) => return Ok(too_long_answer(too_long, lang)),
         Err(CorrectionError::Store(err)) => return Err(err.into()),
     };
     state.newsroom.outbox_ready.notify_one();
@@ -427,6 +419,12 @@ pub async fn pause_command(state: &BotState, admin: i64, lang: Lang, pause: bool
     state.newsroom.outbox_ready.notify_one();
     let pending = state.store.outbox_counts().await?.pending;
     Ok(Answer::text(&fill(texts.resumed, &[("pending", &pending.to_string())])))
+}
+
+/// A text that does not fit: its length and the most that would.
+fn too_long_answer(TooLong { length, max }: TooLong, lang: Lang) -> Answer {
+    let text = fill(lang.newsroom().breaking_too_long, &[("length", &length.to_string()), ("max", &max.to_string())]);
+    Answer::text(&text)
 }
 
 fn chrono_duration(duration: Duration) -> chrono::Duration {

@@ -59,29 +59,12 @@ fn titles(message: &SentMessage) -> Vec<String> {
 }
 
 fn callback_data(message: &SentMessage) -> Vec<String> {
-    message
-        .reply_markup
-        .iter()
-        .filter_map(|m| m["inline_keyboard"].as_array())
-        .flatten()
-        .filter_map(|row| row.as_array())
-        .flatten()
-        .filter_map(|b| b["callback_data"].as_str().map(str::to_owned))
-        .collect()
+    message.callback_data()
 }
 
 /// The data of the button labelled `label` (or starting with it).
 fn button(message: &SentMessage, label: &str) -> String {
-    message
-        .reply_markup
-        .iter()
-        .filter_map(|m| m["inline_keyboard"].as_array())
-        .flatten()
-        .filter_map(|row| row.as_array())
-        .flatten()
-        .find(|b| b["text"].as_str().is_some_and(|t| t.starts_with(label)))
-        .and_then(|b| b["callback_data"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| panic!("no button {label:?} on {:?}", message.reply_markup))
+    message.button_data(label).unwrap_or_else(|| panic!("no button {label:?} on {:?}", message.reply_markup))
 }
 
 /// Presses a button and waits until the press is answered; returns the toast.

@@ -77,6 +77,20 @@ impl SentMessage {
         buttons(&self.reply_markup).filter_map(|b| b.get("text").and_then(Value::as_str).map(str::to_owned)).collect()
     }
 
+    /// The data of its callback buttons, in order.
+    pub fn callback_data(&self) -> Vec<String> {
+        buttons(&self.reply_markup)
+            .filter_map(|b| b.get("callback_data").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+
+    /// The data of the callback button whose label starts with `label`.
+    pub fn button_data(&self, label: &str) -> Option<String> {
+        buttons(&self.reply_markup)
+            .find(|b| b.get("text").and_then(Value::as_str).is_some_and(|t| t.starts_with(label)))
+            .and_then(|b| b.get("callback_data").and_then(Value::as_str).map(str::to_owned))
+    }
+
     /// URLs of `text_link` entities.
     pub fn links(&self) -> Vec<String> {
         self.entities.iter().filter_map(|e| e.url.clone()).collect()
