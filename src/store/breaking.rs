@@ -431,3 +431,67 @@ async fn enqueue_breaking(
     }
     Ok(enqueued)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ChatRef;
+    use crate::store::testing::temp_store;
+
+    fn text(text: &str) -> BreakingContent {
+        BreakingContent { text: Some(text.to_owned()), photo_file_id: None, article: None }
+    }
+
+    #[tokio::test]
+    async fn breaking_news_reaches_every_channel_and_subscriber_whatever_their_categories() {
+        let (store, _dir) = temp_store().await;
+        let now = Utc::now();
+        store.sync_channels(&[ChatRef::Username("@kaltimtodaydotco".into())], now).await.expect("channel");
+        store.subscribe_many(&[11, 12], now).await.expect("subscribers");
+        // Reader 12 only wants sports news.
+        sqlx::query("INSERT INTO categories (key, name, created_at) VALUES ('olahraga', 'Olahraga', 0)")
+            .execute(&store.pool)
+            .await
+            .expect("category");
+        sqlx::query(
+            "INSERT INTO reader_categories (chat_id, category_id)
+             SELECT id, (SELECT id FROM categories) FROM chats WHERE telegram_id = 12",
+        )
+        .execute(&store.pool)
+        .await
+        .expect("filter");
+        let expires = now + chrono::Duration::minutes(10);
+        let id = store.create_breaking_draft(42, 42, &text("Banjir"), now, expires).await.expect("draft");
+        let render = |content: &BreakingContent, _: Option<&str>| {
+            let text = content.text.clone().unwrap_or_default();
+            NewPost::text(text.clone(), text)
+        };
+        // Another chat's press finds nothing; the admin's sends to all three.
+        assert_eq!(store.confirm_breaking(id, 7, now, true, render).await.expect("foreign"), ConfirmOutcome::NotFound);
+        match store.confirm_breaking(id, 42, now, true, render).await.expect("confirm") {
+            ConfirmOutcome::Confirmed { recipients, .. } => assert_eq!(recipients, 3),
+            other => panic!("{other:?}"),
+        }
+        let (breaking, pinned): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(p.pin) FROM deliveries d JOIN posts p ON p.id = d.post_id
+             WHERE p.breaking_id = ?1 AND d.priority = ?2 AND d.status = 'pending'",
+        )
+        .bind(id)
+        .bind(PRIORITY_BREAKING)
+        .fetch_one(&store.pool)
+        .await
+        .expect("deliveries");
+        assert_eq!((breaking, pinned), (3, 1));
+        // Twice is once.
+        assert_eq!(
+            store.confirm_breaking(id, 42, now, true, render).await.expect("again"),
+            ConfirmOutcome::AlreadyDecided(BreakingState::Confirmed)
+        );
+        assert_eq!(store.breaking_tally(id).await.expect("tally"), FanoutTally { total: 3, ..FanoutTally::default() });
+
+        // A draft confirmed too late sends nothing.
+        let late = store.create_breaking_draft(42, 42, &text("Gempa"), now, now).await.expect("draft");
+        assert_eq!(store.confirm_breaking(late, 42, now, true, render).await.expect("late"), ConfirmOutcome::Expired);
+        assert!(!store.cancel_breaking(late, 42).await.expect("cancel"), "an expired draft is not cancelled");
+    }
+}
