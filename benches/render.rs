@@ -17,21 +17,7 @@ use warta::format::{ChannelStyle, PostStyle, render_article_post};
 fn typical_article() -> Article {
     let feed = parse_feed(include_bytes!("../examples/kaltimtoday-sample.xml"), None).expect("sample feed parses");
     let new = feed.articles.into_iter().next().expect("an article");
-    Article {
-        id: 1,
-        feed_id: 1,
-        key: new.key,
-        title: new.title,
-        link: new.link,
-        summary_html: new.summary_html,
-        content_html: new.content_html,
-        author: new.author,
-        categories: new.categories,
-        image_url: new.image_url,
-        published_at: new.published_at,
-        seen_at: Utc::now(),
-        source_name: "Kaltimtoday.co".into(),
-    }
+    Article::from_new(new, 1, 1, Utc::now(), "Kaltimtoday.co".into())
 }
 
 /// A 100 KB article body, rendered from its content (no summary).

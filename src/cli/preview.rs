@@ -78,21 +78,7 @@ async fn preview_feed(
     println!("Preview of {source}: {} post(s), oldest first, as Warta would send them.", posts.len());
     let now = Utc::now();
     for (index, new) in posts.into_iter().enumerate() {
-        let article = Article {
-            id: 0,
-            feed_id: 0,
-            key: new.key,
-            title: new.title,
-            link: new.link,
-            summary_html: new.summary_html,
-            content_html: new.content_html,
-            author: new.author,
-            categories: new.categories,
-            image_url: new.image_url,
-            published_at: new.published_at,
-            seen_at: now,
-            source_name: source_name.clone(),
-        };
+        let article = Article::from_new(new, 0, 0, now, source_name.clone());
         let post = render_article_post(&article, style, channel);
         println!();
         println!("━━━ Post {} ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━", index + 1);

@@ -154,12 +154,10 @@ impl DeliveryWorker {
                 self.send_with_photo(claimed, chat, as_plain, thread).await
             }
             (DeliveryAction::Send, _) => (self.sender.send_post(chat, post, as_plain, thread).await, SentAs::Text),
-            (DeliveryAction::Edit, Some(message_id)) => match claimed.target_sent_as {
-                Some(SentAs::Photo) => {
-                    (self.sender.edit_caption(chat, message_id, post, as_plain).await, SentAs::Photo)
-                }
-                _ => (self.sender.edit_post(chat, message_id, post, as_plain).await, SentAs::Text),
-            },
+            (DeliveryAction::Edit, Some(message_id)) => {
+                let sent_as = claimed.target_sent_as.unwrap_or(SentAs::Text);
+                (self.edit(chat, message_id, post, as_plain, sent_as).await, sent_as)
+            }
             (DeliveryAction::Delete, Some(message_id)) => {
                 let sent_as = claimed.target_sent_as.unwrap_or(SentAs::Text);
                 match self.sender.delete_message(chat, message_id).await {
@@ -167,11 +165,7 @@ impl DeliveryWorker {
                     SendResult::CannotDelete(reason) => {
                         tracing::info!(delivery_id = claimed.id, chat_id = claimed.chat.id, message_id, error = %reason,
                             "Telegram will not delete the message; replacing it with the notice");
-                        let edited = match sent_as {
-                            SentAs::Photo => self.sender.edit_caption(chat, message_id, post, as_plain).await,
-                            SentAs::Text => self.sender.edit_post(chat, message_id, post, as_plain).await,
-                        };
-                        (edited, sent_as)
+                        (self.edit(chat, message_id, post, as_plain, sent_as).await, sent_as)
                     }
                     deleted => (deleted, sent_as),
                 }
@@ -179,6 +173,21 @@ impl DeliveryWorker {
             (DeliveryAction::Edit | DeliveryAction::Delete, None) => {
                 (SendResult::Rejected("no message to edit or delete".to_owned()), SentAs::Text)
             }
+        }
+    }
+
+    /// Edits an earlier message to show `post`: its caption if it went out as a photo.
+    async fn edit(
+        &self,
+        chat: &ChatRef,
+        message_id: i32,
+        post: &NewPost,
+        as_plain: bool,
+        sent_as: SentAs,
+    ) -> SendResult {
+        match sent_as {
+            SentAs::Photo => self.sender.edit_caption(chat, message_id, post, as_plain).await,
+            SentAs::Text => self.sender.edit_post(chat, message_id, post, as_plain).await,
         }
     }
 

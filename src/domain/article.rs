@@ -132,6 +132,25 @@ pub struct Article {
 }
 
 impl Article {
+    /// A feed's article as stored: with its row ids, when it was first seen, and its source's name.
+    pub fn from_new(new: NewArticle, id: i64, feed_id: i64, seen_at: DateTime<Utc>, source_name: String) -> Self {
+        Self {
+            id,
+            feed_id,
+            key: new.key,
+            title: new.title,
+            link: new.link,
+            summary_html: new.summary_html,
+            content_html: new.content_html,
+            author: new.author,
+            categories: new.categories,
+            image_url: new.image_url,
+            published_at: new.published_at,
+            seen_at,
+            source_name,
+        }
+    }
+
     /// The time shown to readers: the publish time, else when we first saw it.
     pub fn display_time(&self) -> DateTime<Utc> {
         self.published_at.unwrap_or(self.seen_at)

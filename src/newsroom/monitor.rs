@@ -19,7 +19,7 @@ use crate::delivery::DeliveryWorker;
 use crate::domain::NewPost;
 use crate::format::{format_time, render_notice};
 use crate::i18n::{Lang, fill};
-use crate::store::{Breaking, Store, StoreError};
+use crate::store::{Breaking, Store, StoreError, StoryKey};
 
 /// How often progress is shown and pins are checked.
 const TICK: Duration = Duration::from_secs(1);
@@ -103,7 +103,7 @@ impl NewsroomMonitor {
     async fn show_progress(&self, breaking: &Breaking, now: DateTime<Utc>) -> Result<(), StoreError> {
         let Some(message) = breaking.status_message_id else { return Ok(()) };
         let tally = self.store.breaking_tally(breaking.id).await?;
-        let post_id = self.store.story(crate::store::StoryKey::Breaking(breaking.id)).await?.map_or(0, |s| s.post_id);
+        let post_id = self.store.story_post_id(StoryKey::Breaking(breaking.id)).await?.unwrap_or_default();
         let texts = Lang::Id.newsroom();
         let id = post_id.to_string();
         let (text, finished) = if tally.finished() {

@@ -384,22 +384,7 @@ async fn insert_article(
     .bind(link_key)
     .fetch_one(&mut **tx)
     .await?;
-    let article = Article {
-        id,
-        feed_id,
-        key: new.key.clone(),
-        title: new.title.clone(),
-        link: new.link.clone(),
-        summary_html: new.summary_html.clone(),
-        content_html: new.content_html.clone(),
-        author: new.author.clone(),
-        categories: new.categories.clone(),
-        image_url: new.image_url.clone(),
-        published_at: new.published_at,
-        seen_at: now,
-        source_name: source.to_owned(),
-    };
-    Ok((article, sort_at))
+    Ok((Article::from_new(new.clone(), id, feed_id, now, source.to_owned()), sort_at))
 }
 
 /// Overwrites a known article with what the feed says now; returns it as stored.
@@ -599,6 +584,8 @@ impl Audience {
 
 /// Routine posts.
 pub const PRIORITY_ROUTINE: i64 = 0;
+/// Alerts to admins go before routine posts (after breaking news and admins' corrections).
+pub(super) const PRIORITY_ALERT: i64 = 5;
 
 pub(super) async fn insert_post(
     tx: &mut Transaction<'_, Sqlite>,

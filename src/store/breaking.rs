@@ -227,15 +227,6 @@ impl Store {
         row.map(breaking_from_row).transpose()
     }
 
-    /// The content of a breaking item, with its article loaded.
-    pub async fn breaking_content(&self, breaking: &Breaking) -> Result<BreakingContent, StoreError> {
-        let article = match breaking.article_id {
-            Some(id) => self.article(id).await?,
-            None => None,
-        };
-        Ok(BreakingContent { text: breaking.text.clone(), photo_file_id: breaking.photo_file_id.clone(), article })
-    }
-
     /// Confirms a draft of `admin_chat` and enqueues it, in one transaction:
     /// one post per rendering style, pinned in channels if `pin`, for every
     /// channel and active subscriber (category filters do not apply), ahead
@@ -327,6 +318,16 @@ impl Store {
 
     /// Drafts whose time ran out: marked expired and returned (their previews lose their buttons).
     pub async fn expire_breaking_drafts(&self, now: DateTime<Utc>) -> Result<Vec<Breaking>, StoreError> {
+        // Called every second: look first, so an idle bot takes no write lock.
+        let due: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM breaking WHERE state IN ('draft', 'awaiting') AND expires_at <= ?1)",
+        )
+        .bind(to_ms(now))
+        .fetch_one(&self.pool)
+        .await?;
+        if !due {
+            return Ok(Vec::new());
+        }
         let rows: Vec<BreakingRow> = sqlx::query_as(&format!(
             "UPDATE breaking SET state = 'expired'
              WHERE state IN ('draft', 'awaiting') AND expires_at <= ?1

@@ -72,6 +72,16 @@ impl Store {
         Ok(id)
     }
 
+    /// The id admins see for a story (its first post), without counting its sends.
+    pub async fn story_post_id(&self, key: StoryKey) -> Result<Option<i64>, StoreError> {
+        let (column, id) = key.column();
+        let post_id = sqlx::query_scalar(&format!("SELECT MIN(id) FROM posts WHERE {column} = ?1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(post_id)
+    }
+
     pub async fn story(&self, key: StoryKey) -> Result<Option<Story>, StoreError> {
         let (column, id) = key.column();
         let row: Option<(Option<i64>, i64)> = sqlx::query_as(&format!(

@@ -1,10 +1,7 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::articles::{Audience, enqueue_post};
-
-/// Alerts go before routine posts.
-const PRIORITY_ALERT: i64 = 5;
+use super::articles::{Audience, PRIORITY_ALERT, enqueue_post};
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::NewPost;
 

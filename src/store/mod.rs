@@ -31,7 +31,7 @@ pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
 pub use editorial::{PRIORITY_EDITORIAL, Retraction, Story};
 pub use feeds::FeedRow;
 pub use instance::{LockAttempt, LockHolder};
-pub use newsroom::{AuditEntry, DailyCount, FeedStatus, RaisedAlert, RecentStory, StatusReport};
+pub use newsroom::{AuditEntry, RaisedAlert, RecentStory, StatusReport};
 pub use search::{SEARCH_RESULTS_MAX, SearchPage, SearchQuery};
 pub use subscribers::{SubscribeOutcome, SubscriberCounts, UnsubscribeOutcome};
 pub use websub::{Subscription, SubscriptionState};

@@ -3,12 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::articles::{Audience, enqueue_post};
+use super::articles::{Audience, PRIORITY_ALERT, enqueue_post};
 use super::{ChatTarget, FeedRow, OutboxCounts, Store, StoreError, SubscriberCounts, from_ms, to_ms};
 use crate::domain::NewPost;
-
-/// Alerts go before routine posts.
-const PRIORITY_ALERT: i64 = 5;
 
 /// An alert that is raised now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +24,6 @@ pub struct AuditEntry {
     pub target: Option<String>,
     pub detail: Option<String>,
     pub recipients: Option<i64>,
-}
-
-/// A feed as /status shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedStatus {
-    pub feed: FeedRow,
 }
 
 /// A recent story with its delivery counts.
@@ -58,13 +49,6 @@ pub struct StatusReport {
     pub recent: Vec<RecentStory>,
     pub alerts: Vec<RaisedAlert>,
     pub paused: bool,
-}
-
-/// A count for one day (days in the newsroom's time zone, as UTC instants of their start).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DailyCount {
-    pub day_start: DateTime<Utc>,
-    pub count: i64,
 }
 
 impl Store {

@@ -127,21 +127,13 @@ fn every_real_article_renders_to_a_valid_post() {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let Ok(feed) = parse_feed(&std::fs::read(path).expect("read"), Some(&base)) else { continue };
         for (index, new) in feed.articles.into_iter().enumerate() {
-            let article = warta::domain::Article {
-                id: 1,
-                feed_id: 1,
-                key: new.key,
-                title: new.title,
-                link: new.link,
-                summary_html: new.summary_html,
-                content_html: new.content_html,
-                author: new.author,
-                categories: new.categories,
-                image_url: new.image_url,
-                published_at: new.published_at,
-                seen_at: chrono::Utc::now(),
-                source_name: feed.title.clone().unwrap_or_else(|| name.clone()),
-            };
+            let article = warta::domain::Article::from_new(
+                new,
+                1,
+                1,
+                chrono::Utc::now(),
+                feed.title.clone().unwrap_or_else(|| name.clone()),
+            );
             let post = warta::format::render_article_post(&article, &style, &channel);
             articles += 1;
             let mut check = |html: &str, plain: &str, limit: usize, what: &str| match telegram_html::parse(html) {

@@ -1295,18 +1295,44 @@ fn new_message(
 }
 
 fn edit_message_text(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
-    let chat = find_chat(shared, params)?;
-    let message_id =
-        int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
     let source = str_param(params, "text").unwrap_or_default();
-    let parse_mode = str_param(params, "parse_mode");
-    let (text, entities) = parse_text(source, parse_mode)?;
+    let (text, entities) = parse_text(source, str_param(params, "parse_mode"))?;
     if text.trim().is_empty() {
         return Err(ApiError::bad_request("message text is empty"));
     }
     if telegram_html::utf16_len(&text) > 4096 {
         return Err(ApiError::bad_request("MESSAGE_TOO_LONG"));
     }
+    let edit = Edit { kind: "text", wrong_kind: "there is no text in the message to edit", text, entities, source };
+    apply_edit(shared, params, edit)
+}
+
+fn edit_message_caption(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
+    let source = str_param(params, "caption").unwrap_or_default();
+    let (text, entities) = parse_text(source, str_param(params, "parse_mode"))?;
+    if telegram_html::utf16_len(&text) > 1024 {
+        return Err(ApiError::bad_request("message caption is too long"));
+    }
+    let edit = Edit { kind: "photo", wrong_kind: "there is no caption in the message to edit", text, entities, source };
+    apply_edit(shared, params, edit)
+}
+
+/// A new text or caption for a message of `kind`.
+struct Edit<'a> {
+    kind: &'static str,
+    /// Telegram's answer when the message is of another kind.
+    wrong_kind: &'static str,
+    text: String,
+    entities: Vec<telegram_html::Entity>,
+    source: &'a str,
+}
+
+/// Edits a stored message as Telegram does: it must exist and be of the
+/// right kind, and an edit that changes nothing is refused.
+fn apply_edit(shared: &Shared, params: &Map<String, Value>, edit: Edit<'_>) -> ApiResult {
+    let chat = find_chat(shared, params)?;
+    let message_id =
+        int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
     validate_reply_markup(params.get("reply_markup"))?;
     let mut inner = shared.lock();
     let message = inner
@@ -1314,18 +1340,18 @@ fn edit_message_text(shared: &Shared, params: &Map<String, Value>) -> ApiResult 
         .iter_mut()
         .find(|m| m.chat_id == chat.id && m.message_id == message_id && !m.deleted)
         .ok_or_else(|| ApiError::bad_request("message to edit not found"))?;
-    if message.kind != "text" {
-        return Err(ApiError::bad_request("there is no text in the message to edit"));
+    if message.kind != edit.kind {
+        return Err(ApiError::bad_request(edit.wrong_kind));
     }
     let markup = params.get("reply_markup").cloned();
-    if message.text == text && message.entities == entities && message.reply_markup == markup {
+    if message.text == edit.text && message.entities == edit.entities && message.reply_markup == markup {
         return Err(ApiError::bad_request(
             "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
         ));
     }
-    message.text = text;
-    message.entities = entities;
-    message.source = source.to_owned();
+    message.text = edit.text;
+    message.entities = edit.entities;
+    message.source = edit.source.to_owned();
     message.reply_markup = markup;
     message.edits += 1;
     let snapshot = message.clone();
@@ -1334,41 +1360,6 @@ fn edit_message_text(shared: &Shared, params: &Map<String, Value>) -> ApiResult 
     {
         probe.latencies.push(since.elapsed());
     }
-    drop(inner);
-    Ok(message_json(&chat, &snapshot))
-}
-
-fn edit_message_caption(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
-    let chat = find_chat(shared, params)?;
-    let message_id =
-        int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
-    let source = str_param(params, "caption").unwrap_or_default();
-    let (text, entities) = parse_text(source, str_param(params, "parse_mode"))?;
-    if telegram_html::utf16_len(&text) > 1024 {
-        return Err(ApiError::bad_request("message caption is too long"));
-    }
-    validate_reply_markup(params.get("reply_markup"))?;
-    let mut inner = shared.lock();
-    let message = inner
-        .messages
-        .iter_mut()
-        .find(|m| m.chat_id == chat.id && m.message_id == message_id && !m.deleted)
-        .ok_or_else(|| ApiError::bad_request("message to edit not found"))?;
-    if message.kind != "photo" {
-        return Err(ApiError::bad_request("there is no caption in the message to edit"));
-    }
-    let markup = params.get("reply_markup").cloned();
-    if message.text == text && message.entities == entities && message.reply_markup == markup {
-        return Err(ApiError::bad_request(
-            "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
-        ));
-    }
-    message.text = text;
-    message.entities = entities;
-    message.source = source.to_owned();
-    message.reply_markup = markup;
-    message.edits += 1;
-    let snapshot = message.clone();
     drop(inner);
     Ok(message_json(&chat, &snapshot))
 }
