@@ -1335,11 +1335,7 @@ fn apply_edit(shared: &Shared, params: &Map<String, Value>, edit: Edit<'_>) -> A
         int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
     validate_reply_markup(params.get("reply_markup"))?;
     let mut inner = shared.lock();
-    let message = inner
-        .messages
-        .iter_mut()
-        .find(|m| m.chat_id == chat.id && m.message_id == message_id && !m.deleted)
-        .ok_or_else(|| ApiError::bad_request("message to edit not found"))?;
+    let message = live_message(&mut inner, chat.id, message_id, "message to edit not found")?;
     if message.kind != edit.kind {
         return Err(ApiError::bad_request(edit.wrong_kind));
     }
@@ -1370,11 +1366,7 @@ fn edit_message_reply_markup(shared: &Shared, params: &Map<String, Value>) -> Ap
         int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
     validate_reply_markup(params.get("reply_markup"))?;
     let mut inner = shared.lock();
-    let message = inner
-        .messages
-        .iter_mut()
-        .find(|m| m.chat_id == chat.id && m.message_id == message_id && !m.deleted)
-        .ok_or_else(|| ApiError::bad_request("message to edit not found"))?;
+    let message = live_message(&mut inner, chat.id, message_id, "message to edit not found")?;
     let markup = params.get("reply_markup").cloned();
     if message.reply_markup == markup {
         return Err(ApiError::bad_request(
@@ -1386,6 +1378,20 @@ fn edit_message_reply_markup(shared: &Shared, params: &Map<String, Value>) -> Ap
     let snapshot = message.clone();
     drop(inner);
     Ok(message_json(&chat, &snapshot))
+}
+
+/// A message of the chat that is not deleted, or Telegram's `missing` answer.
+fn live_message<'a>(
+    inner: &'a mut Inner,
+    chat_id: i64,
+    message_id: i64,
+    missing: &str,
+) -> Result<&'a mut SentMessage, ApiError> {
+    inner
+        .messages
+        .iter_mut()
+        .find(|m| m.chat_id == chat_id && m.message_id == message_id && !m.deleted)
+        .ok_or_else(|| ApiError::bad_request(missing))
 }
 
 fn pin_message(shared: &Shared, params: &Map<String, Value>, pin: bool) -> ApiResult {
@@ -1414,11 +1420,7 @@ fn delete_message(shared: &Shared, params: &Map<String, Value>) -> ApiResult {
     let message_id =
         int_param(params, "message_id").ok_or_else(|| ApiError::bad_request("message identifier is not specified"))?;
     let mut inner = shared.lock();
-    let message = inner
-        .messages
-        .iter_mut()
-        .find(|m| m.chat_id == chat.id && m.message_id == message_id && !m.deleted)
-        .ok_or_else(|| ApiError::bad_request("message to delete not found"))?;
+    let message = live_message(&mut inner, chat.id, message_id, "message to delete not found")?;
     message.deleted = true;
     Ok(json!(true))
 }
