@@ -154,6 +154,28 @@ async fn health_readiness_and_metrics_on_the_one_listener() {
     assert!(status.success(), "{log}");
 }
 
+#[tokio::test]
+async fn readiness_fails_when_every_feed_fails() {
+    let env = TestEnv::start().await;
+    let port = free_port();
+    env.feeds.set_feed(FEED_PATH, "<html><body>Maintenance</body></html>");
+    env.write_config(
+        &env.config_text_with_fetch("alert_after = 2", &format!("[http]\nlisten = \"127.0.0.1:{port}\"\n")),
+    );
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 3).await;
+    let (status, body) = get(port, "/readyz").await;
+    assert_eq!((status, body.as_str()), (503, "not ready: all 1 feeds failing\n"));
+    env.feeds.set_feed(FEED_PATH, &rss(&[Item::numbered(1)]));
+    let deadline = Instant::now() + WAIT;
+    while get(port, "/readyz").await.0 != 200 {
+        assert!(Instant::now() < deadline, "still not ready after the feed recovered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, log) = app.stop().await;
+    assert!(status.success(), "{log}");
+}
+
 /// `name{labels} value` samples of a Prometheus text exposition; panics on a malformed line.
 fn parse_prometheus(text: &str) -> Vec<(String, f64)> {
     let mut samples = Vec::new();
@@ -214,6 +236,9 @@ async fn sigterm_mid_fan_out_exits_in_time_and_a_restart_loses_nothing() {
     let took = stopping.elapsed();
     assert!(status.success(), "exit {status:?}\n{log}");
     assert!(took < Duration::from_secs(10), "stopped in {took:?}");
+    // The write-ahead log was checkpointed into the database at exit.
+    let wal = env.database().with_extension("db-wal");
+    assert!(std::fs::metadata(&wal).map_or(true, |m| m.len() == 0), "WAL left behind: {wal:?}");
     let sent_before = env.telegram.all_messages().len();
     assert!(sent_before < 301, "the fan-out was still going at SIGTERM");
 
