@@ -5,6 +5,7 @@
 //! are repaired by removing that element; a truncated document keeps its
 //! complete items. Whatever cannot be read gives one clear error.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use url::Url;
 use super::fetch::{DecodeError, decode_body};
 use super::repair::{self, Format};
 use crate::domain::{ArticleKey, NewArticle, normalize_link};
-use crate::format::html_to_plain;
+use crate::format::{MAX_MARKUP_DEPTH, Markup, bound_nesting, html_to_plain};
 
 /// What feed-rs is told to use as an id when an item has none, so that we can
 /// tell a real guid from a generated one (feed-rs would hash the title, which
@@ -98,7 +99,11 @@ pub fn parse_feed_with_charset(
         Some(Format::Xml) => {
             let text = repair::xml_to_utf8(bytes, http_charset, &mut repairs);
             let text = repair::repair_entities(&text, &mut repairs);
-            let text = repair::repair_root(text, &mut repairs);
+            let mut text = repair::repair_root(text, &mut repairs);
+            if let Cow::Owned(bounded) = bound_nesting(&text, MAX_MARKUP_DEPTH, Markup::Xml) {
+                repairs.push(format!("elements nested deeper than {MAX_MARKUP_DEPTH} flattened"));
+                text = bounded;
+            }
             update_period = syndication_period(&text);
             parse_xml(text, base, &mut repairs)?
         }

@@ -11,6 +11,7 @@ use ego_tree::NodeRef;
 use scraper::{ElementRef, Html, Node};
 use url::Url;
 
+use super::nesting::{MAX_MARKUP_DEPTH, Markup, bound_nesting};
 use super::rich::{RichText, Style};
 
 /// Elements dropped with everything inside them.
@@ -91,10 +92,12 @@ pub struct Block {
 
 /// The article's blocks, in order, boilerplate removed.
 pub fn html_to_blocks(html: &str, conversion: &Conversion<'_>) -> Vec<Block> {
+    // Flattened first, so that text under thousands of tags still counts as the lead.
+    let bounded = bound_nesting(html, MAX_MARKUP_DEPTH, Markup::Html);
     // Markup runs to many times its text; this much HTML holds enough text.
     let html = match conversion.enough_chars {
-        Some(enough) => prefix(html, (enough * 16).max(LEAD_BYTES)),
-        None => html,
+        Some(enough) => prefix(&bounded, (enough * 16).max(LEAD_BYTES)),
+        None => &bounded,
     };
     let fragment = Html::parse_fragment(html);
     let mut walker = Walker {
@@ -104,6 +107,7 @@ pub fn html_to_blocks(html: &str, conversion: &Conversion<'_>) -> Vec<Block> {
         kind: BlockKind::Paragraph,
         list: Vec::new(),
         collected: 0,
+        depth: 0,
     };
     walker.children(fragment.tree.root(), &mut Vec::new());
     walker.flush();
@@ -135,7 +139,7 @@ pub fn html_to_rich(html: &str, conversion: &Conversion<'_>) -> RichText {
 /// tracking pixel, resolved against `base`.
 pub fn first_image(html: &str, base: Option<&Url>) -> Option<Url> {
     // A picture further down than this is not the article's lead image.
-    let fragment = Html::parse_fragment(prefix(html, LEAD_BYTES));
+    let fragment = Html::parse_fragment(&bound_nesting(prefix(html, LEAD_BYTES), MAX_MARKUP_DEPTH, Markup::Html));
     let selector = scraper::Selector::parse("img").ok()?;
     fragment.select(&selector).find_map(|img| {
         let element = img.value();
@@ -166,7 +170,13 @@ struct Walker<'a> {
     list: Vec<Option<u32>>,
     /// Characters in finished blocks that are not boilerplate.
     collected: usize,
+    /// Elements open around the current node.
+    depth: usize,
 }
+
+/// Elements deeper than this are read as plain text: the walk recurses per
+/// level, and the rich text it builds nests no deeper than this either.
+const MAX_WALK_DEPTH: usize = 48;
 
 impl Walker<'_> {
     fn children(&mut self, node: NodeRef<'_, Node>, pre: &mut Vec<()>) {
@@ -192,7 +202,13 @@ impl Walker<'_> {
             }
             Node::Element(_) => {
                 let Some(element) = ElementRef::wrap(node) else { return };
+                if self.depth >= MAX_WALK_DEPTH {
+                    self.flatten(element);
+                    return;
+                }
+                self.depth += 1;
                 self.element(element, pre);
+                self.depth -= 1;
             }
             _ => self.children(node, pre),
         }
@@ -257,6 +273,31 @@ impl Walker<'_> {
             }
             _ => self.children(*element, pre),
         }
+    }
+
+    /// The text under `element`, without its markup, walked without recursion.
+    fn flatten(&mut self, element: ElementRef<'_>) {
+        let mut text = String::new();
+        let mut edges = element.traverse();
+        while let Some(edge) = edges.next() {
+            let ego_tree::iter::Edge::Open(node) = edge else { continue };
+            match node.value() {
+                Node::Text(piece) => text.push_str(piece),
+                Node::Element(inner) if DROPPED.contains(&inner.name()) => {
+                    // Skip everything inside a dropped element.
+                    for skipped in edges.by_ref() {
+                        if matches!(skipped, ego_tree::iter::Edge::Close(closed) if closed == node) {
+                            break;
+                        }
+                    }
+                }
+                Node::Element(inner) if inner.name() == "br" || BLOCKS.contains(&inner.name()) => text.push(' '),
+                _ => {}
+            }
+        }
+        let collapsed = collapse_spaces(&text);
+        let after_space = self.line_is_empty() || self.ends_with_space();
+        self.push_text(if after_space { collapsed.trim_start() } else { &collapsed });
     }
 
     fn block(&mut self, element: ElementRef<'_>, kind: BlockKind, style: Option<Style>, pre: &mut Vec<()>) {

@@ -2,6 +2,7 @@
 //! conversion, layout, escaping, limits. Nothing here does I/O.
 
 mod html;
+mod nesting;
 mod newsroom;
 mod post;
 mod replies;
@@ -12,6 +13,7 @@ mod time;
 pub mod validate;
 
 pub use html::{Block, BlockKind, Conversion, first_image, html_to_blocks, html_to_rich};
+pub use nesting::{MAX_MARKUP_DEPTH, Markup, bound_nesting};
 pub use newsroom::{
     AdminText, TooLong, render_admin_post, render_audit, render_notice, render_retraction_notice, render_status,
 };

@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod commands;
 mod config_errors;
+mod deep_nesting;
 mod dispatcher_fuzz;
 mod fake_api;
 mod feed_to_channel;
