@@ -143,7 +143,7 @@ async fn healthz() -> &'static str {
 }
 
 /// Readiness: the database is there and answers, Telegram answered recently
-/// (or answers getMe now), and not every feed is failing.
+/// (or answers getMe now), not every feed is failing, and a write goes through.
 async fn readyz(State(state): State<HttpState>) -> Response {
     let Some(ready) = state.readiness else { return (StatusCode::OK, "ready\n").into_response() };
     let mut problems = Vec::new();
@@ -159,6 +159,11 @@ async fn readyz(State(state): State<HttpState>) -> Response {
             }
             Ok(Err(err)) => problems.push(format!("database error: {err}")),
             Err(_) => problems.push("database not answering".to_owned()),
+        }
+        match tokio::time::timeout(CHECK_TIMEOUT, ready.store.probe_write(Utc::now())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => problems.push(format!("database refuses writes: {err}")),
+            Err(_) => problems.push("database write not answering".to_owned()),
         }
     }
     if !ready.health.telegram_seen_within(TELEGRAM_FRESH) {

@@ -18,6 +18,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use articles::{
@@ -77,6 +78,19 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .after_release(|connection, _| {
+                Box::pin(async move {
+                    // A COMMIT or ROLLBACK that failed (disk full, I/O error) leaves
+                    // sqlx counting an open transaction, and every later BEGIN on this
+                    // connection fails. The ping lets a queued rollback finish first.
+                    connection.ping().await?;
+                    let poisoned = connection.is_in_transaction();
+                    if poisoned {
+                        tracing::warn!("discarding a database connection left inside a failed transaction");
+                    }
+                    Ok(!poisoned)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
@@ -103,6 +117,21 @@ impl Store {
     pub async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
         let target = path.to_str().ok_or_else(|| StoreError::Corrupt(format!("{} is not UTF-8", path.display())))?;
         sqlx::query("VACUUM INTO ?1").bind(target).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Writes one row in a transaction, as every producer must be able to:
+    /// fails while the disk is full or the file is read-only, whatever reads say.
+    pub async fn probe_write(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO write_probe (id, probed_at) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
+        )
+        .bind(to_ms(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod config_errors;
 mod deep_nesting;
+mod disk_full;
 mod dispatcher_fuzz;
 mod fake_api;
 mod feed_to_channel;
