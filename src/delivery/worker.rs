@@ -27,6 +27,12 @@ use crate::store::{ClaimedDelivery, DeliveryAction, SentAs, Store, StoreError};
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
 /// How long a claim waits for more free slots before taking what there is.
 const BATCH_WAIT: Duration = Duration::from_millis(20);
+/// How often claims left behind by a failed write are looked for.
+const ORPHAN_SWEEP: Duration = Duration::from_secs(10);
+/// A send Telegram took but the store refused to record is recorded again after
+/// this, doubling up to [`RECORD_RETRY_MAX`].
+const RECORD_RETRY_FIRST: Duration = Duration::from_millis(500);
+const RECORD_RETRY_MAX: Duration = Duration::from_secs(15);
 
 /// What one step of the worker did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,10 +123,20 @@ impl DeliveryWorker {
 
     /// Sends a claimed delivery and records the outcome.
     async fn deliver(&self, claimed: ClaimedDelivery, now: DateTime<Utc>) -> Result<DeliveryOutcome, StoreError> {
+        let (result, sent_as, answered_at) = self.send(&claimed, now).await?;
+        self.record(&claimed, result, sent_as, answered_at).await
+    }
+
+    /// Sends a claimed delivery: what Telegram answered, and when.
+    async fn send(
+        &self,
+        claimed: &ClaimedDelivery,
+        now: DateTime<Utc>,
+    ) -> Result<(SendResult, SentAs, DateTime<Utc>), StoreError> {
         let chat = claimed.chat.chat_ref()?;
         let started = Instant::now();
         let mut thread = claimed.thread_id;
-        let (mut result, mut sent_as) = self.perform(&claimed, &chat, false, thread).await;
+        let (mut result, mut sent_as) = self.perform(claimed, &chat, false, thread).await;
         if let SendResult::ThreadGone(description) = &result
             && thread.is_some()
         {
@@ -128,17 +144,16 @@ impl DeliveryWorker {
             tracing::warn!(post_id = claimed.post.id, chat_id = claimed.chat.id, thread_id = ?thread,
                 error = %description, "the forum topic is unusable; posting outside it");
             thread = None;
-            (result, sent_as) = self.perform(&claimed, &chat, false, thread).await;
+            (result, sent_as) = self.perform(claimed, &chat, false, thread).await;
         }
         if let SendResult::MarkupRejected(description) = &result {
             // A formatter bug; the reader still gets the news, without formatting.
             tracing::error!(post_id = claimed.post.id, chat_id = claimed.chat.id, error = %description,
                 "Telegram refused the post's HTML; sending it as plain text");
-            (result, sent_as) = self.perform(&claimed, &chat, true, thread).await;
+            (result, sent_as) = self.perform(claimed, &chat, true, thread).await;
         }
         // Waits (retry_after, backoff) count from Telegram's answer, not from the claim.
-        let answered_at = now + to_chrono(started.elapsed());
-        self.record(&claimed, result, sent_as, answered_at).await
+        Ok((result, sent_as, now + to_chrono(started.elapsed())))
     }
 
     async fn perform(
@@ -384,6 +399,7 @@ impl DeliveryWorker {
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut in_flight: HashMap<tokio::task::Id, i64> = HashMap::new();
         let mut last_forget = Instant::now();
+        let mut last_sweep = Instant::now();
         let mut waited = false;
         loop {
             while let Some(done) = tasks.try_join_next_with_id() {
@@ -391,6 +407,10 @@ impl DeliveryWorker {
             }
             if shutdown.is_cancelled() {
                 break;
+            }
+            if last_sweep.elapsed() > ORPHAN_SWEEP {
+                self.sweep_orphaned_claims(&in_flight).await;
+                last_sweep = Instant::now();
             }
             if let Some(closed) = self.gate.closed_for() {
                 tokio::select! {
@@ -464,15 +484,50 @@ impl DeliveryWorker {
         self.drain(tasks, in_flight).await;
     }
 
-    /// Waits for the pacer, then sends and records.
+    /// Waits for the pacer, then sends and records. A message Telegram took
+    /// is never sent again because the store refused to record it (a full
+    /// disk): the record is retried, the claim held, until the store accepts it.
     async fn deliver_paced(&self, claimed: ClaimedDelivery) {
         let (delivery_id, chat_id) = (claimed.id, claimed.chat.id);
         self.pacer.wait_turn(chat_id, claimed.chat.kind).await;
-        if let Err(err) = self.deliver(claimed, Utc::now()).await {
-            tracing::error!(delivery_id, chat_id, error = %err, "delivery failed to record; it will be retried");
-            if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
-                tracing::error!(delivery_id, error = %err, "cannot release the delivery");
+        let sent = match self.send(&claimed, Utc::now()).await {
+            Ok(sent) => sent,
+            Err(err) => return self.release_unsent(delivery_id, chat_id, &err).await,
+        };
+        let (result, sent_as, answered_at) = sent;
+        let mut wait = RECORD_RETRY_FIRST;
+        loop {
+            let err = match self.record(&claimed, result.clone(), sent_as, answered_at).await {
+                Ok(_) => return,
+                Err(err) => err,
+            };
+            if !matches!(result, SendResult::Sent { .. }) {
+                return self.release_unsent(delivery_id, chat_id, &err).await;
             }
+            tracing::error!(delivery_id, chat_id, error = %err,
+                "the message reached Telegram but cannot be recorded; retrying the record, not the send");
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(RECORD_RETRY_MAX);
+        }
+    }
+
+    /// Puts back a delivery whose outcome could not be recorded and that
+    /// Telegram did not take: it is sent again. If even that cannot be written,
+    /// the sweep of orphaned claims releases it once the store accepts writes.
+    async fn release_unsent(&self, delivery_id: i64, chat_id: i64, err: &StoreError) {
+        tracing::error!(delivery_id, chat_id, error = %err, "delivery failed to record; it will be retried");
+        if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
+            tracing::error!(delivery_id, error = %err, "cannot release the delivery");
+        }
+    }
+
+    /// Releases claims no send of this process holds any more.
+    async fn sweep_orphaned_claims(&self, in_flight: &HashMap<tokio::task::Id, i64>) {
+        let held: Vec<i64> = in_flight.values().copied().collect();
+        match self.store.release_orphaned_claims(Utc::now(), &held).await {
+            Ok(0) => {}
+            Ok(released) => tracing::warn!(released, "released deliveries left claimed by a failed write"),
+            Err(err) => tracing::warn!(error = %err, "cannot release orphaned claims yet"),
         }
     }
 

@@ -239,13 +239,18 @@ impl Store {
         Ok(post.into_post())
     }
 
-    /// Returns deliveries whose lease ran out (their sender died) to pending.
-    pub async fn release_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    /// While running: claims whose lease ran out and that no send in this
+    /// process holds (their task ended but the release could not be written,
+    /// e.g. on a full disk) are due again, so their chats are not stuck.
+    pub async fn release_orphaned_claims(&self, now: DateTime<Utc>, in_flight: &[i64]) -> Result<u64, StoreError> {
+        let held = serde_json::to_string(in_flight).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let released = sqlx::query(
             "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = ?1
-             WHERE status = 'sending' AND lease_until <= ?1",
+             WHERE status = 'sending' AND lease_until <= ?1
+               AND id NOT IN (SELECT value FROM json_each(?2))",
         )
         .bind(to_ms(now))
+        .bind(held)
         .execute(&self.pool)
         .await?;
         Ok(released.rows_affected())
@@ -485,9 +490,12 @@ mod tests {
         let (store, _dir, now) = outbox_with(&["A"]).await;
         let first = store.claim_next(now, LEASE).await.expect("claim").expect("due");
         let _other_chat = store.claim_next(now, LEASE).await.expect("claim").expect("due");
-        assert_eq!(store.release_expired_leases(now + chrono::Duration::seconds(59)).await.expect("release"), 0);
+        assert_eq!(store.release_orphaned_claims(now + chrono::Duration::seconds(59), &[]).await.expect("release"), 0);
         assert!(store.claim_next(now + chrono::Duration::seconds(59), LEASE).await.expect("claim").is_none());
-        assert_eq!(store.release_expired_leases(now + chrono::Duration::seconds(61)).await.expect("release"), 2);
+        // A claim this process still holds (its send is being recorded) stays claimed.
+        let expired = now + chrono::Duration::seconds(61);
+        assert_eq!(store.release_orphaned_claims(expired, &[first.id]).await.expect("release"), 1);
+        assert_eq!(store.release_orphaned_claims(expired, &[]).await.expect("release"), 1);
         let again =
             store.claim_next(now + chrono::Duration::seconds(61), LEASE).await.expect("claim").expect("expired");
         assert_eq!(again.id, first.id);

@@ -84,3 +84,103 @@ async fn after_a_full_disk_every_connection_writes_again_without_a_restart() {
     assert!(store.is_subscribed(139).await.expect("read"));
     store.close().await;
 }
+
+/// Disk full between a send and its record: Telegram has the message, the
+/// store refuses `sent`. The worker keeps the claim and records it once there
+/// is space — the post is not sent again, and the chat's later posts follow.
+#[tokio::test]
+async fn a_send_that_cannot_be_recorded_is_recorded_later_not_sent_twice() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use url::Url;
+    use warta::app::build_bot;
+    use warta::config::BotToken;
+    use warta::delivery::{
+        DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender, WorkerSettings,
+    };
+    use warta::domain::{ArticleKey, ChatRef, NewArticle};
+    use warta::feed::{FetchLimits, Fetcher};
+
+    use crate::support::{CHANNEL, CHANNEL_ID, FakeTelegram, TOKEN, record_articles};
+
+    let Some(disk) = SmallDisk::mount("8m") else { return };
+    let telegram = FakeTelegram::start(TOKEN).await;
+    telegram.add_channel(CHANNEL, CHANNEL_ID);
+    let store = Store::open(&disk.path().join("warta.db")).await.expect("open");
+    let now = Utc::now();
+    let feeds = store
+        .sync_feeds(&[(Url::parse("https://kaltimtoday.co/feed/").expect("url"), None)], now)
+        .await
+        .expect("feeds");
+    store.sync_channels(&[ChatRef::Username(CHANNEL.into())], now).await.expect("channels");
+    record_articles(&store, feeds[0].id, &[]).await;
+    let articles: Vec<NewArticle> = (1..=3)
+        .map(|n| {
+            let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
+            NewArticle {
+                key: ArticleKey::from_link(&link),
+                title: format!("Berita {n}"),
+                link: Some(link),
+                summary_html: Some(format!("<p>Ringkasan {n}.</p>")),
+                content_html: None,
+                author: None,
+                categories: vec![],
+                image_url: None,
+                published_at: None,
+            }
+        })
+        .collect();
+    record_articles(&store, feeds[0].id, &articles).await;
+
+    let bot = build_bot(&Url::parse(telegram.api_url()).expect("url"), &BotToken::new(TOKEN)).expect("bot");
+    let images = ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 };
+    let settings = WorkerSettings {
+        policy: RetryPolicy { initial: Duration::from_secs(1), max: Duration::from_secs(5), max_attempts: 5 },
+        lease: Duration::from_secs(2),
+        concurrency: 8,
+        shutdown_grace: Duration::from_secs(2),
+        unpin_after: None,
+    };
+    let pacer = Arc::new(Pacer::new(PacingLimits::default()));
+    let worker = Arc::new(DeliveryWorker::new(
+        store.clone(),
+        TelegramSender::new(bot),
+        images,
+        pacer,
+        SendGate::default(),
+        settings,
+    ));
+
+    // The first send reaches Telegram; its answer comes after the disk filled up.
+    telegram.set_answer_delay(Some(Duration::from_millis(1_500)));
+    let ready = Arc::new(tokio::sync::Notify::new());
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(worker.run(ready, shutdown.clone()));
+    telegram.wait_until("the first send", Duration::from_secs(20), |t| !t.calls_to("sendMessage").is_empty()).await;
+    let filler = disk.fill();
+    telegram.set_answer_delay(None);
+    // Longer than the lease: a sweep of expired claims must not take the held one.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(telegram.messages_in(CHANNEL_ID).len(), 1, "nothing more goes out while nothing can be recorded");
+
+    std::fs::remove_file(filler).expect("free the space");
+    telegram.wait_until("all three posts", Duration::from_secs(60), |t| t.messages_in(CHANNEL_ID).len() >= 3).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let counts = store.outbox_counts().await.expect("counts");
+        if counts.sent == 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not all recorded: {counts:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    shutdown.cancel();
+    running.await.expect("worker stops");
+    let texts: Vec<String> = telegram.messages_in(CHANNEL_ID).into_iter().map(|m| m.text).collect();
+    assert_eq!(texts.len(), 3, "each post exactly once: {texts:?}");
+    for (n, text) in texts.iter().enumerate() {
+        assert!(text.starts_with(&format!("Berita {}", n + 1)), "in order: {texts:?}");
+    }
+    store.close().await;
+}

@@ -199,6 +199,9 @@ struct Inner {
     known_files: std::collections::HashSet<String>,
     /// Chats where deleteMessage is refused (no right, or messages older than 48 h).
     undeletable: std::collections::HashSet<i64>,
+    /// How long sends wait before their answer (the message is already there):
+    /// a slow Telegram, or a network that delays the reply.
+    answer_delay: Option<Duration>,
     /// Latency probe: when the latest update of each chat was queued, and
     /// the time from there to the bot's first answer in that chat.
     probe: Option<Probe>,
@@ -522,6 +525,11 @@ impl FakeTelegram {
     }
 
     /// Makes the next `times` calls of `method` (to `chat`, if given) fail.
+    /// Every answer but getUpdates comes `delay` after the call took effect.
+    pub fn set_answer_delay(&self, delay: Option<Duration>) {
+        self.shared.lock().answer_delay = delay;
+    }
+
     pub fn fail_next(&self, method: &str, chat: Option<Value>, failure: Failure, times: usize) {
         self.shared.lock().scripts.push(Script {
             method: method.to_ascii_lowercase(),
@@ -797,13 +805,17 @@ async fn handle(
         }
     };
     let error = result.as_ref().err().map(|e| e.description.clone());
-    {
+    let delay = {
         let mut inner = shared.lock();
         if !inner.lean || method == "getupdates" {
             inner.calls.push(Call { method: method.clone(), params, at: Instant::now(), error });
         }
-    }
+        inner.answer_delay.filter(|_| method != "getupdates")
+    };
     shared.bump();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     match result {
         Ok(value) => (
             StatusCode::OK,
