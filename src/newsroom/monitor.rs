@@ -169,8 +169,8 @@ impl NewsroomMonitor {
         if !self.settings.daytime.contains(local) {
             return Ok(told);
         }
-        let silent_after = chrono::Duration::from_std(self.settings.silent_after).unwrap_or(chrono::Duration::MAX);
-        for feed in self.store.silent_feeds(now - silent_after).await? {
+        let silent_since = crate::domain::time::earlier(now, self.settings.silent_after);
+        for feed in self.store.silent_feeds(silent_since).await? {
             let since = feed.last_new_at.or(feed.primed_at).map(crate::store::from_ms).unwrap_or(now);
             let hours = (self.settings.silent_after.as_secs() / 3600).max(1).to_string();
             let body = fill(
