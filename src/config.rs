@@ -937,6 +937,7 @@ impl Config {
             return Err(("delivery.shutdown_grace".into(), "must be at most 8s (Warta exits within 10s)".into()));
         }
         self.validate_fetch()?;
+        self.validate_bounds()?;
         for (index, feed) in self.feeds.iter().enumerate() {
             if let Some(max) = feed.max_interval
                 && max < feed.interval
@@ -960,6 +961,39 @@ impl Config {
             return Err(("websub.lease".into(), "must be at least 1m".into()));
         }
         Ok(())
+    }
+
+    /// Upper bounds for every duration that reaches time arithmetic: a
+    /// typo such as "300000y" is refused at start instead of overflowing a
+    /// date later in a running task.
+    fn validate_bounds(&self) -> Result<(), (String, String)> {
+        const DAY: Duration = Duration::from_secs(24 * 3600);
+        let mut bounded: Vec<(String, Duration, Duration, &str)> = vec![
+            ("fetch.edit_window".into(), self.fetch.edit_window, 30 * DAY, "30 days"),
+            ("newsroom.silent_feed_after".into(), self.newsroom.silent_feed_after, 30 * DAY, "30 days"),
+            ("fetch.max_interval".into(), self.fetch.max_interval, 7 * DAY, "7 days"),
+            ("fetch.backoff_max".into(), self.fetch.backoff_max, 7 * DAY, "7 days"),
+            ("fetch.min_interval".into(), self.fetch.min_interval, DAY, "24h"),
+            ("fetch.timeout".into(), self.fetch.timeout, Duration::from_secs(600), "10m"),
+            ("fetch.connect_timeout".into(), self.fetch.connect_timeout, Duration::from_secs(300), "5m"),
+            ("delivery.retry_max".into(), self.delivery.retry_max, 7 * DAY, "7 days"),
+            ("delivery.lease".into(), self.delivery.lease, Duration::from_secs(3600), "1h"),
+            ("websub.lease".into(), self.websub.lease, 30 * DAY, "30 days"),
+        ];
+        if let Some(after) = self.newsroom.unpin_after {
+            bounded.push(("newsroom.unpin_after".into(), after, 30 * DAY, "30 days"));
+        }
+        for (index, feed) in self.feeds.iter().enumerate() {
+            if let Some(max) = feed.max_interval {
+                bounded.push((format!("feeds[{index}].max_interval"), max, 7 * DAY, "7 days"));
+            }
+        }
+        match bounded.into_iter().find(|(_, value, max, _)| value > max) {
+            Some((key, value, _, max)) => {
+                Err((key, format!("must be at most {max}, not {}", humantime::format_duration(value))))
+            }
+            None => Ok(()),
+        }
     }
 
     fn validate_fetch(&self) -> Result<(), (String, String)> {

@@ -65,10 +65,8 @@ pub fn next_check_after_failure(
     let doublings = failures.saturating_sub(1).min(20);
     let backoff = base.saturating_mul(1 << doublings).min(cap);
     let spread = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
-    let jittered = Duration::try_from_secs_f64(backoff.as_secs_f64() * spread)
-        .unwrap_or(cap)
-        .min(cap)
-        .max(policy.min_interval);
+    let jittered =
+        Duration::try_from_secs_f64(backoff.as_secs_f64() * spread).unwrap_or(cap).min(cap).max(policy.min_interval);
     let wait = jittered.max(retry_after.unwrap_or_default().min(MAX_RETRY_AFTER));
     crate::domain::time::later(now, wait)
 }
