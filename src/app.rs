@@ -283,7 +283,13 @@ async fn run_locked(
     // Pending posts from an earlier run go out at once.
     outbox_ready.notify_one();
     tasks.spawn(poller.run(watched, shutdown.clone()));
-    tasks.spawn(worker.clone().run(outbox_ready.clone(), shutdown.clone()));
+    let (supervised, ready, stop) = (worker.clone(), outbox_ready.clone(), shutdown.clone());
+    tasks.spawn(async move {
+        crate::supervise::supervise("worker", "delivery worker", crate::supervise::RESTART_PAUSE, &stop.clone(), || {
+            supervised.clone().run(ready.clone(), stop.clone())
+        })
+        .await;
+    });
     let monitor_settings = MonitorSettings {
         timezone: config.format.timezone,
         silent_after: config.newsroom.silent_feed_after,

@@ -491,6 +491,7 @@ impl DeliveryWorker {
             // Cancelled at shutdown, or a bug: the delivery goes back to the outbox.
             if err.is_panic() {
                 tracing::error!(delivery_id, "delivery task panicked");
+                crate::metrics::task_panic("delivery");
             }
             if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
                 tracing::error!(delivery_id, error = %err, "cannot release the delivery");
