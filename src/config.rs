@@ -399,6 +399,10 @@ pub struct FetchConfig {
     /// A corrected article's posts are edited if they were sent within this window.
     #[serde(default = "default_edit_window", deserialize_with = "duration")]
     pub edit_window: Duration,
+    /// Hosts (names or IP addresses) that images, redirects and hubs may reach
+    /// even on private addresses; the configured feeds' hosts always may.
+    #[serde(default)]
+    pub allow_hosts: Vec<String>,
 }
 
 impl Default for FetchConfig {
@@ -414,6 +418,7 @@ impl Default for FetchConfig {
             alert_after: default_alert_after(),
             backfill_pages: default_backfill_pages(),
             edit_window: default_edit_window(),
+            allow_hosts: Vec::new(),
         }
     }
 }
@@ -1019,6 +1024,20 @@ impl Config {
         if fetch.alert_after == 0 {
             return Err(("fetch.alert_after".into(), "must be at least 1".into()));
         }
+        for (index, host) in fetch.allow_hosts.iter().enumerate() {
+            let host_part = host.trim();
+            let unbracketed = host_part.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host_part);
+            let valid = unbracketed.parse::<std::net::IpAddr>().is_ok()
+                || (!host_part.is_empty()
+                    && !host_part.contains(['/', ':', '@', ' '])
+                    && url::Host::parse(host_part).is_ok());
+            if !valid {
+                return Err((
+                    format!("fetch.allow_hosts[{index}]"),
+                    format!("{host:?} is not a host name or IP address (no scheme, port or path)"),
+                ));
+            }
+        }
         if fetch.backfill_pages > 50 {
             return Err(("fetch.backfill_pages".into(), "must be at most 50".into()));
         }
@@ -1336,6 +1355,18 @@ url = "https://kaltimtoday.co/feed/"
         let text = format!("{text}\n[http]\nlisten = \"127.0.0.1:8080\"\n");
         let config = load(&text, &[]).expect("websub config");
         assert_eq!(config.http.listen, Some("127.0.0.1:8080".parse().expect("addr")));
+    }
+
+    #[test]
+    fn allowed_hosts_are_bare_hosts() {
+        let text = format!("{MINIMAL}\n[fetch]\nallow_hosts = [\"wp.intranet\", \"10.0.0.5\", \"[fd00::5]\", \"fd00::6\"]\n");
+        let config = load(&text, &[]).expect("allow_hosts");
+        assert_eq!(config.fetch.allow_hosts.len(), 4);
+        for bad in ["http://wp.intranet", "wp.intranet:8080", "", "wp.intranet/feed"] {
+            let text = format!("{MINIMAL}\n[fetch]\nallow_hosts = [\"ok.example\", \"{bad}\"]\n");
+            let message = error(&text, &[]);
+            assert!(message.contains("fetch.allow_hosts[1]") && message.contains("not a host name"), "{bad}: {message}");
+        }
     }
 
     #[test]
