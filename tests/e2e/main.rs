@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod address_policy;
 mod cli;
 mod commands;
 mod config_errors;
