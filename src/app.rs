@@ -288,9 +288,13 @@ async fn run_locked(
     tasks.spawn(poller.run(watched, shutdown.clone()));
     let (supervised, ready, stop) = (worker.clone(), outbox_ready.clone(), shutdown.clone());
     tasks.spawn(async move {
-        crate::supervise::supervise("worker", "delivery worker", crate::supervise::RESTART_PAUSE, &stop.clone(), || {
-            supervised.clone().run(ready.clone(), stop.clone())
-        })
+        crate::supervise::supervise(
+            "worker",
+            "delivery worker",
+            crate::supervise::RESTART_PAUSE,
+            &stop.clone(),
+            || supervised.clone().run(ready.clone(), stop.clone()),
+        )
         .await;
     });
     let monitor_settings = MonitorSettings {

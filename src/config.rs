@@ -1359,13 +1359,17 @@ url = "https://kaltimtoday.co/feed/"
 
     #[test]
     fn allowed_hosts_are_bare_hosts() {
-        let text = format!("{MINIMAL}\n[fetch]\nallow_hosts = [\"wp.intranet\", \"10.0.0.5\", \"[fd00::5]\", \"fd00::6\"]\n");
+        let text =
+            format!("{MINIMAL}\n[fetch]\nallow_hosts = [\"wp.intranet\", \"10.0.0.5\", \"[fd00::5]\", \"fd00::6\"]\n");
         let config = load(&text, &[]).expect("allow_hosts");
         assert_eq!(config.fetch.allow_hosts.len(), 4);
         for bad in ["http://wp.intranet", "wp.intranet:8080", "", "wp.intranet/feed"] {
             let text = format!("{MINIMAL}\n[fetch]\nallow_hosts = [\"ok.example\", \"{bad}\"]\n");
             let message = error(&text, &[]);
-            assert!(message.contains("fetch.allow_hosts[1]") && message.contains("not a host name"), "{bad}: {message}");
+            assert!(
+                message.contains("fetch.allow_hosts[1]") && message.contains("not a host name"),
+                "{bad}: {message}"
+            );
         }
     }
 

@@ -63,7 +63,10 @@ fn describe() {
     describe_histogram!("warta_feed_fetch_seconds", "Feed fetch and record durations");
     describe_counter!("warta_commands_total", "Commands and button presses handled, by command");
     describe_histogram!("warta_reply_seconds", "From an update's arrival to the reply sent");
-    describe_counter!("warta_task_panics_total", "Panics caught in a unit (update, feed, watch, worker, delivery), which restarted");
+    describe_counter!(
+        "warta_task_panics_total",
+        "Panics caught in a unit (update, feed, watch, worker, delivery), which restarted"
+    );
 }
 
 pub fn articles_seen(count: usize) {

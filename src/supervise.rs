@@ -42,8 +42,13 @@ pub async fn catch_panic<F: Future>(task: &'static str, context: &str, future: F
 
 /// Runs the unit made by `make` until it returns (its normal end) or
 /// `shutdown`; after a panic, starts a new one `pause` later.
-pub async fn supervise<F, Fut>(task: &'static str, context: &str, pause: Duration, shutdown: &CancellationToken, mut make: F)
-where
+pub async fn supervise<F, Fut>(
+    task: &'static str,
+    context: &str,
+    pause: Duration,
+    shutdown: &CancellationToken,
+    mut make: F,
+) where
     F: FnMut() -> Fut,
     Fut: Future<Output = ()>,
 {

@@ -389,9 +389,13 @@ impl FeedPoller {
             // A panic in one feed's loop restarts that loop; the others go on.
             loops.spawn(async move {
                 let context = format!("feed {}", feed.id);
-                crate::supervise::supervise("feed", &context, crate::supervise::RESTART_PAUSE, &shutdown.clone(), || {
-                    poller.clone().run_feed_owned(feed.clone(), shutdown.clone())
-                })
+                crate::supervise::supervise(
+                    "feed",
+                    &context,
+                    crate::supervise::RESTART_PAUSE,
+                    &shutdown.clone(),
+                    || poller.clone().run_feed_owned(feed.clone(), shutdown.clone()),
+                )
                 .await;
             });
         }

@@ -68,7 +68,9 @@ impl NewsroomMonitor {
                 last_alert_check = Some(std::time::Instant::now());
             }
             // A panic ends this round only (logged and counted); the next one runs as usual.
-            if let Ok(Err(err)) = crate::supervise::catch_panic("watch", "newsroom watch", self.tick(Utc::now(), alerts)).await {
+            if let Ok(Err(err)) =
+                crate::supervise::catch_panic("watch", "newsroom watch", self.tick(Utc::now(), alerts)).await
+            {
                 tracing::error!(error = %err, "newsroom watch failed; trying again");
             }
             tokio::select! {

@@ -16,7 +16,9 @@ async fn a_huge_max_age_pushes_one_feed_to_its_bound_and_the_rest_keep_polling()
     let body = rss(&[Item::numbered(3), Item::numbered(2), Item::numbered(1)]);
     env.feeds.set_answer(
         FEED_PATH,
-        Answer::body(200, body).header("content-type", "application/rss+xml").header("cache-control", "max-age=18446744073709551615"),
+        Answer::body(200, body)
+            .header("content-type", "application/rss+xml")
+            .header("cache-control", "max-age=18446744073709551615"),
     );
     env.feeds.set_feed(OTHER, &rss(&[Item::numbered(12), Item::numbered(11)]));
     let text = env.config_text(&format!("\n[[feeds]]\nurl = \"{}\"\ninterval = \"300ms\"\n", env.feeds.url(OTHER)));

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::support::app::FEED_PATH;
-use crate::support::{Answer, CHANNEL_ID, FakeFeedServer, Failure, Item, TestEnv, rss};
+use crate::support::{Answer, CHANNEL_ID, Failure, FakeFeedServer, Item, TestEnv, rss};
 
 /// A tiny JPEG (the magic bytes are what matter here).
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9];
@@ -25,7 +25,8 @@ async fn an_enclosure_on_a_private_address_is_never_downloaded_or_uploaded() {
     // The feed's own host may serve its images: the policy trusts it.
     env.feeds.set_answer("img/own.jpg", Answer::body(200, JPEG.to_vec()).header("content-type", "image/jpeg"));
     // Telegram cannot fetch either by URL, so Warta would download and upload them.
-    let cannot_fetch = || Failure::Custom { status: 400, description: "Bad Request: failed to get HTTP URL content".into() };
+    let cannot_fetch =
+        || Failure::Custom { status: 400, description: "Bad Request: failed to get HTTP URL content".into() };
     env.telegram.fail_next("sendPhoto", None, cannot_fetch(), 2);
     let app = env.spawn();
     env.feeds.wait_for_requests(FEED_PATH, 2).await;
@@ -38,11 +39,11 @@ async fn an_enclosure_on_a_private_address_is_never_downloaded_or_uploaded() {
     ]);
     env.feeds.set_feed(FEED_PATH, &feed);
     let posts = env.telegram.wait_for_messages(CHANNEL_ID, 2).await;
+    assert!(private.requests("secret.jpg").is_empty(), "Warta never connected to 127.0.0.2");
     assert!(posts[0].text.starts_with("Berita nomor 4"), "{}", posts[0].text);
     assert_eq!(posts[0].kind, "text", "the private image is dropped, the news still goes out");
     assert!(posts[1].text.starts_with("Berita nomor 5"), "{}", posts[1].text);
     assert_eq!((posts[1].kind, posts[1].photo.as_deref()), ("photo", Some("uploaded")), "own host trusted");
-    assert!(private.requests("secret.jpg").is_empty(), "Warta never connected to 127.0.0.2");
     assert_eq!(env.feeds.requests("img/own.jpg").len(), 1);
     let (_, log) = app.stop().await;
     assert!(log.contains("loopback address (127.0.0.2)"), "{log}");
