@@ -24,7 +24,7 @@ use crate::delivery::{
 };
 use crate::domain::{ForumTopics, LinkPreview};
 use crate::feed::websub::WebSub;
-use crate::feed::{FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
+use crate::feed::{AddressPolicy, FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
 use crate::format::{ChannelStyle, PostStyle, Template};
 use crate::health::Health;
 use crate::http::{self, HttpState, Readiness};
@@ -88,7 +88,8 @@ pub async fn sync_config(store: &Store, config: &Config) -> anyhow::Result<Vec<W
     Ok(watched)
 }
 
-/// The feed fetcher with the configured limits.
+/// The feed fetcher with the configured limits and address policy: the
+/// configured feeds' hosts and `fetch.allow_hosts` may be private, nothing else.
 pub fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
     let limits = FetchLimits {
         max_body: config.fetch.max_body,
@@ -96,7 +97,9 @@ pub fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
         connect_timeout: config.fetch.connect_timeout,
         timeout: config.fetch.timeout,
     };
-    Ok(Fetcher::new(limits)?)
+    let trusted = config.feeds.iter().filter_map(|feed| feed.url.host_str().map(str::to_owned));
+    let policy = AddressPolicy::new(trusted.chain(config.fetch.allow_hosts.iter().cloned()));
+    Ok(Fetcher::with_policy(limits, policy)?)
 }
 
 pub fn poll_settings(config: &Config) -> PollSettings {
@@ -283,7 +286,17 @@ async fn run_locked(
     // Pending posts from an earlier run go out at once.
     outbox_ready.notify_one();
     tasks.spawn(poller.run(watched, shutdown.clone()));
-    tasks.spawn(worker.clone().run(outbox_ready.clone(), shutdown.clone()));
+    let (supervised, ready, stop) = (worker.clone(), outbox_ready.clone(), shutdown.clone());
+    tasks.spawn(async move {
+        crate::supervise::supervise(
+            "worker",
+            "delivery worker",
+            crate::supervise::RESTART_PAUSE,
+            &stop.clone(),
+            || supervised.clone().run(ready.clone(), stop.clone()),
+        )
+        .await;
+    });
     let monitor_settings = MonitorSettings {
         timezone: config.format.timezone,
         silent_after: config.newsroom.silent_feed_after,

@@ -399,6 +399,10 @@ pub struct FetchConfig {
     /// A corrected article's posts are edited if they were sent within this window.
     #[serde(default = "default_edit_window", deserialize_with = "duration")]
     pub edit_window: Duration,
+    /// Hosts (names or IP addresses) that images, redirects and hubs may reach
+    /// even on private addresses; the configured feeds' hosts always may.
+    #[serde(default)]
+    pub allow_hosts: Vec<String>,
 }
 
 impl Default for FetchConfig {
@@ -414,6 +418,7 @@ impl Default for FetchConfig {
             alert_after: default_alert_after(),
             backfill_pages: default_backfill_pages(),
             edit_window: default_edit_window(),
+            allow_hosts: Vec::new(),
         }
     }
 }
@@ -937,6 +942,7 @@ impl Config {
             return Err(("delivery.shutdown_grace".into(), "must be at most 8s (Warta exits within 10s)".into()));
         }
         self.validate_fetch()?;
+        self.validate_bounds()?;
         for (index, feed) in self.feeds.iter().enumerate() {
             if let Some(max) = feed.max_interval
                 && max < feed.interval
@@ -962,6 +968,39 @@ impl Config {
         Ok(())
     }
 
+    /// Upper bounds for every duration that reaches time arithmetic: a
+    /// typo such as "300000y" is refused at start instead of overflowing a
+    /// date later in a running task.
+    fn validate_bounds(&self) -> Result<(), (String, String)> {
+        const DAY: Duration = Duration::from_secs(24 * 3600);
+        let mut bounded: Vec<(String, Duration, Duration, &str)> = vec![
+            ("fetch.edit_window".into(), self.fetch.edit_window, 30 * DAY, "30 days"),
+            ("newsroom.silent_feed_after".into(), self.newsroom.silent_feed_after, 30 * DAY, "30 days"),
+            ("fetch.max_interval".into(), self.fetch.max_interval, 7 * DAY, "7 days"),
+            ("fetch.backoff_max".into(), self.fetch.backoff_max, 7 * DAY, "7 days"),
+            ("fetch.min_interval".into(), self.fetch.min_interval, DAY, "24h"),
+            ("fetch.timeout".into(), self.fetch.timeout, Duration::from_secs(600), "10m"),
+            ("fetch.connect_timeout".into(), self.fetch.connect_timeout, Duration::from_secs(300), "5m"),
+            ("delivery.retry_max".into(), self.delivery.retry_max, 7 * DAY, "7 days"),
+            ("delivery.lease".into(), self.delivery.lease, Duration::from_secs(3600), "1h"),
+            ("websub.lease".into(), self.websub.lease, 30 * DAY, "30 days"),
+        ];
+        if let Some(after) = self.newsroom.unpin_after {
+            bounded.push(("newsroom.unpin_after".into(), after, 30 * DAY, "30 days"));
+        }
+        for (index, feed) in self.feeds.iter().enumerate() {
+            if let Some(max) = feed.max_interval {
+                bounded.push((format!("feeds[{index}].max_interval"), max, 7 * DAY, "7 days"));
+            }
+        }
+        match bounded.into_iter().find(|(_, value, max, _)| value > max) {
+            Some((key, value, _, max)) => {
+                Err((key, format!("must be at most {max}, not {}", humantime::format_duration(value))))
+            }
+            None => Ok(()),
+        }
+    }
+
     fn validate_fetch(&self) -> Result<(), (String, String)> {
         let fetch = &self.fetch;
         let positive = [
@@ -984,6 +1023,20 @@ impl Config {
         }
         if fetch.alert_after == 0 {
             return Err(("fetch.alert_after".into(), "must be at least 1".into()));
+        }
+        for (index, host) in fetch.allow_hosts.iter().enumerate() {
+            let host_part = host.trim();
+            let unbracketed = host_part.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host_part);
+            let valid = unbracketed.parse::<std::net::IpAddr>().is_ok()
+                || (!host_part.is_empty()
+                    && !host_part.contains(['/', ':', '@', ' '])
+                    && url::Host::parse(host_part).is_ok());
+            if !valid {
+                return Err((
+                    format!("fetch.allow_hosts[{index}]"),
+                    format!("{host:?} is not a host name or IP address (no scheme, port or path)"),
+                ));
+            }
         }
         if fetch.backfill_pages > 50 {
             return Err(("fetch.backfill_pages".into(), "must be at most 50".into()));
@@ -1302,6 +1355,22 @@ url = "https://kaltimtoday.co/feed/"
         let text = format!("{text}\n[http]\nlisten = \"127.0.0.1:8080\"\n");
         let config = load(&text, &[]).expect("websub config");
         assert_eq!(config.http.listen, Some("127.0.0.1:8080".parse().expect("addr")));
+    }
+
+    #[test]
+    fn allowed_hosts_are_bare_hosts() {
+        let text =
+            format!("{MINIMAL}\n[fetch]\nallow_hosts = [\"wp.intranet\", \"10.0.0.5\", \"[fd00::5]\", \"fd00::6\"]\n");
+        let config = load(&text, &[]).expect("allow_hosts");
+        assert_eq!(config.fetch.allow_hosts.len(), 4);
+        for bad in ["http://wp.intranet", "wp.intranet:8080", "", "wp.intranet/feed"] {
+            let text = format!("{MINIMAL}\n[fetch]\nallow_hosts = [\"ok.example\", \"{bad}\"]\n");
+            let message = error(&text, &[]);
+            assert!(
+                message.contains("fetch.allow_hosts[1]") && message.contains("not a host name"),
+                "{bad}: {message}"
+            );
+        }
     }
 
     #[test]

@@ -19,4 +19,5 @@ pub mod instance;
 pub mod metrics;
 pub mod newsroom;
 pub mod store;
+pub mod supervise;
 pub mod telemetry;

@@ -63,6 +63,10 @@ fn describe() {
     describe_histogram!("warta_feed_fetch_seconds", "Feed fetch and record durations");
     describe_counter!("warta_commands_total", "Commands and button presses handled, by command");
     describe_histogram!("warta_reply_seconds", "From an update's arrival to the reply sent");
+    describe_counter!(
+        "warta_task_panics_total",
+        "Panics caught in a unit (update, feed, watch, worker, delivery), which restarted"
+    );
 }
 
 pub fn articles_seen(count: usize) {
@@ -91,6 +95,11 @@ pub fn feed_fetch(outcome: &'static str, seconds: f64) {
 pub fn command(name: &'static str, seconds: f64) {
     counter!("warta_commands_total", "command" => name).increment(1);
     histogram!("warta_reply_seconds", "command" => name).record(seconds);
+}
+
+/// A unit panicked and was restarted: `task` is update, feed, watch, worker or delivery.
+pub fn task_panic(task: &'static str) {
+    counter!("warta_task_panics_total", "task" => task).increment(1);
 }
 
 pub fn outbox(status: &'static str, count: i64) {

@@ -103,8 +103,18 @@ impl BotState {
 /// The dispatcher's handler tree.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     dptree::entry()
-        .branch(Update::filter_message().endpoint(handle_message))
-        .branch(Update::filter_callback_query().endpoint(handle_callback))
+        .branch(Update::filter_message().endpoint(
+            |bot: Bot, me: Me, msg: Message, state: std::sync::Arc<BotState>| async move {
+                let context = format!("message {} in chat {}", msg.id.0, msg.chat.id.0);
+                isolated(&context, handle_message(bot, me, msg, state)).await
+            },
+        ))
+        .branch(Update::filter_callback_query().endpoint(
+            |bot: Bot, query: CallbackQuery, state: std::sync::Arc<BotState>| async move {
+                let context = format!("button press {}", query.id);
+                isolated(&context, handle_callback(bot, query, state)).await
+            },
+        ))
         .branch(Update::filter_edited_message().endpoint(|msg: Message| async move {
             tracing::debug!(chat_id = msg.chat.id.0, "edited message ignored: commands are answered once");
             Ok(())
@@ -117,6 +127,19 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             tracing::debug!(chat_id = msg.chat.id.0, "edited channel post ignored");
             Ok(())
         }))
+}
+
+/// One update's handling, a panic inside it caught (logged and counted):
+/// otherwise it kills the chat's dispatcher worker, and the dispatcher
+/// itself dies at that chat's next update.
+async fn isolated(
+    context: &str,
+    handling: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    match crate::supervise::catch_panic("update", context, handling).await {
+        Ok(result) => result,
+        Err(panicked) => Err(anyhow::Error::new(panicked)),
+    }
 }
 
 /// Who sent a message or pressed a button.

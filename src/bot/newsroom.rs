@@ -18,6 +18,7 @@ use super::BotState;
 use super::callbacks::Callback;
 use super::reply::Answer;
 use crate::delivery::sender::preview_options;
+use crate::domain::time::{earlier, later};
 use crate::domain::{LinkButton, NewPost};
 use crate::format::{
     AdminText, ChannelStyle, PostStyle, TooLong, render_admin_post, render_article_post, render_retraction_notice,
@@ -59,7 +60,7 @@ pub async fn breaking_command(
     let expiry = state.newsroom.preview_expiry;
     let text = text.trim();
     if text.is_empty() {
-        state.store.await_breaking(admin, chat.0, now, now + chrono_duration(expiry)).await?;
+        state.store.await_breaking(admin, chat.0, now, later(now, expiry)).await?;
         return Ok(Answer::text(&fill(texts.breaking_prompt, &[("minutes", &minutes(expiry))])));
     }
     let content = match single_link(text) {
@@ -92,7 +93,7 @@ pub async fn breaking_from_message(
     let Some(text) = text else {
         // Still waiting: a photo without caption is not the news yet.
         let now = Utc::now();
-        let until = now + chrono_duration(state.newsroom.preview_expiry);
+        let until = later(now, state.newsroom.preview_expiry);
         state.store.await_breaking(admin, msg.chat.id.0, now, until).await?;
         return Ok(Answer::text(texts.breaking_photo_only));
     };
@@ -138,7 +139,7 @@ async fn preview(
     }
     let now = Utc::now();
     let expiry = state.newsroom.preview_expiry;
-    let id = state.store.create_breaking_draft(admin, chat.0, &content, now, now + chrono_duration(expiry)).await?;
+    let id = state.store.create_breaking_draft(admin, chat.0, &content, now, later(now, expiry)).await?;
     let style = state.store.main_channel_style().await?;
     let post = render_breaking(&state.newsroom.post_style, &content, style.as_deref());
     let message = send_preview(bot, chat, &post, id, lang).await.context("cannot send the breaking-news preview")?;
@@ -353,7 +354,7 @@ pub async fn correct_command(state: &BotState, admin: i64, lang: Lang, args: &st
         render_admin_post(input, channel.lang)
     };
     let now = Utc::now();
-    let window_start = now - chrono_duration(state.newsroom.edit_window);
+    let window_start = earlier(now, state.newsroom.edit_window);
     let corrected = match state.store.correct_story(story.key, render, now, window_start).await {
         Ok(corrected) => corrected,
         Err(CorrectionError::Render(too_long)) => return Ok(too_long_answer(too_long, lang)),
@@ -425,10 +426,6 @@ pub async fn pause_command(state: &BotState, admin: i64, lang: Lang, pause: bool
 fn too_long_answer(TooLong { length, max }: TooLong, lang: Lang) -> Answer {
     let text = fill(lang.newsroom().breaking_too_long, &[("length", &length.to_string()), ("max", &max.to_string())]);
     Answer::text(&text)
-}
-
-fn chrono_duration(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
 
 #[cfg(test)]

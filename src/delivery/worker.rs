@@ -17,6 +17,7 @@ use super::gate::SendGate;
 use super::pacer::Pacer;
 use super::policy::{RetryDecision, RetryPolicy};
 use super::sender::{PhotoSource, SendResult, TelegramSender};
+use crate::domain::time::later;
 use crate::domain::{ChatKind, ChatRef, NewPost};
 use crate::feed::Fetcher;
 use crate::format::{render_channel_refuses, render_notice};
@@ -153,7 +154,7 @@ impl DeliveryWorker {
             (result, sent_as) = self.perform(claimed, &chat, true, thread).await;
         }
         // Waits (retry_after, backoff) count from Telegram's answer, not from the claim.
-        Ok((result, sent_as, now + to_chrono(started.elapsed())))
+        Ok((result, sent_as, later(now, started.elapsed())))
     }
 
     async fn perform(
@@ -278,7 +279,7 @@ impl DeliveryWorker {
             SendResult::RetryAfter(wait) => {
                 crate::metrics::flood_wait(wait.as_secs());
                 self.pacer.flood_control(claimed.chat.kind, wait);
-                let at = now + to_chrono(wait);
+                let at = later(now, wait);
                 let reason = format!("flood control: retry after {}s", wait.as_secs());
                 self.store.retry_delivery_at(delivery_id, at, &reason, false, now).await?;
                 tracing::warn!(
@@ -330,7 +331,7 @@ impl DeliveryWorker {
             SendResult::Transient(reason) => match self.settings.policy.after_failure(claimed.attempts) {
                 RetryDecision::RetryIn(wait) => {
                     crate::metrics::delivery("retry", claimed.chat.kind.as_str());
-                    let at = now + to_chrono(wait);
+                    let at = later(now, wait);
                     self.store.retry_delivery_at(delivery_id, at, &reason, true, now).await?;
                     tracing::warn!(delivery_id, post_id, chat_id, attempt = claimed.attempts, error = %reason, "send failed; will retry");
                     Ok(DeliveryOutcome::Retrying { delivery_id, at, reason })
@@ -358,7 +359,7 @@ impl DeliveryWorker {
             let chat = claimed.chat.chat_ref()?;
             match self.sender.pin_message(&chat, message_id).await {
                 SendResult::Sent { .. } => {
-                    let unpin_at = self.settings.unpin_after.map(|after| now + to_chrono(after));
+                    let unpin_at = self.settings.unpin_after.map(|after| later(now, after));
                     self.store.record_pin(chat_id, message_id, claimed.post.id, now, unpin_at).await?;
                     tracing::info!(post_id = claimed.post.id, chat_id, message_id, "breaking news pinned");
                 }
@@ -545,6 +546,7 @@ impl DeliveryWorker {
             // Cancelled at shutdown, or a bug: the delivery goes back to the outbox.
             if err.is_panic() {
                 tracing::error!(delivery_id, "delivery task panicked");
+                crate::metrics::task_panic("delivery");
             }
             if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
                 tracing::error!(delivery_id, error = %err, "cannot release the delivery");
@@ -583,8 +585,4 @@ fn chat_label(claimed: &ClaimedDelivery) -> String {
         (None, Some(id)) => id.to_string(),
         (None, None) => format!("#{}", claimed.chat.id),
     }
-}
-
-fn to_chrono(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }

@@ -4,6 +4,7 @@ mod article;
 mod category;
 mod chat;
 mod post;
+pub mod time;
 
 pub use article::{Article, ArticleKey, NewArticle, fnv1a, normalize_link};
 pub use category::{CategoryKey, ForumTopics, display_category};

@@ -1,9 +1,12 @@
 //! HTTP fetching of feeds: conditional GET, redirects (permanent ones
-//! remembered), wire and decompressed size caps, timeouts, and one outcome per
+//! remembered), wire and decompressed size caps, timeouts, an address policy
+//! (no private addresses, see [`AddressPolicy`]), and one outcome per
 //! response. The only reqwest user.
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -122,6 +125,10 @@ pub enum FetchOutcome {
     },
     /// Connection failures, redirect loops, bad redirects.
     Network(String),
+    /// The address policy refused the host (or a redirect's): it is private.
+    Blocked {
+        reason: String,
+    },
 }
 
 impl FetchOutcome {
@@ -138,6 +145,7 @@ impl FetchOutcome {
             Self::NotAFeed { .. } => "not_a_feed",
             Self::TimedOut { .. } => "timed_out",
             Self::Network(_) => "network_error",
+            Self::Blocked { .. } => "blocked",
         }
     }
 
@@ -159,6 +167,7 @@ impl FetchOutcome {
             Self::NotAFeed { reason } => Some(format!("not a feed: {reason}")),
             Self::TimedOut { after } => Some(format!("timed out after {}s", after.as_secs())),
             Self::Network(reason) => Some(format!("network error: {reason}")),
+            Self::Blocked { reason } => Some(format!("refused by the address policy: {reason}")),
         }
     }
 
@@ -171,11 +180,145 @@ impl FetchOutcome {
     }
 }
 
+/// Which addresses outbound requests may reach. Everything a feed names —
+/// its images, redirects, hubs — is fetched by Warta from inside the
+/// newsroom's network, so by default only public addresses are allowed:
+/// never loopback, private (RFC 1918, RFC 4193 ULA), link-local, CGNAT,
+/// unspecified, multicast or reserved ones, nor cloud metadata endpoints.
+/// Checked after DNS resolution (so a public name pointing inside is
+/// refused too) and for every redirect hop. Hosts trusted by name — the
+/// configured feeds' own and `fetch.allow_hosts` — may be anywhere.
+#[derive(Debug, Clone, Default)]
+pub struct AddressPolicy {
+    /// Lower-case host names and IP literals (without brackets).
+    trusted: Arc<HashSet<String>>,
+}
+
+impl AddressPolicy {
+    /// Private addresses refused, except for `trusted_hosts`.
+    pub fn new<S: AsRef<str>>(trusted_hosts: impl IntoIterator<Item = S>) -> Self {
+        let trusted = trusted_hosts.into_iter().map(|host| normalize_host(host.as_ref())).collect();
+        Self { trusted: Arc::new(trusted) }
+    }
+
+    /// Whether `host` is trusted by name.
+    pub fn trusts(&self, host: &str) -> bool {
+        self.trusted.contains(&normalize_host(host))
+    }
+
+    /// Refuses a URL whose host is a private IP literal (names are checked
+    /// once resolved).
+    pub fn check_url(&self, url: &Url) -> Result<(), AddressRefused> {
+        let ip = match url.host() {
+            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+            Some(url::Host::Domain(_)) | None => return Ok(()),
+        };
+        if url.host_str().is_some_and(|host| self.trusts(host)) {
+            return Ok(());
+        }
+        match refused_kind(ip) {
+            Some(kind) => Err(AddressRefused(format!("{url} is on a {kind} address ({ip})"))),
+            None => Ok(()),
+        }
+    }
+}
+
+fn normalize_host(host: &str) -> String {
+    host.trim().trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// A request the address policy refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct AddressRefused(String);
+
+/// What kind of non-public address `ip` is; `None` for a public one.
+pub fn refused_kind(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => refused_v4(v4),
+        IpAddr::V6(v6) => refused_v6(v6),
+    }
+}
+
+fn refused_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, _, _] = ip.octets();
+    match (a, b) {
+        (169, 254) if ip == Ipv4Addr::new(169, 254, 169, 254) => Some("cloud metadata"),
+        _ if ip.is_loopback() => Some("loopback"),
+        _ if ip.is_private() => Some("private"),
+        _ if ip.is_link_local() => Some("link-local"),
+        (100, 64..=127) => Some("shared (CGNAT)"),
+        (0, _) => Some("unspecified"),
+        _ if ip.is_multicast() => Some("multicast"),
+        // 240.0.0.0/4 and the broadcast address; 192.0.0.0/24 (IETF protocol assignments).
+        (240..=255, _) => Some("reserved"),
+        (192, 0) if ip.octets()[2] == 0 => Some("reserved"),
+        _ => None,
+    }
+}
+
+fn refused_v6(ip: Ipv6Addr) -> Option<&'static str> {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return refused_v4(v4);
+    }
+    let segments = ip.segments();
+    // NAT64 (64:ff9b::/96) reaches the IPv4 address inside.
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let [a, b] = segments[6].to_be_bytes();
+        let [c, d] = segments[7].to_be_bytes();
+        return refused_v4(Ipv4Addr::new(a, b, c, d));
+    }
+    match segments[0] {
+        _ if ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) => Some("cloud metadata"),
+        _ if ip.is_loopback() => Some("loopback"),
+        _ if ip.is_unspecified() => Some("unspecified"),
+        // IPv4-compatible (::a.b.c.d, deprecated): nothing public lives there.
+        0 if segments[1..6] == [0, 0, 0, 0, 0] => Some("reserved"),
+        first if first & 0xfe00 == 0xfc00 => Some("private (unique local)"),
+        first if first & 0xffc0 == 0xfe80 => Some("link-local"),
+        first if first & 0xffc0 == 0xfec0 => Some("site-local"),
+        first if first & 0xff00 == 0xff00 => Some("multicast"),
+        _ => None,
+    }
+}
+
+/// Resolves names for reqwest, keeping only the addresses the policy allows.
+#[derive(Debug)]
+struct PolicyResolver {
+    policy: AddressPolicy,
+}
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if policy.trusts(&host) {
+                return Ok(Box::new(resolved.into_iter()) as reqwest::dns::Addrs);
+            }
+            let (allowed, refused): (Vec<SocketAddr>, Vec<SocketAddr>) =
+                resolved.into_iter().partition(|addr| refused_kind(addr.ip()).is_none());
+            if allowed.is_empty()
+                && let Some(first) = refused.first()
+            {
+                let kind = refused_kind(first.ip()).unwrap_or("private");
+                let refusal = AddressRefused(format!("{host} resolves to a {kind} address ({})", first.ip()));
+                return Err(Box::new(refusal) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// Fetches feeds over HTTP.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: Client,
     limits: FetchLimits,
+    /// `None`: any address (operator tools: `warta preview`, tests).
+    policy: Option<AddressPolicy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,16 +326,39 @@ pub struct Fetcher {
 pub struct FetcherError(String);
 
 impl Fetcher {
+    /// A fetcher that may reach any address; see [`Self::with_policy`].
     pub fn new(limits: FetchLimits) -> Result<Self, FetcherError> {
-        let client = Client::builder()
+        let client = Self::client_builder(limits).build().map_err(|err| FetcherError(err.to_string()))?;
+        Ok(Self { client, limits, policy: None })
+    }
+
+    /// A fetcher that reaches only what `policy` allows (what `warta run` uses).
+    pub fn with_policy(limits: FetchLimits, policy: AddressPolicy) -> Result<Self, FetcherError> {
+        let resolver = Arc::new(PolicyResolver { policy: policy.clone() });
+        let client = Self::client_builder(limits)
+            .dns_resolver(resolver)
+            // A proxy would resolve names itself, past the policy.
+            .no_proxy()
+            .build()
+            .map_err(|err| FetcherError(err.to_string()))?;
+        Ok(Self { client, limits, policy: Some(policy) })
+    }
+
+    fn client_builder(limits: FetchLimits) -> reqwest::ClientBuilder {
+        Client::builder()
             .user_agent(concat!("Warta/", env!("CARGO_PKG_VERSION"), " (Telegram news bot; feed reader)"))
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
-            // Redirects are followed by hand, to remember permanent ones.
+            // Redirects are followed by hand, to remember permanent ones (and check each hop).
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|err| FetcherError(err.to_string()))?;
-        Ok(Self { client, limits })
+    }
+
+    /// Refuses `url` when its host is an IP literal the policy does not allow.
+    fn check_address(&self, url: &Url) -> Result<(), FetchOutcome> {
+        match &self.policy {
+            Some(policy) => policy.check_url(url).map_err(|refused| FetchOutcome::Blocked { reason: refused.0 }),
+            None => Ok(()),
+        }
     }
 
     pub fn limits(&self) -> FetchLimits {
@@ -213,6 +379,7 @@ impl Fetcher {
         let limited = Self {
             client: self.client.clone(),
             limits: FetchLimits { max_body: max_bytes, max_decompressed: max_bytes, ..self.limits },
+            policy: self.policy.clone(),
         };
         match limited.fetch(FetchRequest::fresh(url)).await {
             FetchOutcome::Modified(fetched) => {
@@ -235,6 +402,9 @@ impl Fetcher {
 
     /// POSTs a form (a WebSub subscription request); returns the status code.
     pub async fn post_form(&self, url: &Url, form: &[(&str, &str)]) -> Result<u16, String> {
+        if let Err(refused) = self.check_address(url) {
+            return Err(refused.failure().unwrap_or_default());
+        }
         let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let request = self
             .client
@@ -255,6 +425,9 @@ impl Fetcher {
         let mut moved_to = None;
         let mut all_permanent = true;
         for hop in 0..=MAX_REDIRECTS {
+            if let Err(refused) = self.check_address(&url) {
+                return refused;
+            }
             let response = match self.client.get(url.clone()).headers(request_headers(request)).send().await {
                 Ok(response) => response,
                 Err(err) => return classify_error(&err, self.limits.timeout),
@@ -382,6 +555,9 @@ fn classify_error(err: &reqwest::Error, timeout: Duration) -> FetchOutcome {
     let mut message = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<AddressRefused>() {
+            return FetchOutcome::Blocked { reason: refused.0.clone() };
+        }
         message = format!("{message}: {cause}");
         source = cause.source();
     }
@@ -554,6 +730,79 @@ mod tests {
         assert!(wait > Duration::from_secs(80) && wait <= Duration::from_secs(90), "{wait:?}");
         assert_eq!(parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT"), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
+    }
+
+    #[test]
+    fn private_and_special_addresses_are_refused() {
+        let table = [
+            ("127.0.0.1", Some("loopback")),
+            ("127.0.0.2", Some("loopback")),
+            ("10.1.2.3", Some("private")),
+            ("172.16.0.1", Some("private")),
+            ("172.31.255.255", Some("private")),
+            ("192.168.1.10", Some("private")),
+            ("169.254.169.254", Some("cloud metadata")),
+            ("169.254.1.1", Some("link-local")),
+            ("100.64.0.1", Some("shared (CGNAT)")),
+            ("100.127.255.254", Some("shared (CGNAT)")),
+            ("0.0.0.0", Some("unspecified")),
+            ("224.0.0.1", Some("multicast")),
+            ("255.255.255.255", Some("reserved")),
+            ("::1", Some("loopback")),
+            ("::", Some("unspecified")),
+            ("fe80::1", Some("link-local")),
+            ("fc00::1", Some("private (unique local)")),
+            ("fd12:3456::1", Some("private (unique local)")),
+            ("fd00:ec2::254", Some("cloud metadata")),
+            ("ff02::1", Some("multicast")),
+            ("::ffff:127.0.0.2", Some("loopback")),
+            ("::ffff:10.0.0.1", Some("private")),
+            ("::ffff:169.254.169.254", Some("cloud metadata")),
+            ("64:ff9b::a00:1", Some("private")),
+            ("::127.0.0.1", Some("reserved")),
+        ];
+        for (address, expected) in table {
+            assert_eq!(refused_kind(ip(address)), expected, "{address}");
+        }
+    }
+
+    #[test]
+    fn public_addresses_are_allowed() {
+        for address in
+            ["1.1.1.1", "103.10.20.30", "172.32.0.1", "100.128.0.1", "192.0.2.1", "2606:4700::1111", "::ffff:8.8.8.8"]
+        {
+            assert_eq!(refused_kind(ip(address)), None, "{address}");
+        }
+    }
+
+    #[test]
+    fn literal_urls_are_checked_unless_their_host_is_trusted() {
+        let policy = AddressPolicy::new(["127.0.0.1", "Intranet.Example", "[fd00::5]"]);
+        let url = |text: &str| Url::parse(text).expect("url");
+        assert_eq!(policy.check_url(&url("http://127.0.0.1:8080/feed")), Ok(()));
+        assert_eq!(policy.check_url(&url("http://[fd00::5]/feed")), Ok(()));
+        assert_eq!(policy.check_url(&url("https://kaltimtoday.co/img.jpg")), Ok(()), "names wait for resolution");
+        let refused = policy.check_url(&url("http://127.0.0.2:8080/img.jpg")).expect_err("another loopback host");
+        assert!(refused.to_string().contains("loopback address (127.0.0.2)"), "{refused}");
+        assert!(policy.check_url(&url("http://[::ffff:169.254.169.254]/latest/meta-data/")).is_err());
+        assert!(policy.trusts("intranet.example."));
+    }
+
+    #[tokio::test]
+    async fn names_resolving_to_private_addresses_are_refused() {
+        use reqwest::dns::Resolve;
+        let resolver = PolicyResolver { policy: AddressPolicy::new(["trusted.localhost"]) };
+        let name = |text: &str| text.parse::<reqwest::dns::Name>().expect("name");
+        let refused = resolver.resolve(name("localhost")).await.err().expect("localhost is loopback");
+        assert!(refused.to_string().contains("localhost resolves to a loopback address"), "{refused}");
+        let policy = AddressPolicy::new(["localhost"]);
+        let trusted = PolicyResolver { policy };
+        let addrs: Vec<SocketAddr> = trusted.resolve(name("localhost")).await.expect("trusted").collect();
+        assert!(!addrs.is_empty());
     }
 
     #[test]

@@ -7,6 +7,6 @@ pub mod repair;
 pub mod schedule;
 pub mod websub;
 
-pub use fetch::{FetchLimits, FetchOutcome, FetchRequest, Fetched, Fetcher};
+pub use fetch::{AddressPolicy, FetchLimits, FetchOutcome, FetchRequest, Fetched, Fetcher};
 pub use parse::{ParseError, ParsedFeed, parse_feed, parse_feed_with_charset};
 pub use poller::{FeedPoller, PollOutcome, PollSettings, WatchedFeed};

@@ -386,9 +386,24 @@ impl FeedPoller {
         for feed in feeds {
             let poller = self.clone();
             let shutdown = shutdown.clone();
-            loops.spawn(async move { poller.run_feed(feed, shutdown).await });
+            // A panic in one feed's loop restarts that loop; the others go on.
+            loops.spawn(async move {
+                let context = format!("feed {}", feed.id);
+                crate::supervise::supervise(
+                    "feed",
+                    &context,
+                    crate::supervise::RESTART_PAUSE,
+                    &shutdown.clone(),
+                    || poller.clone().run_feed_owned(feed.clone(), shutdown.clone()),
+                )
+                .await;
+            });
         }
         while loops.join_next().await.is_some() {}
+    }
+
+    async fn run_feed_owned(self, feed: WatchedFeed, shutdown: CancellationToken) {
+        self.run_feed(feed, shutdown).await;
     }
 
     async fn run_feed(&self, feed: WatchedFeed, shutdown: CancellationToken) {

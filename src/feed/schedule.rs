@@ -46,7 +46,7 @@ pub fn next_check_after_success(now: DateTime<Utc>, policy: &SchedulePolicy, hin
         Some(hint) if hint > base => hint.min(policy.max_interval.max(base)),
         _ => base,
     };
-    now + to_chrono(wait)
+    crate::domain::time::later(now, wait)
 }
 
 /// After the `failures`-th failure in a row: the period doubled per failure,
@@ -65,13 +65,10 @@ pub fn next_check_after_failure(
     let doublings = failures.saturating_sub(1).min(20);
     let backoff = base.saturating_mul(1 << doublings).min(cap);
     let spread = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
-    let jittered = backoff.mul_f64(spread).min(cap).max(policy.min_interval);
+    let jittered =
+        Duration::try_from_secs_f64(backoff.as_secs_f64() * spread).unwrap_or(cap).min(cap).max(policy.min_interval);
     let wait = jittered.max(retry_after.unwrap_or_default().min(MAX_RETRY_AFTER));
-    now + to_chrono(wait)
-}
-
-fn to_chrono(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+    crate::domain::time::later(now, wait)
 }
 
 #[cfg(test)]
@@ -142,5 +139,15 @@ mod tests {
         assert_eq!(secs(at, now), 900);
         let absurd = next_check_after_failure(now, &policy(), 1, Some(Duration::from_secs(30 * 86_400)), 0.5);
         assert_eq!(secs(absurd, now), 86_400);
+    }
+
+    #[test]
+    fn absurd_bounds_and_hints_saturate_instead_of_panicking() {
+        let now = Utc::now();
+        let unbounded = SchedulePolicy { max_interval: Duration::MAX, backoff_max: Duration::MAX, ..policy() };
+        let huge = ScheduleHints { max_age: Some(Duration::from_secs(u64::MAX)), ..ScheduleHints::default() };
+        assert_eq!(next_check_after_success(now, &unbounded, &huge), DateTime::<Utc>::MAX_UTC);
+        let failing = next_check_after_failure(now, &unbounded, 30, Some(Duration::MAX), 0.999);
+        assert!(failing > now, "{failing}");
     }
 }

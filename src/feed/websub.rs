@@ -162,7 +162,7 @@ impl WebSub {
             {
                 let Some(challenge) = query.challenge.clone() else { return Ok(Verification::Refused) };
                 let lease = query.lease_seconds.map_or(self.lease, Duration::from_secs);
-                let expires = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+                let expires = crate::domain::time::later(now, lease);
                 self.store.activate_subscription(feed_id, expires).await?;
                 tracing::info!(feed_id, lease_s = lease.as_secs(), "WebSub subscription verified");
                 Ok(Verification::Confirmed(challenge))

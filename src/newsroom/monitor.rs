@@ -67,7 +67,10 @@ impl NewsroomMonitor {
             if alerts {
                 last_alert_check = Some(std::time::Instant::now());
             }
-            if let Err(err) = self.tick(Utc::now(), alerts).await {
+            // A panic ends this round only (logged and counted); the next one runs as usual.
+            if let Ok(Err(err)) =
+                crate::supervise::catch_panic("watch", "newsroom watch", self.tick(Utc::now(), alerts)).await
+            {
                 tracing::error!(error = %err, "newsroom watch failed; trying again");
             }
             tokio::select! {
@@ -169,8 +172,8 @@ impl NewsroomMonitor {
         if !self.settings.daytime.contains(local) {
             return Ok(told);
         }
-        let silent_after = chrono::Duration::from_std(self.settings.silent_after).unwrap_or(chrono::Duration::MAX);
-        for feed in self.store.silent_feeds(now - silent_after).await? {
+        let silent_since = crate::domain::time::earlier(now, self.settings.silent_after);
+        for feed in self.store.silent_feeds(silent_since).await? {
             let since = feed.last_new_at.or(feed.primed_at).map(crate::store::from_ms).unwrap_or(now);
             let hours = (self.settings.silent_after.as_secs() / 3600).max(1).to_string();
             let body = fill(

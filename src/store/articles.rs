@@ -6,7 +6,7 @@ use url::Url;
 
 use super::categories::index_article;
 use super::feeds::source_name;
-use super::{Store, StoreError, duration_ms, from_ms, to_ms};
+use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::{Article, ArticleKey, ForumTopics, NewArticle, NewPost, PostRenderer, normalize_link};
 
 /// What one successful fetch changed.
@@ -172,7 +172,7 @@ impl Store {
                     }
                     outcome.corrections += 1;
                     let Some(article) = article else { continue };
-                    let window_start = now - chrono::Duration::milliseconds(duration_ms(record.edit_window));
+                    let window_start = crate::domain::time::earlier(now, record.edit_window);
                     outcome.edits += enqueue_correction(&mut tx, &article, renderer, now, window_start).await?;
                 }
                 Some(_) => {}

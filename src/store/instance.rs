@@ -38,7 +38,7 @@ impl Store {
                 .await?;
         if let Some((holder, holder_pid, holder_host, heartbeat_at)) = holder
             && holder != owner
-            && heartbeat_at > to_ms(now) - duration_ms(stale)
+            && heartbeat_at > to_ms(now).saturating_sub(duration_ms(stale))
         {
             return Ok(LockAttempt::Held(LockHolder {
                 owner: holder,

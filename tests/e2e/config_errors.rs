@@ -88,3 +88,33 @@ async fn the_token_must_come_from_bot_token() {
     assert!(stderr.contains("cannot use the Bot API"), "{stderr}");
     assert!(!stderr.contains("wrong_token_value") && !stderr.contains("panicked"), "{stderr}");
 }
+
+/// Durations that would overflow a date later (a `/koreksi` after
+/// `edit_window = "300000y"` panicked the handler, then the dispatcher) are
+/// refused at start, each named with its bound.
+#[tokio::test]
+async fn absurd_durations_are_refused_at_start() {
+    let env = TestEnv::start().await;
+    let cases = [
+        (env.config_text_with_fetch("edit_window = \"300000y\"", ""), "fetch.edit_window", "at most 30 days"),
+        (env.config_text_with_fetch("backoff_max = \"300000y\"", ""), "fetch.backoff_max", "at most 7 days"),
+        (
+            env.config_text("").replace("max_interval = \"1s\"", "max_interval = \"300000y\""),
+            "fetch.max_interval",
+            "7 days",
+        ),
+        (
+            env.config_text("").replace("name = \"Kaltimtoday.co\"", "name = \"K\"\nmax_interval = \"8d\""),
+            "feeds[0].max_interval",
+            "7 days",
+        ),
+        (env.config_text("[newsroom]\nunpin_after = \"300000y\""), "newsroom.unpin_after", "30 days"),
+        (env.config_text("[newsroom]\nsilent_feed_after = \"300000y\""), "newsroom.silent_feed_after", "30 days"),
+        (env.config_text("").replace("timeout = \"5s\"", "timeout = \"300000y\""), "fetch.timeout", "10m"),
+        (env.config_text("").replace("retry_max = \"2s\"", "retry_max = \"300000y\""), "delivery.retry_max", "7 days"),
+    ];
+    for (text, key, bound) in cases {
+        let output = run_with_config(&env, &text, &[]).await;
+        assert_clean_failure(&output, &[key, bound]);
+    }
+}

@@ -4,6 +4,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod absurd_hints;
+mod address_policy;
 mod cli;
 mod commands;
 mod config_errors;

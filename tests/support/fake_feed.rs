@@ -1,4 +1,4 @@
-//! A fake publisher: serves feeds on 127.0.0.1 with ETag/Last-Modified and
+//! A fake publisher: serves feeds on 127.0.0.1 (or another loopback address) with ETag/Last-Modified and
 //! answers conditional requests with 304, records every request, and can be
 //! told to answer anything: a status, headers, compressed or endless bodies,
 //! redirects, silence.
@@ -107,10 +107,16 @@ fn key(path: &str) -> String {
 
 impl FakeFeedServer {
     pub async fn start() -> Self {
+        Self::start_on("127.0.0.1").await
+    }
+
+    /// A publisher on another loopback address (e.g. 127.0.0.2, to play a
+    /// private host that is not a configured feed's).
+    pub async fn start_on(ip: &str) -> Self {
         let (changed, _) = watch::channel(0);
         let shared = Shared { inner: Arc::new(Mutex::new(Inner::default())), changed: Arc::new(changed) };
         let app = Router::new().route("/{*path}", get(serve)).with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake feed server");
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await.expect("bind fake feed server");
         let addr = listener.local_addr().expect("local addr");
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
