@@ -993,6 +993,9 @@ impl Config {
 }
 
 /// Reads the bot token from the environment.
+/// The longest token secret accepted (Telegram's are 35 characters).
+const TOKEN_SECRET_MAX: usize = 128;
+
 pub fn bot_token_from_env<I>(env: I) -> Result<BotToken, ConfigError>
 where
     I: IntoIterator<Item = (String, String)>,
@@ -1005,10 +1008,13 @@ where
     if token.is_empty() {
         return Err(ConfigError::MissingToken);
     }
+    // "<bot id>:<secret>": the id a positive 64-bit number, the secret (35
+    // characters today) of a sane length, so an absurd value is a config error.
     let well_formed = token.split_once(':').is_some_and(|(id, secret)| {
         !id.is_empty()
             && id.bytes().all(|b| b.is_ascii_digit())
-            && !secret.is_empty()
+            && id.parse::<i64>().is_ok_and(|id| id > 0)
+            && (1..=TOKEN_SECRET_MAX).contains(&secret.len())
             && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     });
     if !well_formed {
