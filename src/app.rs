@@ -106,6 +106,7 @@ pub fn poll_settings(config: &Config) -> PollSettings {
         alert_after: config.fetch.alert_after,
         backfill_pages: config.fetch.backfill_pages,
         edit_window: config.fetch.edit_window,
+        flood_threshold: config.fetch.flood_threshold,
     }
 }
 
@@ -228,6 +229,16 @@ async fn run_locked(
         poll_settings(config),
         outbox_ready.clone(),
     );
+    // The flood guard: held batches are put to the admins with Kirim semua / Lewati.
+    let held_ready = Arc::new(Notify::new());
+    poller = poller.with_hold_notify(held_ready.clone());
+    tasks.spawn(crate::bot::run_hold_announcer(
+        bot.clone(),
+        store.clone(),
+        config.admins.user_ids.clone(),
+        held_ready,
+        shutdown.clone(),
+    ));
     let websub = config.websub.public_url.as_ref().map(|public_url| {
         WebSub::new(store.clone(), feed_fetcher.clone(), public_url.clone(), config.websub.lease, poller.wakeups())
     });

@@ -399,6 +399,9 @@ pub struct FetchConfig {
     /// A corrected article's posts are edited if they were sent within this window.
     #[serde(default = "default_edit_window", deserialize_with = "duration")]
     pub edit_window: Duration,
+    /// A fetch with more new items than this is held for the admins (Kirim semua / Lewati); 0 turns the guard off.
+    #[serde(default = "default_flood_threshold")]
+    pub flood_threshold: u32,
 }
 
 impl Default for FetchConfig {
@@ -414,6 +417,7 @@ impl Default for FetchConfig {
             alert_after: default_alert_after(),
             backfill_pages: default_backfill_pages(),
             edit_window: default_edit_window(),
+            flood_threshold: default_flood_threshold(),
         }
     }
 }
@@ -448,6 +452,10 @@ fn default_backoff_max() -> Duration {
 
 fn default_alert_after() -> u32 {
     5
+}
+
+fn default_flood_threshold() -> u32 {
+    50
 }
 
 fn default_backfill_pages() -> u32 {

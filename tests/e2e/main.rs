@@ -14,6 +14,7 @@ mod fake_api;
 mod feed_to_channel;
 mod feed_watching;
 mod fetch;
+mod flood_guard;
 mod format_props;
 mod newsroom;
 mod operations;
