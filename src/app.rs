@@ -173,7 +173,13 @@ pub struct Secrets {
 /// database is checkpointed and closed; queued posts stay in the outbox for
 /// the next start.
 pub async fn run(config: Config, secrets: Secrets, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let store = Store::open(&config.storage.database).await?;
+    let database = &config.storage.database;
+    crate::store::check_database_present(database, config.storage.fresh_database)?;
+    let store = Store::open(database).await?;
+    if let Err(err) = crate::store::write_marker(database, Utc::now()) {
+        tracing::warn!(error = %err, marker = %crate::store::marker_path(database).display(),
+            "cannot write the database marker; a lost database would not be noticed at the next start");
+    }
     let lock = InstanceLock::acquire(&store).await?;
     let result = run_locked(&config, &secrets, &store, &lock, shutdown).await;
     lock.release().await;
@@ -229,6 +235,20 @@ async fn run_locked(
         poll_settings(config),
         outbox_ready.clone(),
     );
+    // A deleted or replaced database file: ERROR and a direct alert to the admins.
+    match crate::store::file_identity(&config.storage.database) {
+        Some(opened) => {
+            tasks.spawn(crate::newsroom::run_database_watch(
+                bot.clone(),
+                store.clone(),
+                config.storage.database.clone(),
+                opened,
+                config.admins.user_ids.clone(),
+                shutdown.clone(),
+            ));
+        }
+        None => tracing::error!(database = %config.storage.database.display(), "the database file is missing already"),
+    }
     // The flood guard: held batches are put to the admins with Kirim semua / Lewati.
     let held_ready = Arc::new(Notify::new());
     poller = poller.with_hold_notify(held_ready.clone());

@@ -42,6 +42,13 @@ pub struct NewsroomTexts {
     pub hold_already_sent: &'static str,
     pub hold_already_skipped: &'static str,
     pub hold_not_found: &'static str,
+    /// `{path}`.
+    pub database_deleted: &'static str,
+    /// `{path}`.
+    pub database_replaced: &'static str,
+    /// `{copy}`.
+    pub database_rescued: &'static str,
+    pub database_not_rescued: &'static str,
     pub breaking_photo_only: &'static str,
     /// `{id}`, `{sent}`, `{total}`.
     pub breaking_progress: &'static str,
@@ -153,6 +160,10 @@ pub static NEWSROOM_ID: NewsroomTexts = NewsroomTexts {
     hold_already_sent: "Sudah diputuskan: item ini sudah dikirim.",
     hold_already_skipped: "Sudah diputuskan: item ini sudah dilewati.",
     hold_not_found: "Kiriman tertahan ini tidak ditemukan.",
+    database_deleted: "🚨 Berkas database {path} terhapus saat Warta berjalan. Warta masih bekerja pada berkas yang terhapus itu: semua yang ditulis sekarang hilang saat Warta dimulai ulang, dan awal berikutnya menolak berjalan tanpa database.",
+    database_replaced: "🚨 Berkas database {path} diganti berkas lain saat Warta berjalan. Warta masih menulis ke berkas lama: yang ditulis sekarang tidak ada di berkas baru.",
+    database_rescued: "\n\nSalinan database yang terbuka disimpan di {copy}. Hentikan Warta, pulihkan salinan itu ke tempatnya, lalu jalankan lagi.",
+    database_not_rescued: "\n\nSalinan tidak dapat dibuat. Hentikan Warta dan pulihkan database dari cadangan.",
     breaking_photo_only: "Foto perlu keterangan (caption) sebagai teks berita.",
     breaking_progress: "🔴 Berita terkini #{id}: terkirim {sent}/{total}…",
     breaking_done: "✅ Berita terkini #{id} selesai: terkirim {sent}, diblokir/keluar {blocked}, gagal {failed} (dari {total}).",
@@ -234,6 +245,10 @@ pub static NEWSROOM_EN: NewsroomTexts = NewsroomTexts {
     hold_already_sent: "Already decided: these items were sent.",
     hold_already_skipped: "Already decided: these items were skipped.",
     hold_not_found: "This held batch was not found.",
+    database_deleted: "🚨 The database file {path} was deleted while Warta runs. Warta still works on the deleted file: everything written now is lost at the next restart, and the next start refuses to run without a database.",
+    database_replaced: "🚨 The database file {path} was replaced by another file while Warta runs. Warta still writes to the old file: what it writes now is not in the new one.",
+    database_rescued: "\n\nA copy of the open database was saved as {copy}. Stop Warta, put that copy in place, and start it again.",
+    database_not_rescued: "\n\nNo copy could be saved. Stop Warta and restore the database from a backup.",
     breaking_photo_only: "A photo needs a caption as the news text.",
     breaking_progress: "🔴 Breaking news #{id}: sent {sent}/{total}…",
     breaking_done: "✅ Breaking news #{id} done: sent {sent}, blocked/left {blocked}, failed {failed} (of {total}).",

@@ -13,6 +13,7 @@ mod dispatcher_fuzz;
 mod fake_api;
 mod feed_to_channel;
 mod feed_watching;
+mod lost_database;
 mod fetch;
 mod flood_guard;
 mod format_props;
