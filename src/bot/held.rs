@@ -57,7 +57,9 @@ pub async fn announce_holds(bot: &Bot, store: &Store, admins: &[i64]) -> anyhow:
             let sent = bot.send_message(ChatId(*admin), text.clone()).reply_markup(hold_keyboard(batch.id, lang)).await;
             match sent {
                 Ok(_) => delivered += 1,
-                Err(err) => tracing::warn!(admin, batch_id = batch.id, error = %err, "cannot ask an admin about a held flood"),
+                Err(err) => {
+                    tracing::warn!(admin, batch_id = batch.id, error = %err, "cannot ask an admin about a held flood")
+                }
             }
         }
         if delivered > 0 || admins.is_empty() {

@@ -35,8 +35,8 @@ use teloxide::types::{CallbackQuery, Me, Message, MessageKind, User};
 use teloxide::{Bot, dptree};
 
 pub use callbacks::Callback;
-pub use held::{announce_holds, run_hold_announcer};
 pub use commands::{Command, LATEST_DEFAULT, LATEST_MAX, LatestArg, parse_command};
+pub use held::{announce_holds, run_hold_announcer};
 pub use menu::register_command_menus;
 pub use newsroom::{NewsroomSettings, render_breaking};
 pub use rate::{CommandLimiter, Verdict};

@@ -202,7 +202,11 @@ mod tests {
 
     #[test]
     fn fresh_database_is_asked_for_after_run_or_before_it() {
-        for args in [&["warta", "run", "--fresh-database"][..], &["warta", "--fresh-database", "run"], &["warta", "--fresh-database"]] {
+        for args in [
+            &["warta", "run", "--fresh-database"][..],
+            &["warta", "--fresh-database", "run"],
+            &["warta", "--fresh-database"],
+        ] {
             let cli = Cli::try_parse_from(args).expect("parses");
             assert!(cli.fresh_database, "{args:?}");
         }

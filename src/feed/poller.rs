@@ -325,8 +325,7 @@ impl FeedPoller {
             .filter_map(|a| a.link.as_ref().map(|l| (a.key.as_str().to_owned(), normalize_link(l))))
             .collect();
         let link_keys: Vec<&str> = links.iter().map(|(_, l)| l.as_str()).collect();
-        let known_links: HashSet<String> =
-            self.store.known_link_keys(feed.id, &link_keys).await?.into_iter().collect();
+        let known_links: HashSet<String> = self.store.known_link_keys(feed.id, &link_keys).await?.into_iter().collect();
         let same_story: HashSet<&str> =
             links.iter().filter(|(_, l)| known_links.contains(l)).map(|(k, _)| k.as_str()).collect();
         let is_new = |a: &NewArticle| {

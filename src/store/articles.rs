@@ -137,8 +137,9 @@ impl Store {
                     .await?;
             match known {
                 None => {
-                    let fresh = record_new_article(&mut tx, feed_id, new, &fingerprint, &source, &in_fetch, renderer, now)
-                        .await?;
+                    let fresh =
+                        record_new_article(&mut tx, feed_id, new, &fingerprint, &source, &in_fetch, renderer, now)
+                            .await?;
                     match fresh {
                         NewStory::Renamed => outcome.same_story += 1,
                         NewStory::Stored { article, elsewhere } => {
@@ -341,7 +342,7 @@ pub(super) enum NewStory {
     /// feed: that article takes the new key (a guid migration). Nothing new.
     Renamed,
     /// Stored as a new article; `elsewhere` says whether the story was known.
-    Stored { article: Article, elsewhere: Elsewhere },
+    Stored { article: Box<Article>, elsewhere: Elsewhere },
 }
 
 /// Records an article whose key this feed does not know, in the caller's
@@ -362,13 +363,12 @@ pub(super) async fn record_new_article(
     let link_key = new.link.as_ref().map(normalize_link);
     let mut elsewhere = Elsewhere::Nowhere;
     if let Some(link_key) = &link_key {
-        let same_feed: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, key FROM articles WHERE feed_id = ?1 AND link_key = ?2 ORDER BY id LIMIT 1",
-        )
-        .bind(feed_id)
-        .bind(link_key)
-        .fetch_optional(&mut **tx)
-        .await?;
+        let same_feed: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, key FROM articles WHERE feed_id = ?1 AND link_key = ?2 ORDER BY id LIMIT 1")
+                .bind(feed_id)
+                .bind(link_key)
+                .fetch_optional(&mut **tx)
+                .await?;
         match same_feed {
             Some((id, old_key)) if !in_fetch.contains(old_key.as_str()) => {
                 sqlx::query("UPDATE articles SET key = ?2, fingerprint = ?3 WHERE id = ?1")
@@ -386,7 +386,7 @@ pub(super) async fn record_new_article(
     let (article, sort_at) = insert_article(tx, feed_id, new, fingerprint, link_key.as_deref(), now, source).await?;
     let text = renderer.search_text(&new.title, new.summary_html.as_deref(), new.content_html.as_deref());
     index_article(tx, article.id, sort_at, &new.categories, &text, now).await?;
-    Ok(NewStory::Stored { article, elsewhere })
+    Ok(NewStory::Stored { article: Box::new(article), elsewhere })
 }
 
 /// Enqueues a stored article's post for every reader chat; returns the deliveries.

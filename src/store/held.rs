@@ -165,7 +165,8 @@ impl Store {
 
     /// Held batches the admins have not been sent the buttons for, oldest first.
     pub async fn unannounced_holds(&self) -> Result<Vec<HeldBatch>, StoreError> {
-        let rows: Vec<(i64, i64, Option<String>, Option<String>, String, i64)> = sqlx::query_as(
+        type Row = (i64, i64, Option<String>, Option<String>, String, i64);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT b.id, b.feed_id, f.name, f.title, f.url, b.items FROM held_batches b JOIN feeds f ON f.id = b.feed_id
              WHERE b.announced_at IS NULL AND b.state = 'held' ORDER BY b.id",
         )
@@ -215,8 +216,10 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(feed_id) = claimed else {
-            let state: Option<String> =
-                sqlx::query_scalar("SELECT state FROM held_batches WHERE id = ?1").bind(id).fetch_optional(&mut *tx).await?;
+            let state: Option<String> = sqlx::query_scalar("SELECT state FROM held_batches WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
             return Ok(match state.as_deref() {
                 Some("sent") => HoldOutcome::AlreadyDecided(HoldDecision::SendAll),
                 Some("skipped") => HoldOutcome::AlreadyDecided(HoldDecision::Skip),
@@ -224,12 +227,16 @@ impl Store {
             });
         };
         let (name, title, url): (Option<String>, Option<String>, String) =
-            sqlx::query_as("SELECT name, title, url FROM feeds WHERE id = ?1").bind(feed_id).fetch_one(&mut *tx).await?;
+            sqlx::query_as("SELECT name, title, url FROM feeds WHERE id = ?1")
+                .bind(feed_id)
+                .fetch_one(&mut *tx)
+                .await?;
         let source = source_name(name.as_deref(), title.as_deref(), &url);
-        let items: Vec<String> = sqlx::query_scalar("SELECT item FROM held_items WHERE batch_id = ?1 ORDER BY position")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let items: Vec<String> =
+            sqlx::query_scalar("SELECT item FROM held_items WHERE batch_id = ?1 ORDER BY position")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
         let mut articles = Vec::with_capacity(items.len());
         for item in items {
             let item: HeldItem = serde_json::from_str(&item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -247,7 +254,8 @@ impl Store {
                 continue;
             }
             let fingerprint = renderer.fingerprint(new);
-            let fresh = record_new_article(&mut tx, feed_id, new, &fingerprint, &source, &in_batch, renderer, now).await?;
+            let fresh =
+                record_new_article(&mut tx, feed_id, new, &fingerprint, &source, &in_batch, renderer, now).await?;
             let NewStory::Stored { article, elsewhere } = fresh else { continue };
             stored += 1;
             if decision == HoldDecision::SendAll && elsewhere == Elsewhere::Nowhere {

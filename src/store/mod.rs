@@ -34,7 +34,8 @@ pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
 pub use editorial::{PRIORITY_EDITORIAL, Retraction, Story};
 pub use feeds::FeedRow;
 pub use file::{
-    DatabaseMissing, FileIdentity, FileState, check_database_present, file_identity, file_state, marker_path, write_marker,
+    DatabaseMissing, FileIdentity, FileState, check_database_present, file_identity, file_state, marker_path,
+    write_marker,
 };
 pub use held::{HeldBatch, HoldDecision, HoldOutcome};
 pub use instance::{LockAttempt, LockHolder};

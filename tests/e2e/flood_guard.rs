@@ -49,10 +49,11 @@ fn holds(env: &TestEnv) -> Vec<SentMessage> {
 }
 
 async fn wait_for_hold(env: &TestEnv) -> SentMessage {
-    env.telegram.wait_until("the flood-guard question to the admin", WAIT, |fake| {
-        fake.messages_in(ADMIN).iter().any(|m| m.callback_data().iter().any(|d| d.starts_with("h:ok:")))
-    })
-    .await;
+    env.telegram
+        .wait_until("the flood-guard question to the admin", WAIT, |fake| {
+            fake.messages_in(ADMIN).iter().any(|m| m.callback_data().iter().any(|d| d.starts_with("h:ok:")))
+        })
+        .await;
     holds(env).remove(0)
 }
 
@@ -116,7 +117,10 @@ async fn kirim_semua_posts_a_held_flood_in_order_once_and_only_for_an_admin() {
     assert_eq!(numbers, (4..=63).collect::<Vec<_>>(), "posted oldest first");
     // Pressed again (or Lewati after Kirim): nothing more.
     assert_eq!(press(&env, &admin(), &hold, &send).await, "Sudah diputuskan: item ini sudah dikirim.");
-    assert_eq!(press(&env, &admin(), &hold, &button(&hold, "h:no:")).await, "Sudah diputuskan: item ini sudah dikirim.");
+    assert_eq!(
+        press(&env, &admin(), &hold, &button(&hold, "h:no:")).await,
+        "Sudah diputuskan: item ini sudah dikirim."
+    );
     more_polls(&env, 3).await;
     assert_eq!(env.telegram.messages_in(CHANNEL_ID).len(), 60);
     assert_eq!(holds(&env).len(), 1);
@@ -127,7 +131,10 @@ async fn lewati_stores_a_held_flood_unposted_and_a_later_item_is_posted() {
     let (env, _app) = primed().await;
     env.feeds.set_feed(FEED_PATH, &rss(&items(4, 63)));
     let hold = wait_for_hold(&env).await;
-    assert_eq!(press(&env, &admin(), &hold, &button(&hold, "h:no:")).await, "60 item dilewati: disimpan, tidak dikirim.");
+    assert_eq!(
+        press(&env, &admin(), &hold, &button(&hold, "h:no:")).await,
+        "60 item dilewati: disimpan, tidak dikirim."
+    );
     more_polls(&env, 3).await;
     assert!(env.telegram.messages_in(CHANNEL_ID).is_empty(), "skipped items are not posted");
     assert_eq!(holds(&env).len(), 1, "skipped items are known now: no new question");

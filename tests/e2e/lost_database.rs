@@ -61,7 +61,8 @@ async fn deleting_the_database_under_a_running_warta_alerts_the_admins_and_the_n
         std::fs::remove_file(env.database()).ok();
         let requests = env.feeds.requests(FEED_PATH).len();
         let app = env.spawn_with(&vars, &args);
-        let started = tokio::time::timeout(Duration::from_secs(20), env.feeds.wait_for_requests(FEED_PATH, requests + 2));
+        let started =
+            tokio::time::timeout(Duration::from_secs(20), env.feeds.wait_for_requests(FEED_PATH, requests + 2));
         assert!(started.await.is_ok(), "{vars:?} {args:?}: not polling; log:\n{}", app.log());
         let (status, log) = app.stop().await;
         assert!(status.success(), "{log}");
