@@ -268,3 +268,96 @@ impl Store {
         Ok(HoldOutcome::Decided { decision, stored, posts, deliveries })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ChatRef;
+    use crate::store::testing::{TitleRenderer, record, temp_store};
+
+    fn article(n: u32, guid: &str) -> NewArticle {
+        let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
+        NewArticle {
+            key: ArticleKey::from_guid(&format!("{guid}{n}")).expect("key"),
+            title: format!("Berita {n}"),
+            link: Some(link),
+            summary_html: Some(format!("<p>Ringkasan {n}</p>")),
+            content_html: None,
+            author: None,
+            categories: vec![],
+            image_url: None,
+            published_at: Some(Utc::now()),
+        }
+    }
+
+    async fn feed_with_channel(store: &Store) -> i64 {
+        let now = Utc::now();
+        let url = Url::parse("https://kaltimtoday.co/feed/").expect("url");
+        let feed = store.sync_feeds(&[(url, None)], now).await.expect("sync").remove(0);
+        store.sync_channels(&[ChatRef::Username("@kaltimtodaydotco".into())], now).await.expect("channels");
+        feed.id
+    }
+
+    #[tokio::test]
+    async fn a_held_batch_is_decided_once_and_posted_in_order() {
+        let (store, _dir) = temp_store().await;
+        let feed = feed_with_channel(&store).await;
+        record(&store, feed, &[article(1, "p=")], 0).await;
+        let flood: Vec<NewArticle> = (2..=5).map(|n| article(n, "p=")).collect();
+        let batch = store.hold_batch(feed, &flood, Utc::now()).await.expect("hold");
+        let keys: Vec<&str> = flood.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(store.held_keys(feed, &keys).await.expect("held").len(), 4);
+        assert_eq!(store.unannounced_holds().await.expect("list")[0].items, 4);
+        store.mark_hold_announced(batch, Utc::now()).await.expect("announced");
+        assert!(store.unannounced_holds().await.expect("list").is_empty());
+
+        let now = Utc::now();
+        let decided = store.decide_hold(batch, HoldDecision::SendAll, 42, now, &TitleRenderer).await.expect("decide");
+        assert_eq!(
+            decided,
+            HoldOutcome::Decided { decision: HoldDecision::SendAll, stored: 4, posts: 4, deliveries: 4 }
+        );
+        assert!(store.held_keys(feed, &keys).await.expect("held").is_empty());
+        for again in [HoldDecision::SendAll, HoldDecision::Skip] {
+            let outcome = store.decide_hold(batch, again, 42, now, &TitleRenderer).await.expect("again");
+            assert_eq!(outcome, HoldOutcome::AlreadyDecided(HoldDecision::SendAll));
+        }
+        let forged = store.decide_hold(batch + 100, HoldDecision::Skip, 42, now, &TitleRenderer).await.expect("forged");
+        assert_eq!(forged, HoldOutcome::NotFound);
+        assert_eq!(store.count_articles(feed).await.expect("count"), 5);
+        assert_eq!(store.outbox_counts().await.expect("counts").pending, 4);
+    }
+
+    #[tokio::test]
+    async fn skipped_items_are_stored_unposted() {
+        let (store, _dir) = temp_store().await;
+        let feed = feed_with_channel(&store).await;
+        record(&store, feed, &[article(1, "p=")], 0).await;
+        let batch = store.hold_batch(feed, &[article(2, "p="), article(3, "p=")], Utc::now()).await.expect("hold");
+        let decided = store.decide_hold(batch, HoldDecision::Skip, 42, Utc::now(), &TitleRenderer).await.expect("skip");
+        assert_eq!(decided, HoldOutcome::Decided { decision: HoldDecision::Skip, stored: 2, posts: 0, deliveries: 0 });
+        assert_eq!(store.count_articles(feed).await.expect("count"), 3);
+        assert_eq!(store.outbox_counts().await.expect("counts").pending, 0);
+    }
+
+    #[tokio::test]
+    async fn a_new_guid_for_a_known_link_is_the_same_story() {
+        let (store, _dir) = temp_store().await;
+        let feed = feed_with_channel(&store).await;
+        record(&store, feed, &[article(1, "p=")], 0).await;
+        record(&store, feed, &[article(1, "p="), article(2, "p=")], 0).await;
+        assert_eq!(store.outbox_counts().await.expect("counts").pending, 1);
+        // Every guid changes (an http → https move); one real new story.
+        let moved = [article(1, "https:p="), article(2, "https:p="), article(3, "https:p=")];
+        let outcome = record(&store, feed, &moved, 0).await;
+        assert_eq!((outcome.new_articles, outcome.posts, outcome.same_story), (1, 1, 2));
+        assert_eq!(store.count_articles(feed).await.expect("count"), 3);
+        // The new guids are known now: the next fetch changes nothing.
+        let again = record(&store, feed, &moved, 0).await;
+        assert_eq!((again.new_articles, again.posts, again.same_story), (0, 0, 0));
+        // One link under two guids in one fetch: posted once.
+        let twice = [article(4, "p="), article(4, "other:")];
+        let outcome = record(&store, feed, &twice, 0).await;
+        assert_eq!((outcome.new_articles, outcome.posts, outcome.duplicates), (2, 1, 1));
+    }
+}
