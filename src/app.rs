@@ -109,6 +109,7 @@ pub fn poll_settings(config: &Config) -> PollSettings {
         alert_after: config.fetch.alert_after,
         backfill_pages: config.fetch.backfill_pages,
         edit_window: config.fetch.edit_window,
+        flood_threshold: config.fetch.flood_threshold,
     }
 }
 
@@ -175,7 +176,13 @@ pub struct Secrets {
 /// database is checkpointed and closed; queued posts stay in the outbox for
 /// the next start.
 pub async fn run(config: Config, secrets: Secrets, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let store = Store::open(&config.storage.database).await?;
+    let database = &config.storage.database;
+    crate::store::check_database_present(database, config.storage.fresh_database)?;
+    let store = Store::open(database).await?;
+    if let Err(err) = crate::store::write_marker(database, Utc::now()) {
+        tracing::warn!(error = %err, marker = %crate::store::marker_path(database).display(),
+            "cannot write the database marker; a lost database would not be noticed at the next start");
+    }
     let lock = InstanceLock::acquire(&store).await?;
     let result = run_locked(&config, &secrets, &store, &lock, shutdown).await;
     lock.release().await;
@@ -231,6 +238,30 @@ async fn run_locked(
         poll_settings(config),
         outbox_ready.clone(),
     );
+    // A deleted or replaced database file: ERROR and a direct alert to the admins.
+    match crate::store::file_identity(&config.storage.database) {
+        Some(opened) => {
+            tasks.spawn(crate::newsroom::run_database_watch(
+                bot.clone(),
+                store.clone(),
+                config.storage.database.clone(),
+                opened,
+                config.admins.user_ids.clone(),
+                shutdown.clone(),
+            ));
+        }
+        None => tracing::error!(database = %config.storage.database.display(), "the database file is missing already"),
+    }
+    // The flood guard: held batches are put to the admins with Kirim semua / Lewati.
+    let held_ready = Arc::new(Notify::new());
+    poller = poller.with_hold_notify(held_ready.clone());
+    tasks.spawn(crate::bot::run_hold_announcer(
+        bot.clone(),
+        store.clone(),
+        config.admins.user_ids.clone(),
+        held_ready,
+        shutdown.clone(),
+    ));
     let websub = config.websub.public_url.as_ref().map(|public_url| {
         WebSub::new(store.clone(), feed_fetcher.clone(), public_url.clone(), config.websub.lease, poller.wakeups())
     });

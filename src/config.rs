@@ -97,11 +97,15 @@ pub struct StorageConfig {
     /// SQLite file; it and its folder are created on first run.
     #[serde(default = "default_database")]
     pub database: PathBuf,
+    /// Start with a new, empty database even though one existed before (its
+    /// marker is there): `warta run --fresh-database`, never from the file.
+    #[serde(skip)]
+    pub fresh_database: bool,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self { database: default_database() }
+        Self { database: default_database(), fresh_database: false }
     }
 }
 
@@ -403,6 +407,9 @@ pub struct FetchConfig {
     /// even on private addresses; the configured feeds' hosts always may.
     #[serde(default)]
     pub allow_hosts: Vec<String>,
+    /// A fetch with more new items than this is held for the admins (Kirim semua / Lewati); 0 turns the guard off.
+    #[serde(default = "default_flood_threshold")]
+    pub flood_threshold: u32,
 }
 
 impl Default for FetchConfig {
@@ -419,6 +426,7 @@ impl Default for FetchConfig {
             backfill_pages: default_backfill_pages(),
             edit_window: default_edit_window(),
             allow_hosts: Vec::new(),
+            flood_threshold: default_flood_threshold(),
         }
     }
 }
@@ -453,6 +461,10 @@ fn default_backoff_max() -> Duration {
 
 fn default_alert_after() -> u32 {
     5
+}
+
+fn default_flood_threshold() -> u32 {
+    50
 }
 
 fn default_backfill_pages() -> u32 {
@@ -1046,6 +1058,9 @@ impl Config {
 }
 
 /// Reads the bot token from the environment.
+/// The longest token secret accepted (Telegram's are 35 characters).
+const TOKEN_SECRET_MAX: usize = 128;
+
 pub fn bot_token_from_env<I>(env: I) -> Result<BotToken, ConfigError>
 where
     I: IntoIterator<Item = (String, String)>,
@@ -1058,10 +1073,13 @@ where
     if token.is_empty() {
         return Err(ConfigError::MissingToken);
     }
+    // "<bot id>:<secret>": the id a positive 64-bit number, the secret (35
+    // characters today) of a sane length, so an absurd value is a config error.
     let well_formed = token.split_once(':').is_some_and(|(id, secret)| {
         !id.is_empty()
             && id.bytes().all(|b| b.is_ascii_digit())
-            && !secret.is_empty()
+            && id.parse::<i64>().is_ok_and(|id| id > 0)
+            && (1..=TOKEN_SECRET_MAX).contains(&secret.len())
             && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     });
     if !well_formed {

@@ -48,6 +48,14 @@ pub enum Callback {
     BreakingCancel {
         id: i64,
     },
+    /// Admin: post a held flood (Kirim semua); the presser is checked.
+    HoldSendAll {
+        id: i64,
+    },
+    /// Admin: store a held flood without posting it (Lewati).
+    HoldSkip {
+        id: i64,
+    },
 }
 
 impl Callback {
@@ -65,6 +73,8 @@ impl Callback {
             Self::Language(None) => "lang:auto".to_owned(),
             Self::BreakingSend { id } => format!("b:ok:{id}"),
             Self::BreakingCancel { id } => format!("b:no:{id}"),
+            Self::HoldSendAll { id } => format!("h:ok:{id}"),
+            Self::HoldSkip { id } => format!("h:no:{id}"),
         };
         debug_assert!(data.len() <= CALLBACK_DATA_MAX);
         data
@@ -93,6 +103,8 @@ impl Callback {
             ["lang", code] => Self::Language(Some(Lang::from_choice(code)?)),
             ["b", "ok", id_text] => Self::BreakingSend { id: id(id_text)? },
             ["b", "no", id_text] => Self::BreakingCancel { id: id(id_text)? },
+            ["h", "ok", id_text] => Self::HoldSendAll { id: id(id_text)? },
+            ["h", "no", id_text] => Self::HoldSkip { id: id(id_text)? },
             _ => return None,
         };
         Some(callback)
@@ -142,6 +154,8 @@ mod tests {
             Callback::Language(None),
             Callback::BreakingSend { id: i64::MAX },
             Callback::BreakingCancel { id: 1 },
+            Callback::HoldSendAll { id: i64::MAX },
+            Callback::HoldSkip { id: 3 },
         ];
         for callback in all {
             let data = callback.encode();
@@ -174,6 +188,10 @@ mod tests {
             "b:ok:-3",
             "b:yes:3",
             "b:no:",
+            "h:ok:0",
+            "h:ok:-1",
+            "h:all:1",
+            "h:no:1:2",
             "l:0:0:5:extra",
             "\u{0}",
         ] {

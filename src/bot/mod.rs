@@ -11,6 +11,7 @@ mod admin;
 pub mod callbacks;
 mod categories;
 pub mod commands;
+mod held;
 mod language;
 mod latest;
 mod menu;
@@ -35,6 +36,7 @@ use teloxide::{Bot, dptree};
 
 pub use callbacks::Callback;
 pub use commands::{Command, LATEST_DEFAULT, LATEST_MAX, LatestArg, parse_command};
+pub use held::{announce_holds, run_hold_announcer};
 pub use menu::register_command_menus;
 pub use newsroom::{NewsroomSettings, render_breaking};
 pub use rate::{CommandLimiter, Verdict};
@@ -474,6 +476,21 @@ async fn press(
             } else {
                 newsroom::cancel(state, admin, lang, chat, id).await?
             };
+            let followup = if decision.clear_buttons { Followup::ClearButtons } else { Followup::Nothing };
+            (Some(decision.toast), followup)
+        }
+        Callback::HoldSendAll { id } | Callback::HoldSkip { id } => {
+            // The presser is checked, whatever the button's data or message say.
+            let (true, true, Some(admin)) = (sender.admin, private, sender.user_id) else {
+                tracing::warn!(user_id = ?sender.user_id, chat_id = chat.0, batch_id = id,
+                    "flood-guard button refused: not an admin");
+                return Ok((Some(lang.newsroom().admin_only.to_owned()), Followup::Nothing));
+            };
+            let decision = match callback {
+                Callback::HoldSendAll { .. } => crate::store::HoldDecision::SendAll,
+                _ => crate::store::HoldDecision::Skip,
+            };
+            let decision = held::decide(state, admin, lang, id, decision).await?;
             let followup = if decision.clear_buttons { Followup::ClearButtons } else { Followup::Nothing };
             (Some(decision.toast), followup)
         }

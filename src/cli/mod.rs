@@ -28,6 +28,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "WARTA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
 
+    /// `run`: start with a new, empty database although one existed before (its
+    /// `<database>.initialized` marker is there). Without it, such a start is refused.
+    #[arg(long, global = true, env = "WARTA_FRESH_DATABASE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub fresh_database: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -65,10 +70,11 @@ impl Cli {
     pub async fn execute(self) -> ExitCode {
         match self.command.unwrap_or(Command::Run) {
             Command::Run => {
-                let (config, token) = match load_with_token(&self.config) {
+                let (mut config, token) = match load_with_token(&self.config) {
                     Ok(loaded) => loaded,
                     Err(err) => return config_failure(&err),
                 };
+                config.storage.fresh_database = self.fresh_database;
                 let webhook_secret = match config.telegram.mode {
                     UpdateMode::Webhook => match webhook_secret_from_env(std::env::vars()) {
                         Ok(secret) => Some(secret),
@@ -79,6 +85,11 @@ impl Cli {
                 let secrets = crate::app::Secrets { token, webhook_secret };
                 match crate::app::run_until_signal(config, secrets).await {
                     Ok(()) => ExitCode::SUCCESS,
+                    // Not started: the operator must restore the database or ask for a fresh one.
+                    Err(err) if err.downcast_ref::<crate::store::DatabaseMissing>().is_some() => {
+                        eprintln!("error: {err:#}");
+                        ExitCode::from(EXIT_CONFIG)
+                    }
                     Err(err) => {
                         eprintln!("error: {err:#}");
                         ExitCode::from(EXIT_FAILURE)
@@ -183,4 +194,22 @@ fn load_with_token(path: &Path) -> Result<(Config, crate::config::BotToken), Con
 fn config_failure(err: &ConfigError) -> ExitCode {
     eprintln!("error: {err}");
     ExitCode::from(EXIT_CONFIG)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_database_is_asked_for_after_run_or_before_it() {
+        for args in [
+            &["warta", "run", "--fresh-database"][..],
+            &["warta", "--fresh-database", "run"],
+            &["warta", "--fresh-database"],
+        ] {
+            let cli = Cli::try_parse_from(args).expect("parses");
+            assert!(cli.fresh_database, "{args:?}");
+        }
+        assert!(!Cli::try_parse_from(["warta", "run"]).expect("parses").fresh_database);
+    }
 }

@@ -94,6 +94,20 @@ fn is_tracking_parameter(name: &str) -> bool {
     name.starts_with("utm_") || matches!(name.as_str(), "fbclid" | "gclid" | "mc_cid" | "mc_eid")
 }
 
+/// Whether `c` is an invisible formatting character a headline has no use
+/// for: zero-width spaces and joiners, directional marks, embeddings,
+/// overrides and isolates (U+202E makes "gpj.exe" read "exe.jpg"), the word
+/// joiner, invisible operators and the byte-order mark.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{180E}' | '\u{FEFF}')
+}
+
+/// A title without invisible formatting characters (see [`is_invisible_format`]).
+pub fn strip_invisible(text: &str) -> String {
+    text.chars().filter(|c| !is_invisible_format(*c)).collect()
+}
+
 /// An article as parsed from a feed, before it is stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewArticle {
@@ -197,6 +211,31 @@ mod tests {
             ArticleKey::from_guid("https://kaltimtoday.co/?p=1")
         );
         assert_eq!(ArticleKey::from_guid("   "), None);
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_leave_titles() {
+        let cases = [
+            ("Banjir\u{202E}gpj.exe", "Banjirgpj.exe"),
+            ("\u{FEFF}Ban\u{200B}jir\u{200C}\u{200D}", "Banjir"),
+            ("\u{202A}a\u{202B}b\u{202C}c\u{202D}d", "abcd"),
+            ("\u{2066}x\u{2067}y\u{2068}z\u{2069}\u{2060}\u{200E}\u{200F}", "xyz"),
+            ("Café — ڤ 🇮🇩 漢字 ok", "Café — ڤ 🇮🇩 漢字 ok"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(strip_invisible(input), expected, "{input:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn stripped_titles_hold_no_invisible_character_and_keep_the_rest(text in "(\\PC|[\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2060}\u{2066}-\u{2069}\u{FEFF}]){0,60}") {
+            let clean = strip_invisible(&text);
+            proptest::prop_assert!(!clean.chars().any(is_invisible_format), "{:?}", clean);
+            let kept: String = text.chars().filter(|c| !is_invisible_format(*c)).collect();
+            proptest::prop_assert_eq!(&clean, &kept);
+            proptest::prop_assert_eq!(strip_invisible(&clean), clean.clone());
+        }
     }
 
     #[test]

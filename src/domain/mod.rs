@@ -6,7 +6,7 @@ mod chat;
 mod post;
 pub mod time;
 
-pub use article::{Article, ArticleKey, NewArticle, fnv1a, normalize_link};
+pub use article::{Article, ArticleKey, NewArticle, fnv1a, is_invisible_format, normalize_link, strip_invisible};
 pub use category::{CategoryKey, ForumTopics, display_category};
 pub use chat::{ChatKind, ChatRef, ChatRefError};
 pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, Post, PostRenderer, SearchText};

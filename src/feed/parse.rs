@@ -308,7 +308,8 @@ fn convert_entry(entry: Entry, link: Option<Url>) -> Option<(NewArticle, bool)> 
 fn plain_text(text: &feed_rs::model::Text) -> String {
     let is_html = matches!(text.content_type.subty().as_str(), "html" | "xhtml+xml" | "xhtml");
     let plain = if is_html { html_to_plain(&text.content) } else { text.content.clone() };
-    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Invisible and direction-override characters go before whitespace is collapsed.
+    crate::domain::strip_invisible(&plain).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn looks_like_image(path: &str) -> bool {
@@ -374,6 +375,19 @@ mod tests {
 
     fn base() -> Url {
         Url::parse("https://kaltimtoday.co/feed/").expect("url")
+    }
+
+    #[test]
+    fn titles_lose_direction_overrides_and_zero_width_characters() {
+        let text = "<rss version=\"2.0\"><channel><title>Kal&#x200B;tim&#xFEFF;</title>\
+            <item><title>Tagihan&#x202E;fdp.exe &#x200D;&#x2066;Banjir&#x2069; &#x200B; Samarinda</title>\
+            <link>https://x.id/1</link></item>\
+            <item><title>Ra&#x200F;ja&#x202C;</title><link>https://x.id/2</link></item>\
+            </channel></rss>";
+        let feed = parse_feed(text.as_bytes(), None).expect("parses");
+        assert_eq!(feed.title.as_deref(), Some("Kaltim"));
+        let titles: Vec<_> = feed.articles.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["Tagihanfdp.exe Banjir Samarinda", "Raja"]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use url::Url;
 use super::fetch::{FetchOutcome, FetchRequest, Fetched, Fetcher};
 use super::parse::{ParsedFeed, parse_feed_with_charset};
 use super::schedule::{ScheduleHints, SchedulePolicy, next_check_after_failure, next_check_after_success};
-use crate::domain::{NewArticle, NewPost};
+use crate::domain::{NewArticle, NewPost, normalize_link};
 use crate::format::{PostStyle, Reply, render_feed_alert, render_feed_recovered};
 use crate::i18n::Lang;
 use crate::store::{FeedRow, FetchMeta, FetchRecord, RecordOutcome, Store, StoreError};
@@ -55,6 +55,8 @@ pub struct PollSettings {
     pub alert_after: u32,
     pub backfill_pages: u32,
     pub edit_window: Duration,
+    /// A fetch bringing more new items than this is held for the admins (0: never).
+    pub flood_threshold: u32,
 }
 
 impl Default for PollSettings {
@@ -65,6 +67,7 @@ impl Default for PollSettings {
             alert_after: 5,
             backfill_pages: 5,
             edit_window: Duration::from_secs(48 * 3600),
+            flood_threshold: 50,
         }
     }
 }
@@ -102,6 +105,8 @@ pub struct FeedPoller {
     outbox_ready: Arc<Notify>,
     wakeups: FeedWakeups,
     hubs: Option<Arc<dyn HubListener>>,
+    /// Woken when a flood was held, so the admins are asked at once.
+    held_ready: Arc<Notify>,
     /// Cancelled when Warta stops: fetches in flight are abandoned.
     stop: CancellationToken,
 }
@@ -122,6 +127,7 @@ impl FeedPoller {
             outbox_ready,
             wakeups: FeedWakeups::default(),
             hubs: None,
+            held_ready: Arc::new(Notify::new()),
             stop: CancellationToken::new(),
         }
     }
@@ -129,6 +135,12 @@ impl FeedPoller {
     /// Reports hubs to `listener` (WebSub).
     pub fn with_hub_listener(mut self, listener: Arc<dyn HubListener>) -> Self {
         self.hubs = Some(listener);
+        self
+    }
+
+    /// Notified when a flood is held (see [`crate::bot::announce_holds`]).
+    pub fn with_hold_notify(mut self, held_ready: Arc<Notify>) -> Self {
+        self.held_ready = held_ready;
         self
     }
 
@@ -244,7 +256,10 @@ impl FeedPoller {
             }
             articles.extend(older);
         }
-        let articles = in_posting_order(articles);
+        let mut articles = in_posting_order(articles);
+        if row.primed_at.is_some() {
+            articles = self.guard_flood(feed, articles, now).await?;
+        }
         let hints = ScheduleHints {
             max_age: fetched.max_age,
             ttl: parsed.hints.ttl,
@@ -284,6 +299,54 @@ impl FeedPoller {
         }
         self.tell_recovery(feed, row, now).await?;
         Ok(PollOutcome::Updated(outcome))
+    }
+
+    /// The flood guard. Items waiting in a held batch are left out; new items
+    /// whose normalized link the feed already has are kept (the store treats
+    /// them as the known story under a new guid, never as news); if more than
+    /// `flood_threshold` truly new items remain, they are held for the
+    /// admins' decision instead of being posted. Returns what to record now.
+    async fn guard_flood(
+        &self,
+        feed: &WatchedFeed,
+        articles: Vec<NewArticle>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewArticle>, PollError> {
+        let keys: Vec<&str> = articles.iter().map(|a| a.key.as_str()).collect();
+        let known: HashSet<String> = self.store.known_keys(feed.id, &keys).await?.into_iter().collect();
+        let unknown: Vec<&str> = keys.iter().copied().filter(|k| !known.contains(*k)).collect();
+        if unknown.is_empty() {
+            return Ok(articles);
+        }
+        let held: HashSet<String> = self.store.held_keys(feed.id, &unknown).await?.into_iter().collect();
+        let links: Vec<(String, String)> = articles
+            .iter()
+            .filter(|a| !known.contains(a.key.as_str()) && !held.contains(a.key.as_str()))
+            .filter_map(|a| a.link.as_ref().map(|l| (a.key.as_str().to_owned(), normalize_link(l))))
+            .collect();
+        let link_keys: Vec<&str> = links.iter().map(|(_, l)| l.as_str()).collect();
+        let known_links: HashSet<String> = self.store.known_link_keys(feed.id, &link_keys).await?.into_iter().collect();
+        let same_story: HashSet<&str> =
+            links.iter().filter(|(_, l)| known_links.contains(l)).map(|(k, _)| k.as_str()).collect();
+        let is_new = |a: &NewArticle| {
+            let key = a.key.as_str();
+            !known.contains(key) && !held.contains(key) && !same_story.contains(key)
+        };
+        let fresh = articles.iter().filter(|a| is_new(a)).count();
+        if !same_story.is_empty() {
+            tracing::warn!(feed_id = feed.id, url = %feed.url, items = same_story.len(), fresh,
+                "items under new guids with links the feed already has: the same stories, not posted again");
+        }
+        let threshold = usize::try_from(self.settings.flood_threshold).unwrap_or(usize::MAX);
+        if threshold == 0 || fresh <= threshold {
+            return Ok(articles.into_iter().filter(|a| !held.contains(a.key.as_str())).collect());
+        }
+        let (flood, rest): (Vec<NewArticle>, Vec<NewArticle>) = articles.into_iter().partition(|a| is_new(a));
+        let batch = self.store.hold_batch(feed.id, &flood, now).await?;
+        tracing::warn!(feed_id = feed.id, url = %feed.url, items = flood.len(), threshold, batch_id = batch,
+            "flood guard: the fetch brought more new items than fetch.flood_threshold; held for the admins");
+        self.held_ready.notify_one();
+        Ok(rest.into_iter().filter(|a| !held.contains(a.key.as_str())).collect())
     }
 
     async fn none_known(&self, feed_id: i64, articles: &[NewArticle]) -> Result<bool, PollError> {

@@ -3,7 +3,9 @@
 //! and the /stats chart.
 
 pub mod chart;
+mod dbwatch;
 mod monitor;
 pub mod stats;
 
+pub use dbwatch::{DATABASE_CHECK, run_database_watch};
 pub use monitor::{MonitorSettings, NewsroomMonitor};

@@ -1,3 +1,4 @@
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -24,8 +25,12 @@ pub struct RecordOutcome {
     pub corrections: usize,
     /// Edits of sent posts enqueued for those corrections.
     pub edits: usize,
-    /// New to this feed, but already posted from another feed (same link).
+    /// New to this feed, but already posted from another feed (same link),
+    /// or listed twice by this feed under two guids.
     pub duplicates: usize,
+    /// New guids whose normalized link this feed already had: the same story
+    /// (a guid migration, e.g. http → https), taken over by the known article.
+    pub same_story: usize,
 }
 
 /// HTTP validators and metadata of a successful fetch.
@@ -121,6 +126,7 @@ impl Store {
         let backfill_from =
             record.articles.len().saturating_sub(usize::try_from(record.backfill).unwrap_or(usize::MAX));
 
+        let in_fetch: HashSet<&str> = record.articles.iter().map(|a| a.key.as_str()).collect();
         for (index, new) in record.articles.iter().enumerate() {
             let fingerprint = renderer.fingerprint(new);
             let known: Option<(i64, Option<String>)> =
@@ -131,31 +137,30 @@ impl Store {
                     .await?;
             match known {
                 None => {
-                    let link_key = new.link.as_ref().map(normalize_link);
-                    let elsewhere = match &link_key {
-                        Some(link_key) => seen_in_other_feeds(&mut tx, feed_id, link_key).await?,
-                        None => Elsewhere::Nowhere,
-                    };
-                    let (article, sort_at) =
-                        insert_article(&mut tx, feed_id, new, &fingerprint, link_key.as_deref(), now, &source).await?;
-                    let text =
-                        renderer.search_text(&new.title, new.summary_html.as_deref(), new.content_html.as_deref());
-                    index_article(&mut tx, article.id, sort_at, &new.categories, &text, now).await?;
-                    outcome.new_articles += 1;
-                    let post_it = match (outcome.primed_now, elsewhere) {
-                        (_, Elsewhere::Posted) => false,
-                        // First fetch: only what the operator asked to backfill.
-                        (true, _) => index >= backfill_from,
-                        // A story another feed already knows is not news.
-                        (false, Elsewhere::Known) => false,
-                        (false, Elsewhere::Nowhere) => true,
-                    };
-                    if !post_it {
-                        outcome.duplicates += usize::from(elsewhere != Elsewhere::Nowhere && !outcome.primed_now);
-                        continue;
+                    let fresh =
+                        record_new_article(&mut tx, feed_id, new, &fingerprint, &source, &in_fetch, renderer, now)
+                            .await?;
+                    match fresh {
+                        NewStory::Renamed => outcome.same_story += 1,
+                        NewStory::Stored { article, elsewhere } => {
+                            outcome.new_articles += 1;
+                            let post_it = match (outcome.primed_now, elsewhere) {
+                                (_, Elsewhere::Posted | Elsewhere::SameFeed) => false,
+                                // First fetch: only what the operator asked to backfill.
+                                (true, _) => index >= backfill_from,
+                                // A story another feed already knows is not news.
+                                (false, Elsewhere::Known) => false,
+                                (false, Elsewhere::Nowhere) => true,
+                            };
+                            if !post_it {
+                                outcome.duplicates +=
+                                    usize::from(elsewhere != Elsewhere::Nowhere && !outcome.primed_now);
+                                continue;
+                            }
+                            outcome.deliveries += enqueue_article(&mut tx, &article, renderer, now).await?;
+                            outcome.posts += 1;
+                        }
                     }
-                    outcome.deliveries += enqueue_article(&mut tx, &article, renderer, now).await?;
-                    outcome.posts += 1;
                 }
                 Some((id, previous)) if previous.as_deref() != Some(fingerprint.as_str()) => {
                     let article = update_article(&mut tx, id, new, &fingerprint).await?;
@@ -320,13 +325,78 @@ pub(super) async fn article_in(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Res
     Ok(row.map(ArticleRow::into_article))
 }
 
-/// Whether another feed has the same story.
+/// Whether another feed (or this one, under another guid) has the same story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Elsewhere {
+pub(super) enum Elsewhere {
     Nowhere,
+    /// This feed lists the story twice in one fetch, under two guids.
+    SameFeed,
     /// Stored (e.g. on that feed's first fetch) but never posted.
     Known,
     Posted,
+}
+
+/// What [`record_new_article`] did with an article of an unknown key.
+pub(super) enum NewStory {
+    /// The feed already had the story under another key, now gone from the
+    /// feed: that article takes the new key (a guid migration). Nothing new.
+    Renamed,
+    /// Stored as a new article; `elsewhere` says whether the story was known.
+    Stored { article: Box<Article>, elsewhere: Elsewhere },
+}
+
+/// Records an article whose key this feed does not know, in the caller's
+/// transaction, without posting it. A known normalized link in the same feed
+/// is the same story: if the article holding it is no longer in the feed
+/// (`in_fetch` lists the keys the feed shows now), it takes the new key.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn record_new_article(
+    tx: &mut Transaction<'_, Sqlite>,
+    feed_id: i64,
+    new: &NewArticle,
+    fingerprint: &str,
+    source: &str,
+    in_fetch: &HashSet<&str>,
+    renderer: &impl PostRenderer,
+    now: DateTime<Utc>,
+) -> Result<NewStory, StoreError> {
+    let link_key = new.link.as_ref().map(normalize_link);
+    let mut elsewhere = Elsewhere::Nowhere;
+    if let Some(link_key) = &link_key {
+        let same_feed: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, key FROM articles WHERE feed_id = ?1 AND link_key = ?2 ORDER BY id LIMIT 1")
+                .bind(feed_id)
+                .bind(link_key)
+                .fetch_optional(&mut **tx)
+                .await?;
+        match same_feed {
+            Some((id, old_key)) if !in_fetch.contains(old_key.as_str()) => {
+                sqlx::query("UPDATE articles SET key = ?2, fingerprint = ?3 WHERE id = ?1")
+                    .bind(id)
+                    .bind(new.key.as_str())
+                    .bind(fingerprint)
+                    .execute(&mut **tx)
+                    .await?;
+                return Ok(NewStory::Renamed);
+            }
+            Some(_) => elsewhere = Elsewhere::SameFeed,
+            None => elsewhere = seen_in_other_feeds(tx, feed_id, link_key).await?,
+        }
+    }
+    let (article, sort_at) = insert_article(tx, feed_id, new, fingerprint, link_key.as_deref(), now, source).await?;
+    let text = renderer.search_text(&new.title, new.summary_html.as_deref(), new.content_html.as_deref());
+    index_article(tx, article.id, sort_at, &new.categories, &text, now).await?;
+    Ok(NewStory::Stored { article: Box::new(article), elsewhere })
+}
+
+/// Enqueues a stored article's post for every reader chat; returns the deliveries.
+pub(super) async fn enqueue_new_article(
+    tx: &mut Transaction<'_, Sqlite>,
+    article: &Article,
+    renderer: &impl PostRenderer,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    enqueue_article(tx, article, renderer, now).await
 }
 
 async fn seen_in_other_feeds(

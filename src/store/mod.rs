@@ -7,6 +7,8 @@ mod chats;
 mod deliveries;
 mod editorial;
 mod feeds;
+mod file;
+mod held;
 mod instance;
 mod newsroom;
 mod search;
@@ -31,6 +33,11 @@ pub use chats::ChatTarget;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
 pub use editorial::{PRIORITY_EDITORIAL, Retraction, Story};
 pub use feeds::FeedRow;
+pub use file::{
+    DatabaseMissing, FileIdentity, FileState, check_database_present, file_identity, file_state, marker_path,
+    write_marker,
+};
+pub use held::{HeldBatch, HoldDecision, HoldOutcome};
 pub use instance::{LockAttempt, LockHolder};
 pub use newsroom::{AuditEntry, RaisedAlert, RecentStory, StatusReport};
 pub use search::{SEARCH_RESULTS_MAX, SearchPage, SearchQuery};

@@ -79,6 +79,14 @@ async fn the_token_must_come_from_bot_token() {
     assert_clean_failure(&output, &["BOT_TOKEN is not set"]);
     let output = run_to_end(env.warta().env("BOT_TOKEN", "oops").args(["run", "--config"]).arg(&env.config_path)).await;
     assert_clean_failure(&output, &["BOT_TOKEN does not look like a bot token"]);
+    // Absurd tokens are config errors too (exit 2), never sent to Telegram.
+    let long_secret = format!("1:{}", "A".repeat(100_000));
+    for absurd in ["99999999999999999999999999:AAHq", "0:AAHq", "12:", ":AAHq", "12:AA/../x", long_secret.as_str()] {
+        let output =
+            run_to_end(env.warta().env("BOT_TOKEN", absurd).args(["run", "--config"]).arg(&env.config_path)).await;
+        assert_clean_failure(&output, &["BOT_TOKEN does not look like a bot token"]);
+        assert!(!String::from_utf8_lossy(&output.stderr).contains("AAHq"), "the token was echoed");
+    }
     // A token Telegram rejects: a clear runtime error, non-zero, no token echoed.
     let output =
         run_to_end(env.warta().env("BOT_TOKEN", "1:wrong_token_value").args(["run", "--config"]).arg(&env.config_path))
