@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::fetch::{FetchOutcome, FetchRequest, Fetched, Fetcher};
-use super::parse::{ParsedFeed, parse_feed_with_charset};
+use super::parse::ParsedFeed;
 use super::schedule::{ScheduleHints, SchedulePolicy, next_check_after_failure, next_check_after_success};
+use super::vet::{FeedOf, parse_guarded, set_aside_failed};
 use crate::domain::{NewArticle, NewPost};
 use crate::format::{PostStyle, Reply, render_feed_alert, render_feed_recovered};
 use crate::i18n::Lang;
@@ -172,12 +173,12 @@ impl FeedPoller {
         let result = match outcome {
             FetchOutcome::Modified(fetched) => {
                 self.remember_move(feed, fetched.moved_to.as_ref()).await?;
-                let parsed = parse_feed_with_charset(&fetched.body, Some(&fetched.final_url), fetched.charset());
+                let parsed = parse_guarded(&fetched.body, Some(&fetched.final_url), fetched.charset());
                 match parsed {
                     Ok(parsed) => self.record_feed(feed, &row, *fetched, parsed, now).await,
                     Err(err) => {
                         label = "parse_error";
-                        self.record_failure(feed, &row, &err.to_string(), None, now).await
+                        self.record_failure(feed, &row, &err, None, now).await
                     }
                 }
             }
@@ -245,6 +246,10 @@ impl FeedPoller {
             articles.extend(older);
         }
         let articles = in_posting_order(articles);
+        // An item that would make the store's work panic is recorded as failed and left out.
+        let source = row.name.clone().unwrap_or_else(|| feed.url.to_string());
+        let vetted = FeedOf { id: feed.id, url: &feed.url, source_name: &source };
+        let articles = set_aside_failed(&self.store, &self.style, &self.outbox_ready, vetted, articles, now).await?;
         let hints = ScheduleHints {
             max_age: fetched.max_age,
             ttl: parsed.hints.ttl,
@@ -307,7 +312,7 @@ impl FeedPoller {
             let parsed = match self.fetch(FetchRequest::fresh(&url)).await {
                 None => break,
                 Some(FetchOutcome::Modified(fetched)) => {
-                    parse_feed_with_charset(&fetched.body, Some(&fetched.final_url), fetched.charset())
+                    parse_guarded(&fetched.body, Some(&fetched.final_url), fetched.charset())
                 }
                 Some(other) => {
                     tracing::debug!(feed_id = feed.id, page, outcome = ?other.failure(), "no older page");
