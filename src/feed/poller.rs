@@ -13,7 +13,7 @@ use url::Url;
 use super::fetch::{FetchOutcome, FetchRequest, Fetched, Fetcher};
 use super::parse::ParsedFeed;
 use super::schedule::{ScheduleHints, SchedulePolicy, next_check_after_failure, next_check_after_success};
-use super::vet::{FeedOf, parse_guarded, set_aside_failed};
+use super::vet::{FeedOf, parse_guarded, record_isolating_failures, skip_failed};
 use crate::domain::{NewArticle, NewPost};
 use crate::format::{PostStyle, Reply, render_feed_alert, render_feed_recovered};
 use crate::i18n::Lang;
@@ -246,10 +246,7 @@ impl FeedPoller {
             articles.extend(older);
         }
         let articles = in_posting_order(articles);
-        // An item that would make the store's work panic is recorded as failed and left out.
-        let source = row.name.clone().unwrap_or_else(|| feed.url.to_string());
-        let vetted = FeedOf { id: feed.id, url: &feed.url, source_name: &source };
-        let articles = set_aside_failed(&self.store, &self.style, &self.outbox_ready, vetted, articles, now).await?;
+        let articles = skip_failed(&self.store, feed.id, articles).await?;
         let hints = ScheduleHints {
             max_age: fetched.max_age,
             ttl: parsed.hints.ttl,
@@ -264,7 +261,13 @@ impl FeedPoller {
             backfill: feed.backfill,
             edit_window: self.settings.edit_window,
         };
-        let outcome = self.store.record_fetch_success(feed.id, record, &self.style).await?;
+        // An item that makes the store's work panic is recorded as failed and left out.
+        let source = row.name.clone().unwrap_or_else(|| feed.url.to_string());
+        let of = FeedOf { id: feed.id, url: &feed.url, source_name: &source };
+        let outcome = match record_isolating_failures(&self.store, &self.style, &self.outbox_ready, of, record).await? {
+            Ok(outcome) => outcome,
+            Err(panicked) => return self.record_failure(feed, row, &panicked, None, now).await,
+        };
         crate::metrics::articles_seen(outcome.new_articles);
         if outcome.deliveries > 0 {
             self.outbox_ready.notify_one();

@@ -9,10 +9,10 @@ use chrono::Utc;
 use tokio::sync::Notify;
 use url::Url;
 use warta::domain::{Article, ChatRef, NewArticle, NewPost, PostRenderer, SearchText};
-use warta::feed::vet::{FeedOf, set_aside_failed};
+use warta::feed::vet::{FeedOf, record_isolating_failures, skip_failed};
 use warta::feed::{FeedPoller, FetchLimits, Fetcher, PollOutcome, PollSettings, WatchedFeed, parse_feed};
 use warta::format::PostStyle;
-use warta::store::{RecordOutcome, Store};
+use warta::store::{FetchMeta, FetchRecord, RecordOutcome, Store};
 
 use crate::support::{CHANNEL_ID, FakeFeedServer, Item, rss};
 
@@ -68,13 +68,21 @@ async fn a_failed_item_is_recorded_once_told_once_and_skipped_by_later_polls() {
     let primed = poller.poll_feed_once(&feed, now).await.expect("poll");
     assert!(matches!(primed, PollOutcome::Updated(RecordOutcome { primed_now: true, .. })), "{primed:?}");
 
-    // Item 3 makes the renderer panic; item 2 is an ordinary one.
+    // Item 3 makes the renderer panic inside the store's transaction; item 2 is an ordinary one.
     let of = FeedOf { id: feed_id, url: &url, source_name: "Kaltimtoday" };
     let renderer = PanicsOn("Berita nomor 3:");
-    let kept = set_aside_failed(&store, &renderer, &outbox_ready, of, articles(&[3, 2, 1]), now).await.expect("vet");
-    let titles: Vec<&str> = kept.iter().map(|a| a.title.as_str()).collect();
-    assert_eq!(titles.len(), 2);
-    assert!(titles.iter().all(|t| !t.starts_with("Berita nomor 3:")), "{titles:?}");
+    let meta = FetchMeta::default();
+    let batch = articles(&[3, 2, 1]);
+    let record = FetchRecord {
+        meta: &meta,
+        articles: &batch,
+        now,
+        next_check: now,
+        backfill: 0,
+        edit_window: Duration::from_secs(3600),
+    };
+    let outcome = record_isolating_failures(&store, &renderer, &outbox_ready, of, record).await.expect("store");
+    assert_eq!(outcome, Ok(RecordOutcome { new_articles: 1, posts: 1, deliveries: 1, ..RecordOutcome::default() }));
     tokio::time::timeout(Duration::from_secs(1), outbox_ready.notified()).await.expect("outbox woken");
 
     let failed = store.failed_items().await.expect("failed items");
@@ -82,33 +90,31 @@ async fn a_failed_item_is_recorded_once_told_once_and_skipped_by_later_polls() {
     assert!(failed[0].title.starts_with("Berita nomor 3:"), "{:?}", failed[0]);
     assert_eq!(failed[0].link.as_deref(), Some("https://kaltimtoday.co/berita-nomor-3/"));
     assert!(failed[0].reason.contains("panicked: cannot render"), "{}", failed[0].reason);
-    assert_eq!(store.outbox_counts().await.expect("counts").pending, 2, "one alert per admin");
+    assert_eq!(store.outbox_counts().await.expect("counts").pending, 3, "the post and one alert per admin");
+    let failed_key = batch[0].key.as_str();
+    assert!(store.known_keys(feed_id, &[failed_key]).await.expect("known").is_empty(), "rolled back, never stored");
 
-    // Seen again (by the same broken renderer): neither recorded nor told twice.
+    // Later fetches leave it out; met again anyway, it is neither recorded nor told twice.
+    let skipped = skip_failed(&store, feed_id, articles(&[3, 2, 1])).await.expect("skip");
+    assert_eq!(skipped.len(), 2);
+    assert!(skipped.iter().all(|a| a.key.as_str() != failed_key));
     for _ in 0..3 {
-        let kept =
-            set_aside_failed(&store, &renderer, &outbox_ready, of, articles(&[3, 2, 1]), now).await.expect("vet");
-        assert_eq!(kept.len(), 2);
+        let outcome = record_isolating_failures(&store, &renderer, &outbox_ready, of, record).await.expect("store");
+        assert_eq!(outcome, Ok(RecordOutcome::default()));
     }
     assert_eq!(store.failed_items().await.expect("failed items").len(), 1);
-    assert_eq!(store.outbox_counts().await.expect("counts").pending, 2, "the admins are told once");
+    assert_eq!(store.outbox_counts().await.expect("counts").pending, 3, "the admins are told once");
 
-    // The poller skips the failed item on every later poll and posts the rest.
+    // The real poller skips the failed item on every later poll and posts the rest.
     feeds.set_feed("feed.xml", &rss(&[Item::numbered(3), Item::numbered(2), Item::numbered(1)]));
     let later = poller.poll_feed_once(&feed, now + chrono::Duration::minutes(1)).await.expect("poll");
-    assert_eq!(
-        later,
-        PollOutcome::Updated(RecordOutcome { new_articles: 1, posts: 1, deliveries: 1, ..RecordOutcome::default() })
-    );
-    let keys: Vec<String> = articles(&[3]).iter().map(|a| a.key.as_str().to_owned()).collect();
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    assert!(store.known_keys(feed_id, &keys).await.expect("known").is_empty(), "the failed item is never stored");
-
+    assert_eq!(later, PollOutcome::Updated(RecordOutcome::default()));
     feeds.set_feed("feed.xml", &rss(&[Item::numbered(4), Item::numbered(3), Item::numbered(2), Item::numbered(1)]));
     let after = poller.poll_feed_once(&feed, now + chrono::Duration::minutes(2)).await.expect("poll");
     assert_eq!(
         after,
         PollOutcome::Updated(RecordOutcome { new_articles: 1, posts: 1, deliveries: 1, ..RecordOutcome::default() })
     );
-    assert_eq!(store.outbox_counts().await.expect("counts").pending, 4, "two alerts and two posts, no more");
+    assert!(store.known_keys(feed_id, &[failed_key]).await.expect("known").is_empty());
+    assert_eq!(store.outbox_counts().await.expect("counts").pending, 4, "two posts and two alerts, no more");
 }
