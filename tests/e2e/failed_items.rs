@@ -118,3 +118,67 @@ async fn a_failed_item_is_recorded_once_told_once_and_skipped_by_later_polls() {
     assert!(store.known_keys(feed_id, &[failed_key]).await.expect("known").is_empty());
     assert_eq!(store.outbox_counts().await.expect("counts").pending, 4, "two posts and two alerts, no more");
 }
+
+/// The real binary: an item an earlier run recorded as failed is never
+/// posted, the admins get the alert once (valid HTML for the strict fake),
+/// and the feed's next item is posted — across a restart too.
+#[tokio::test]
+async fn warta_skips_a_recorded_failed_item_and_tells_the_admins_once() {
+    use warta::format::render_item_failed;
+    use warta::i18n::Lang;
+    use warta::store::{FailedItem, FailedItemOutcome};
+
+    use crate::support::TestEnv;
+    use crate::support::app::FEED_PATH;
+
+    let env = TestEnv::start().await;
+    let admin = 42;
+    env.telegram.add_private_chat(admin, "Redaktur");
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    let (status, log) = app.stop().await;
+    assert!(status.success(), "{log}");
+
+    // As the run that met it would have: item 5 recorded as failed, the admins' alert enqueued.
+    let feed_url = env.feeds.url(FEED_PATH);
+    let poisoned = articles(&[5]).remove(0);
+    let store = Store::open(&env.database()).await.expect("store");
+    let feed_id = store.sync_feeds(&[(Url::parse(&feed_url).expect("url"), None)], Utc::now()).await.expect("feeds")[0].id;
+    let link = poisoned.link.as_ref().map(Url::as_str);
+    let reason = "processing the item panicked: <b>&</b> 100% rusak";
+    let alert = render_item_failed(&feed_url, &poisoned.title, link, reason, Lang::Id);
+    let item = FailedItem {
+        feed_id,
+        key: poisoned.key.as_str().to_owned(),
+        title: poisoned.title.clone(),
+        link: link.map(str::to_owned),
+        reason: reason.to_owned(),
+        failed_at: Utc::now(),
+    };
+    let recorded = store.record_failed_item(&item, &NewPost::text(alert.html, alert.plain)).await.expect("record");
+    assert_eq!(recorded, FailedItemOutcome::Recorded);
+    store.close().await;
+
+    let items = [Item::numbered(5), Item::numbered(4), Item::numbered(3), Item::numbered(2), Item::numbered(1)];
+    env.feeds.set_feed(FEED_PATH, &rss(&items));
+    let app = env.spawn();
+    let posts = env.telegram.wait_for_messages(CHANNEL_ID, 1).await;
+    assert!(posts[0].text.starts_with("Berita nomor 4:"), "{}", posts[0].text);
+    let alerts = env.telegram.wait_for_messages(admin, 1).await;
+    assert!(alerts[0].text.starts_with("⚠️ Item feed dilewati"), "{}", alerts[0].text);
+    assert!(alerts[0].text.contains("Berita nomor 5:") && alerts[0].text.contains(&feed_url), "{}", alerts[0].text);
+    assert!(alerts[0].text.contains("<b>&</b> 100% rusak"), "the reason is shown as text: {}", alerts[0].text);
+    let seen = env.feeds.requests(FEED_PATH).len();
+    env.feeds.wait_for_requests(FEED_PATH, seen + 3).await;
+    let (status, log) = app.stop().await;
+    assert!(status.success(), "{log}");
+
+    let app = env.spawn();
+    let seen = env.feeds.requests(FEED_PATH).len();
+    env.feeds.wait_for_requests(FEED_PATH, seen + 3).await;
+    let (status, log) = app.stop().await;
+    assert!(status.success(), "{log}");
+    let channel = env.telegram.messages_in(CHANNEL_ID);
+    assert_eq!(channel.len(), 1, "item 5 is never posted, item 4 once");
+    assert_eq!(env.telegram.messages_in(admin).len(), 1, "the admins are told once");
+}
