@@ -66,11 +66,13 @@ pub fn vet_articles<R: PostRenderer>(
     for article in articles {
         let tried = catch_unwind(AssertUnwindSafe(|| {
             let fingerprint = renderer.fingerprint(&article);
-            let unchanged = known.get(article.key.as_str()).is_some_and(|stored| stored.as_deref() == Some(&fingerprint));
+            let unchanged =
+                known.get(article.key.as_str()).is_some_and(|stored| stored.as_deref() == Some(&fingerprint));
             if unchanged {
                 return;
             }
-            let _ = renderer.search_text(&article.title, article.summary_html.as_deref(), article.content_html.as_deref());
+            let _ =
+                renderer.search_text(&article.title, article.summary_html.as_deref(), article.content_html.as_deref());
             let rendered = Article::from_new(article.clone(), 0, feed_id, now, source_name.to_owned());
             // The store renders the default style when no chat gets articles.
             let defaults = [None];
@@ -91,7 +93,11 @@ pub fn vet_articles<R: PostRenderer>(
 }
 
 /// `articles` without the items of the feed recorded as failed.
-pub async fn skip_failed(store: &Store, feed_id: i64, articles: Vec<NewArticle>) -> Result<Vec<NewArticle>, StoreError> {
+pub async fn skip_failed(
+    store: &Store,
+    feed_id: i64,
+    articles: Vec<NewArticle>,
+) -> Result<Vec<NewArticle>, StoreError> {
     let keys: Vec<&str> = articles.iter().map(|a| a.key.as_str()).collect();
     let failed: HashSet<String> = store.failed_keys(feed_id, &keys).await?.into_iter().collect();
     if failed.is_empty() {
@@ -129,7 +135,13 @@ pub async fn record_isolating_failures<R: PostRenderer + Sync>(
     }
     for Rejected { article, reason } in rejected {
         let link = article.link.as_ref().map(Url::as_str);
-        tracing::error!(feed_id = feed.id, key = article.key.as_str(), link, reason, "feed item cannot be processed; skipped");
+        tracing::error!(
+            feed_id = feed.id,
+            key = article.key.as_str(),
+            link,
+            reason,
+            "feed item cannot be processed; skipped"
+        );
         let item = FailedItem {
             feed_id: feed.id,
             key: article.key.as_str().to_owned(),
@@ -229,7 +241,11 @@ mod tests {
         }
     }
 
-    fn vet(renderer: &Poisoned, styles: &[Option<String>], known: &HashMap<String, Option<String>>) -> (Vec<String>, Vec<Rejected>) {
+    fn vet(
+        renderer: &Poisoned,
+        styles: &[Option<String>],
+        known: &HashMap<String, Option<String>>,
+    ) -> (Vec<String>, Vec<Rejected>) {
         let articles = vec![article("Satu"), article("Racun"), article("Dua")];
         let (fine, rejected) = vet_articles(articles, renderer, styles, known, 1, "Sumber", Utc::now());
         (fine.into_iter().map(|a| a.title).collect(), rejected)

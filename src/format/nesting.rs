@@ -111,8 +111,8 @@ struct Tag {
 fn scan_tag(text: &str, start: usize, markup: Markup) -> Option<Tag> {
     let rest = &text[start..];
     for (open, close) in [("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>")] {
-        if rest.starts_with(open) {
-            let end = rest[open.len()..].find(close).map_or(text.len(), |i| start + open.len() + i + close.len());
+        if let Some(inside) = rest.strip_prefix(open) {
+            let end = inside.find(close).map_or(text.len(), |i| start + open.len() + i + close.len());
             return Some(Tag { kind: TagKind::Other, end });
         }
     }

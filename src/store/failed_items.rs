@@ -164,7 +164,7 @@ mod tests {
             );
         }
         assert_eq!(store.outbox_counts().await.expect("counts").pending, 2, "nobody told twice");
-        assert_eq!(store.failed_items().await.expect("items"), [item.clone()]);
+        assert_eq!(store.failed_items().await.expect("items"), std::slice::from_ref(&item));
 
         let failed = store.failed_keys(feed, &["guid:racun", "guid:biasa"]).await.expect("keys");
         assert_eq!(failed, ["guid:racun"]);

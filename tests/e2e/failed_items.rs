@@ -143,7 +143,8 @@ async fn warta_skips_a_recorded_failed_item_and_tells_the_admins_once() {
     let feed_url = env.feeds.url(FEED_PATH);
     let poisoned = articles(&[5]).remove(0);
     let store = Store::open(&env.database()).await.expect("store");
-    let feed_id = store.sync_feeds(&[(Url::parse(&feed_url).expect("url"), None)], Utc::now()).await.expect("feeds")[0].id;
+    let feed_id =
+        store.sync_feeds(&[(Url::parse(&feed_url).expect("url"), None)], Utc::now()).await.expect("feeds")[0].id;
     let link = poisoned.link.as_ref().map(Url::as_str);
     let reason = "processing the item panicked: <b>&</b> 100% rusak";
     let alert = render_item_failed(&feed_url, &poisoned.title, link, reason, Lang::Id);
