@@ -5,6 +5,7 @@ pub mod parse;
 pub mod poller;
 pub mod repair;
 pub mod schedule;
+pub mod vet;
 pub mod websub;
 
 pub use fetch::{AddressPolicy, FetchLimits, FetchOutcome, FetchRequest, Fetched, Fetcher};

@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::fetch::{FetchOutcome, FetchRequest, Fetched, Fetcher};
-use super::parse::{ParsedFeed, parse_feed_with_charset};
+use super::parse::ParsedFeed;
 use super::schedule::{ScheduleHints, SchedulePolicy, next_check_after_failure, next_check_after_success};
+use super::vet::{FeedOf, parse_guarded, record_isolating_failures, skip_failed};
 use crate::domain::{NewArticle, NewPost, normalize_link};
 use crate::format::{PostStyle, Reply, render_feed_alert, render_feed_recovered};
 use crate::i18n::Lang;
@@ -184,12 +185,12 @@ impl FeedPoller {
         let result = match outcome {
             FetchOutcome::Modified(fetched) => {
                 self.remember_move(feed, fetched.moved_to.as_ref()).await?;
-                let parsed = parse_feed_with_charset(&fetched.body, Some(&fetched.final_url), fetched.charset());
+                let parsed = parse_guarded(&fetched.body, Some(&fetched.final_url), fetched.charset());
                 match parsed {
                     Ok(parsed) => self.record_feed(feed, &row, *fetched, parsed, now).await,
                     Err(err) => {
                         label = "parse_error";
-                        self.record_failure(feed, &row, &err.to_string(), None, now).await
+                        self.record_failure(feed, &row, &err, None, now).await
                     }
                 }
             }
@@ -256,7 +257,8 @@ impl FeedPoller {
             }
             articles.extend(older);
         }
-        let mut articles = in_posting_order(articles);
+        let articles = in_posting_order(articles);
+        let mut articles = skip_failed(&self.store, feed.id, articles).await?;
         if row.primed_at.is_some() {
             articles = self.guard_flood(feed, articles, now).await?;
         }
@@ -274,7 +276,13 @@ impl FeedPoller {
             backfill: feed.backfill,
             edit_window: self.settings.edit_window,
         };
-        let outcome = self.store.record_fetch_success(feed.id, record, &self.style).await?;
+        // An item that makes the store's work panic is recorded as failed and left out.
+        let source = row.name.clone().unwrap_or_else(|| feed.url.to_string());
+        let of = FeedOf { id: feed.id, url: &feed.url, source_name: &source };
+        let outcome = match record_isolating_failures(&self.store, &self.style, &self.outbox_ready, of, record).await? {
+            Ok(outcome) => outcome,
+            Err(panicked) => return self.record_failure(feed, row, &panicked, None, now).await,
+        };
         crate::metrics::articles_seen(outcome.new_articles);
         if outcome.deliveries > 0 {
             self.outbox_ready.notify_one();
@@ -370,7 +378,7 @@ impl FeedPoller {
             let parsed = match self.fetch(FetchRequest::fresh(&url)).await {
                 None => break,
                 Some(FetchOutcome::Modified(fetched)) => {
-                    parse_feed_with_charset(&fetched.body, Some(&fetched.final_url), fetched.charset())
+                    parse_guarded(&fetched.body, Some(&fetched.final_url), fetched.charset())
                 }
                 Some(other) => {
                     tracing::debug!(feed_id = feed.id, page, outcome = ?other.failure(), "no older page");

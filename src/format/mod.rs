@@ -20,7 +20,7 @@ pub use newsroom::{
 pub use post::{ChannelStyle, PostStyle, READER_STYLE_EN, hashtags, reader_style, render_article_post, with_utm};
 pub use replies::{
     ArticleList, Reply, render_article_list, render_category_picker, render_channel_refuses, render_feed_alert,
-    render_feed_recovered, render_help, render_latest_usage, render_start, render_text,
+    render_feed_recovered, render_help, render_item_failed, render_latest_usage, render_start, render_text,
 };
 pub use rich::{MAX_ENTITIES, Node, RichText, Style, escape_html, utf16_len};
 pub use template::{DEFAULT_TEMPLATE, Field, Template, TemplateError};

@@ -166,6 +166,24 @@ pub fn render_feed_alert(feed_url: &str, failures: u32, error: &str, lang: Lang)
     reply.into()
 }
 
+/// Tells admins that an item of a feed cannot be processed and is skipped.
+pub fn render_item_failed(feed_url: &str, title: &str, link: Option<&str>, reason: &str, lang: Lang) -> Reply {
+    let texts = lang.texts();
+    let title = truncate_chars(&one_line(title), HEADING_UNITS);
+    let mut reply = RichText::new();
+    reply.bold(|b| {
+        b.text(texts.item_failed_title);
+    });
+    reply.text("\n").text(&fill(texts.item_failed_body, &[("url", feed_url), ("title", &title)]));
+    if let Some(link) = link {
+        reply.text("\n").text(&truncate_chars(link, 500));
+    }
+    reply.text("\n").italic(|i| {
+        i.text(&truncate_chars(reason, 300));
+    });
+    reply.into()
+}
+
 /// Tells admins that an alerted feed works again.
 pub fn render_feed_recovered(feed_url: &str, lang: Lang) -> Reply {
     let texts = lang.texts();

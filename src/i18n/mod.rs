@@ -105,6 +105,9 @@ pub struct Texts {
     /// Admin notice that the feed works again; `{url}`.
     pub feed_recovered_title: &'static str,
     pub feed_recovered_body: &'static str,
+    /// Admin alert about an item that cannot be processed; `{url}`, `{title}`.
+    pub item_failed_title: &'static str,
+    pub item_failed_body: &'static str,
     /// Admin alert about a channel refusing posts; `{channel}`.
     pub channel_refuses_title: &'static str,
     pub channel_refuses_body: &'static str,
@@ -238,6 +241,8 @@ pub static ID: Texts = Texts {
     feed_alert_body: "{url} gagal diambil {failures} kali berturut-turut. Warta terus mencoba dan akan mengabari jika pulih.",
     feed_recovered_title: "✅ Feed pulih",
     feed_recovered_body: "{url} kembali bisa diambil. Artikel baru diposting seperti biasa.",
+    item_failed_title: "⚠️ Item feed dilewati",
+    item_failed_body: "Item “{title}” dari {url} tidak dapat diproses, jadi dilewati dan tidak akan dicoba lagi. Item lain dari feed ini tetap diposting.",
     channel_refuses_title: "⛔ Kanal menolak posting",
     channel_refuses_body: "{channel} menolak posting dari bot. Posting ke sana dihentikan sampai izin bot diperbaiki dan Warta dijalankan ulang.",
     subscribed: "✅ Anda berlangganan. Setiap berita baru dari Kaltimtoday.co akan dikirim ke sini. Ketik /kategori untuk memilih kategori, /unsubscribe untuk berhenti.",
@@ -327,6 +332,8 @@ pub static EN: Texts = Texts {
     feed_alert_body: "{url} failed {failures} times in a row. Warta keeps trying and will tell you when it recovers.",
     feed_recovered_title: "✅ Feed recovered",
     feed_recovered_body: "{url} can be fetched again. New articles are posted as usual.",
+    item_failed_title: "⚠️ Feed item skipped",
+    item_failed_body: "The item “{title}” of {url} cannot be processed, so it is skipped and not tried again. The feed's other items are posted as usual.",
     channel_refuses_title: "⛔ Channel refuses posts",
     channel_refuses_body: "{channel} refuses the bot's posts. Posting there stops until the bot's rights are fixed and Warta is restarted.",
     subscribed: "✅ You are subscribed. Every new story from Kaltimtoday.co will be sent here. Send /topics to choose categories, /unsubscribe to stop.",

@@ -6,6 +6,7 @@ mod categories;
 mod chats;
 mod deliveries;
 mod editorial;
+mod failed_items;
 mod feeds;
 mod file;
 mod held;
@@ -32,6 +33,7 @@ pub use categories::{Category, CategoryToggle, READER_CATEGORIES_MAX};
 pub use chats::ChatTarget;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
 pub use editorial::{PRIORITY_EDITORIAL, Retraction, Story};
+pub use failed_items::{FailedItem, FailedItemOutcome};
 pub use feeds::FeedRow;
 pub use file::{
     DatabaseMissing, FileIdentity, FileState, check_database_present, file_identity, file_state, marker_path,

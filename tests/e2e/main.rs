@@ -12,6 +12,7 @@ mod config_errors;
 mod deep_nesting;
 mod disk_full;
 mod dispatcher_fuzz;
+mod failed_items;
 mod fake_api;
 mod feed_to_channel;
 mod feed_watching;
