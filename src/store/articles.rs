@@ -207,17 +207,8 @@ impl Store {
 
     /// Which of `keys` this feed already has.
     pub async fn known_keys(&self, feed_id: i64, keys: &[&str]) -> Result<Vec<String>, StoreError> {
-        let mut known = Vec::new();
-        for chunk in keys.chunks(400) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            let sql = format!("SELECT key FROM articles WHERE feed_id = ? AND key IN ({placeholders})");
-            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(feed_id);
-            for key in chunk {
-                query = query.bind(*key);
-            }
-            known.extend(query.fetch_all(&self.pool).await?);
-        }
-        Ok(known)
+        super::feed_keys_in(&self.pool, "SELECT key FROM articles WHERE feed_id = ? AND key IN ({keys})", feed_id, keys)
+            .await
     }
 
     /// A page of the archive, newest first: every article, or one category's.

@@ -132,35 +132,15 @@ impl Store {
 
     /// Which of `keys` wait in an undecided batch of this feed.
     pub async fn held_keys(&self, feed_id: i64, keys: &[&str]) -> Result<Vec<String>, StoreError> {
-        let mut held = Vec::new();
-        for chunk in keys.chunks(400) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            let sql = format!(
-                "SELECT i.key FROM held_items i JOIN held_batches b ON b.id = i.batch_id
-                 WHERE i.feed_id = ? AND b.state = 'held' AND i.key IN ({placeholders})"
-            );
-            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(feed_id);
-            for key in chunk {
-                query = query.bind(*key);
-            }
-            held.extend(query.fetch_all(&self.pool).await?);
-        }
-        Ok(held)
+        let select = "SELECT i.key FROM held_items i JOIN held_batches b ON b.id = i.batch_id
+                      WHERE i.feed_id = ? AND b.state = 'held' AND i.key IN ({keys})";
+        super::feed_keys_in(&self.pool, select, feed_id, keys).await
     }
 
     /// Which of these normalized links this feed already has an article for.
     pub async fn known_link_keys(&self, feed_id: i64, link_keys: &[&str]) -> Result<Vec<String>, StoreError> {
-        let mut known = Vec::new();
-        for chunk in link_keys.chunks(400) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            let sql = format!("SELECT link_key FROM articles WHERE feed_id = ? AND link_key IN ({placeholders})");
-            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(feed_id);
-            for key in chunk {
-                query = query.bind(*key);
-            }
-            known.extend(query.fetch_all(&self.pool).await?);
-        }
-        Ok(known)
+        let select = "SELECT link_key FROM articles WHERE feed_id = ? AND link_key IN ({keys})";
+        super::feed_keys_in(&self.pool, select, feed_id, link_keys).await
     }
 
     /// Held batches the admins have not been sent the buttons for, oldest first.

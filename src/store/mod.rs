@@ -167,6 +167,26 @@ async fn applied_schema(pool: &SqlitePool) -> Result<i64, StoreError> {
     Ok(version.unwrap_or(0))
 }
 
+/// The values `select` (a query with `feed_id = ?` and an `IN ({keys})` list)
+/// returns for `keys`, asked in chunks that stay under SQLite's bound-parameter limit.
+pub(crate) async fn feed_keys_in(
+    pool: &SqlitePool,
+    select: &str,
+    feed_id: i64,
+    keys: &[&str],
+) -> Result<Vec<String>, StoreError> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(400) {
+        let sql = select.replace("{keys}", &vec!["?"; chunk.len()].join(", "));
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(feed_id);
+        for key in chunk {
+            query = query.bind(*key);
+        }
+        found.extend(query.fetch_all(pool).await?);
+    }
+    Ok(found)
+}
+
 /// Unix milliseconds: how every time is stored.
 pub(crate) fn to_ms(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
