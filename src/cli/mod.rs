@@ -85,8 +85,14 @@ impl Cli {
                 let secrets = crate::app::Secrets { token, webhook_secret };
                 match crate::app::run_until_signal(config, secrets).await {
                     Ok(()) => ExitCode::SUCCESS,
-                    // Not started: the operator must restore the database or ask for a fresh one.
-                    Err(err) if err.downcast_ref::<crate::store::DatabaseMissing>().is_some() => {
+                    // Not started: the operator must fix the database path or its
+                    // permissions, restore the database, or ask for a fresh one.
+                    Err(err)
+                        if err.downcast_ref::<crate::store::DatabaseMissing>().is_some()
+                            || err
+                                .downcast_ref::<crate::store::StoreError>()
+                                .is_some_and(crate::store::StoreError::is_unusable_path) =>
+                    {
                         eprintln!("error: {err:#}");
                         ExitCode::from(EXIT_CONFIG)
                     }

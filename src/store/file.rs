@@ -99,6 +99,39 @@ pub fn write_marker(database: &Path, now: chrono::DateTime<chrono::Utc>) -> std:
     std::fs::write(marker, text)
 }
 
+/// Why the file system will not let SQLite keep a database at `path`, if it
+/// says so: the folder is a file, the file is a folder or read-only, or the
+/// folder is read-only (SQLite writes its -wal and -shm files next to the
+/// database). `None` when nothing is visibly wrong.
+pub fn unusable_reason(path: &Path) -> Option<String> {
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Some(blocker) = dir.ancestors().find(|a| a.is_file()) {
+        return Some(format!("{} is a file, not a folder", blocker.display()));
+    }
+    if !dir.exists() {
+        return None;
+    }
+    if path.is_dir() {
+        return Some("it is a folder, not a file".to_owned());
+    }
+    if path.exists()
+        && let Err(err) = std::fs::OpenOptions::new().write(true).open(path)
+    {
+        return Some(format!("the file is not writable ({err})"));
+    }
+    let probe = dir.join(format!(".warta-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(err) => Some(format!(
+            "its folder {} is not writable ({err}); SQLite keeps its -wal and -shm files next to the database",
+            dir.display()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +155,20 @@ mod tests {
         let err = check_database_present(&db, false).expect_err("refused");
         assert!(err.to_string().contains("--fresh-database"), "{err}");
         assert!(check_database_present(&db, true).is_ok());
+    }
+
+    #[test]
+    fn a_path_under_a_file_or_onto_a_folder_is_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blocker = dir.path().join("data");
+        std::fs::write(&blocker, b"x").expect("a file where the folder should be");
+        let reason = unusable_reason(&blocker.join("deeper/warta.db")).expect("a reason");
+        assert!(reason.contains("is a file, not a folder") && reason.contains("data"), "{reason}");
+        let folder = dir.path().join("folder.db");
+        std::fs::create_dir(&folder).expect("a folder where the file should be");
+        assert_eq!(unusable_reason(&folder).as_deref(), Some("it is a folder, not a file"));
+        assert_eq!(unusable_reason(&dir.path().join("fine.db")), None);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 2, "the write check leaves nothing behind");
     }
 
     #[test]

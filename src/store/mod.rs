@@ -48,12 +48,12 @@ pub use websub::{Subscription, SubscriptionState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the database folder {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
-    #[error("cannot open the database {path}: {source}")]
-    Open { path: PathBuf, source: sqlx::Error },
-    #[error("cannot migrate the database {path}: {source}")]
-    Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    /// The path cannot hold a writable database: the reason names what to fix.
+    #[error("cannot open the database {path}: {reason}")]
+    Unusable { path: PathBuf, reason: String },
+    // Not a `source`: the message already carries it, and `{:#}` would repeat it.
+    #[error("cannot migrate the database {path}: {cause}")]
+    Migrate { path: PathBuf, cause: sqlx::migrate::MigrateError },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
@@ -66,6 +66,14 @@ pub enum StoreError {
 }
 
 /// The SQLite store. Cheap to clone (a pool handle).
+impl StoreError {
+    /// The configured path cannot hold the database: a setup error the
+    /// operator must fix (exit 2, like a bad config).
+    pub fn is_unusable_path(&self) -> bool {
+        matches!(self, Self::Unusable { .. })
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
@@ -74,11 +82,16 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database file and runs the embedded migrations.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let unusable = |fallback: String| StoreError::Unusable {
+            path: path.to_owned(),
+            reason: file::unusable_reason(path).unwrap_or(fallback),
+        };
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|err| unusable(format!("cannot create its folder {}: {err}", dir.display())))?;
         }
         let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?
+            .map_err(|err| unusable(err.to_string()))?
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -102,7 +115,7 @@ impl Store {
             })
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+            .map_err(|err| unusable(err.to_string()))?;
         let migrator = sqlx::migrate!("./migrations");
         let binary = migrator.iter().map(|m| m.version).max().unwrap_or(0);
         let database = applied_schema(&pool).await?;
@@ -110,7 +123,7 @@ impl Store {
             pool.close().await;
             return Err(StoreError::TooNew { path: path.to_owned(), database, binary });
         }
-        migrator.run(&pool).await.map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        migrator.run(&pool).await.map_err(|cause| StoreError::Migrate { path: path.to_owned(), cause })?;
         Ok(Self { pool })
     }
 

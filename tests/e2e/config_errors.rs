@@ -126,3 +126,62 @@ async fn absurd_durations_are_refused_at_start() {
         assert_clean_failure(&output, &[key, bound]);
     }
 }
+
+/// A database path the file system will not let SQLite use is a setup error
+/// (exit 2) whose message names the path and what is wrong with it.
+#[tokio::test]
+async fn an_unusable_database_path_is_named_with_its_reason() {
+    let env = TestEnv::start().await;
+    let text = env.config_text("");
+    let blocker = env.dir.path().join("blocker");
+    std::fs::write(&blocker, b"not a folder").expect("a file where a folder should be");
+    let database = blocker.join("warta.db");
+    let output = run_with_config(&env, &text, &[("WARTA__STORAGE__DATABASE", database.to_str().expect("utf-8"))]).await;
+    assert_clean_failure(&output, &[&database.display().to_string(), "is a file, not a folder"]);
+
+    let folder = env.dir.path().join("folder.db");
+    std::fs::create_dir(&folder).expect("a folder where the file should be");
+    let output = run_with_config(&env, &text, &[("WARTA__STORAGE__DATABASE", folder.to_str().expect("utf-8"))]).await;
+    assert_clean_failure(&output, &[&folder.display().to_string(), "a folder, not a file"]);
+}
+
+/// A database on a read-only file system (a volume mounted read-only): exit 2,
+/// the path named, and the database left as it was.
+#[tokio::test]
+async fn a_read_only_database_is_named_with_its_reason() {
+    let env = TestEnv::start().await;
+    let text = env.config_text("");
+    let folder = env.dir.path().join("readonly");
+    std::fs::create_dir(&folder).expect("folder");
+    let database = folder.join("warta.db");
+    let store = warta::store::Store::open(&database).await.expect("an existing database");
+    store.close().await;
+    let before = std::fs::read(&database).expect("read");
+    // Root ignores file modes, so the folder becomes a read-only bind mount.
+    let mount = |args: &[&str]| {
+        std::process::Command::new("mount")
+            .args(args)
+            .arg(&folder)
+            .arg(&folder)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !mount(&["--bind"]) {
+        eprintln!("SKIPPED: cannot bind-mount here (needs root); the read-only database test did not run");
+        return;
+    }
+    let unmount = Unmount(folder.clone());
+    assert!(mount(&["-o", "remount,ro,bind"]), "remount read-only");
+    let output = run_with_config(&env, &text, &[("WARTA__STORAGE__DATABASE", database.to_str().expect("utf-8"))]).await;
+    assert_clean_failure(&output, &[&database.display().to_string(), "not writable"]);
+    drop(unmount);
+    assert_eq!(std::fs::read(&database).expect("read"), before, "the database is untouched");
+}
+
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}

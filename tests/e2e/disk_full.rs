@@ -184,3 +184,40 @@ async fn a_send_that_cannot_be_recorded_is_recorded_later_not_sent_twice() {
     }
     store.close().await;
 }
+
+/// `/readyz` of the running binary does a write: on a full disk it says so,
+/// and once there is space it is ready again, without a restart.
+#[tokio::test]
+async fn readiness_fails_while_the_disk_is_full_and_recovers() {
+    use std::time::{Duration, Instant};
+
+    use crate::support::TestEnv;
+    use crate::support::app::{free_port, get};
+
+    let Some(disk) = SmallDisk::mount("8m") else { return };
+    let env = TestEnv::start().await;
+    let port = free_port();
+    env.write_config(&env.config_text(&format!("[http]\nlisten = \"127.0.0.1:{port}\"\n")));
+    let database = disk.path().join("warta.db");
+    let app = env.spawn_with(&[("WARTA__STORAGE__DATABASE", database.to_str().expect("utf-8"))], &[]);
+    let wait_for = |expected: u16| async move {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = get(port, "/readyz").await;
+            if status == expected {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "/readyz still {status} {body:?}, waiting for {expected}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    assert_eq!(wait_for(200).await, "ready\n");
+
+    let filler = disk.fill();
+    let body = wait_for(503).await;
+    assert!(body.starts_with("not ready: database refuses writes"), "{body}");
+    std::fs::remove_file(filler).expect("free the space");
+    assert_eq!(wait_for(200).await, "ready\n");
+    let (status, log) = app.stop().await;
+    assert!(status.success(), "{log}");
+}

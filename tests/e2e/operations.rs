@@ -6,38 +6,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::app::{FEED_PATH, run_to_end};
+use crate::support::app::{FEED_PATH, free_port, get, run_to_end};
 use crate::support::{CHANNEL_ID, FakeUser, Item, TOKEN, TestEnv, rss};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A free port on 127.0.0.1 (bound and released; the bot binds it next).
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
 fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client")
-}
-
-/// GETs `path` until the listener answers (it starts with the bot).
-async fn get(port: u16, path: &str) -> (u16, String) {
-    let url = format!("http://127.0.0.1:{port}{path}");
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match http().get(&url).send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                return (status, response.text().await.expect("body"));
-            }
-            Err(err) if Instant::now() < deadline => {
-                let _ = err;
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(err) => panic!("{url}: {err}"),
-        }
-    }
 }
 
 fn start_update(update_id: i64, user: i64, text: &str) -> Value {

@@ -4,14 +4,9 @@
 
 use std::time::Duration;
 
-use crate::support::app::FEED_PATH;
+use crate::support::app::{FEED_PATH, free_port};
 use crate::support::fake_hub::FakeHub;
 use crate::support::{CHANNEL_ID, Item, TestEnv, rss_with_head};
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
 
 #[tokio::test]
 async fn a_signed_push_fetches_at_once_and_forged_ones_are_ignored() {

@@ -227,3 +227,27 @@ pub async fn run_to_end(command: &mut Command) -> std::process::Output {
     let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn warta");
     tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait for warta")).await.expect("join")
 }
+
+/// A free port on 127.0.0.1 (bound and released; the bot binds it next).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+/// GETs `path` on the bot's listener at `port`, waiting up to 30 s for it to
+/// listen (it starts with the bot); the status and the body.
+pub async fn get(port: u16, path: &str) -> (u16, String) {
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match client.get(&url).send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                return (status, response.text().await.expect("body"));
+            }
+            Err(_) if std::time::Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(err) => panic!("{url}: {err}"),
+        }
+    }
+}
