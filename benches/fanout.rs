@@ -25,7 +25,7 @@ use warta::delivery::{
 };
 use warta::domain::NewPost;
 use warta::feed::{FetchLimits, Fetcher};
-use warta::store::{Audience, Store};
+use warta::store::{Audience, Priority, Store};
 
 use support::{FakeTelegram, FloodLimits, TOKEN};
 
@@ -133,7 +133,8 @@ async fn scenario(label: &str, readers: i64, rate: u32, paid: bool, window: Opti
         "Banjir di Samarinda\n\nRingkasan berita.".into(),
     );
     let started = Instant::now();
-    let (_, enqueued) = store.enqueue_post_for(&post, Audience::Readers, 0, Utc::now()).await.expect("enqueue");
+    let (_, enqueued) =
+        store.enqueue_post_for(&post, Audience::Readers, Priority::Routine, Utc::now()).await.expect("enqueue");
     let enqueue_time = started.elapsed();
 
     let bot = build_bot(&Url::parse(&fake.url).expect("url"), &BotToken::new(TOKEN)).expect("bot");

@@ -2,14 +2,10 @@
 //! ahead of everything else, and their fan-out progress.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
 
-use super::articles::{Audience, insert_post};
+use super::outbox::{Audience, enqueue_breaking};
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::{Article, NewPost};
-
-/// Breaking news goes before alerts, corrections and routine posts.
-pub const PRIORITY_BREAKING: i64 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreakingState {
@@ -265,7 +261,7 @@ impl Store {
         };
         let content =
             BreakingContent { text: breaking.text.clone(), photo_file_id: breaking.photo_file_id.clone(), article };
-        let recipients = enqueue_breaking(&mut tx, id, &content, pin, now, &render).await?;
+        let recipients = enqueue_breaking(&mut tx, id, pin, |style| render(&content, style), now).await?;
         sqlx::query("UPDATE breaking SET state = 'confirmed', confirmed_at = ?2, recipients = ?3 WHERE id = ?1")
             .bind(id)
             .bind(to_ms(now))
@@ -388,51 +384,6 @@ impl Store {
     }
 }
 
-/// Renders the item once per style of the audience and enqueues each
-/// rendering for its chats. Returns the number of deliveries.
-async fn enqueue_breaking(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: i64,
-    content: &BreakingContent,
-    pin: bool,
-    now: DateTime<Utc>,
-    render: &impl Fn(&BreakingContent, Option<&str>) -> NewPost,
-) -> Result<usize, StoreError> {
-    let filter = Audience::Readers.filter();
-    let styles: Vec<Option<String>> = sqlx::query_scalar(&format!(
-        "SELECT DISTINCT style FROM chats WHERE {filter} AND active = 1
-         ORDER BY style IS NULL, style LIKE 'reader:%', style"
-    ))
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut enqueued = 0;
-    for style in styles {
-        let post = render(content, style.as_deref());
-        // Not linked to the article: a feed correction of it must not rewrite the breaking post.
-        let post_id = insert_post(tx, None, &post, style.as_deref(), now).await?;
-        sqlx::query("UPDATE posts SET breaking_id = ?2, pin = ?3 WHERE id = ?1")
-            .bind(post_id)
-            .bind(id)
-            .bind(pin)
-            .execute(&mut **tx)
-            .await?;
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
-             SELECT ?1, id, 'pending', ?2, ?2, ?2, ?4 FROM chats
-             WHERE {filter} AND active = 1 AND style IS ?3 ORDER BY is_target DESC, id"
-        ))
-        .bind(post_id)
-        .bind(to_ms(now))
-        .bind(style.as_deref())
-        .bind(PRIORITY_BREAKING)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        enqueued += usize::try_from(inserted).unwrap_or(usize::MAX);
-    }
-    Ok(enqueued)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,7 +429,7 @@ mod tests {
              WHERE p.breaking_id = ?1 AND d.priority = ?2 AND d.status = 'pending'",
         )
         .bind(id)
-        .bind(PRIORITY_BREAKING)
+        .bind(crate::store::Priority::Breaking.as_i64())
         .fetch_one(&store.pool)
         .await
         .expect("deliveries");

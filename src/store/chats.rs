@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 
+use super::outbox::fail_queued_for_chat;
 use super::{Store, StoreError, to_ms};
 use crate::domain::{ChatKind, ChatRef, ForumTopics};
 
@@ -116,15 +117,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
-                "UPDATE deliveries SET status = 'failed', last_error = 'channel removed from the config',
-                        lease_until = NULL, updated_at = ?2
-                 WHERE chat_id = ?1 AND status IN ('pending', 'sending')",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            fail_queued_for_chat(&mut tx, id, "channel removed from the config", now).await?;
         }
         tx.commit().await?;
         let mut targets = Vec::with_capacity(ids.len());
@@ -196,15 +189,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "UPDATE deliveries SET status = 'failed', last_error = ?2, lease_until = NULL, updated_at = ?3
-             WHERE chat_id = ?1 AND status IN ('pending', 'sending')",
-        )
-        .bind(chat_id)
-        .bind(reason)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        fail_queued_for_chat(&mut tx, chat_id, reason, now).await?;
         tx.commit().await?;
         Ok(())
     }

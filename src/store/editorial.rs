@@ -1,14 +1,10 @@
 //! Admins' corrections and retractions of sent stories, through the outbox.
 
-use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::articles::{Correction, CorrectionError, StoryKey, correct_story, insert_post};
-use super::{Store, StoreError, to_ms};
-use crate::domain::{NewPost, normalize_link};
-
-/// Admins' edits and deletions go before routine posts, after breaking news.
-pub const PRIORITY_EDITORIAL: i64 = 8;
+use super::outbox::StoryKey;
+use super::{Store, StoreError};
+use crate::domain::normalize_link;
 
 /// A sent story, as admins name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,15 +15,6 @@ pub struct Story {
     pub title: String,
     /// Messages of it that reached a chat.
     pub sent: i64,
-}
-
-/// What a retraction did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Retraction {
-    /// Sent messages that get deleted (or, where Telegram refuses, replaced by the notice).
-    pub deleting: usize,
-    /// Sends not made yet, cancelled.
-    pub cancelled: usize,
 }
 
 impl Store {
@@ -111,75 +98,5 @@ impl Store {
             }
         };
         Ok(Some(Story { key, post_id, title: title.unwrap_or_default(), sent }))
-    }
-
-    /// Replaces a story's posts with a corrected version everywhere: unsent
-    /// copies go out corrected, sent messages since `window_start` are edited.
-    pub async fn correct_story<E, F: FnMut(Option<&str>) -> Result<NewPost, E>>(
-        &self,
-        key: StoryKey,
-        render: F,
-        now: DateTime<Utc>,
-        window_start: DateTime<Utc>,
-    ) -> Result<Correction, CorrectionError<E>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(StoreError::from)?;
-        let corrected = correct_story(&mut tx, key, render, now, window_start, PRIORITY_EDITORIAL).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(corrected)
-    }
-
-    /// Takes a story back: unsent copies are cancelled and every sent message
-    /// gets a delete, whose post is the notice that replaces the message
-    /// where Telegram refuses to delete it.
-    pub async fn retract_story(
-        &self,
-        key: StoryKey,
-        notice: impl Fn(Option<&str>) -> NewPost,
-        now: DateTime<Utc>,
-    ) -> Result<Retraction, StoreError> {
-        let (column, id) = key.column();
-        let story_posts = format!("SELECT id FROM posts WHERE {column} = ?1");
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let cancelled = sqlx::query(&format!(
-            "UPDATE deliveries SET status = 'failed', last_error = 'retracted by an admin', lease_until = NULL,
-                    updated_at = ?2
-             WHERE post_id IN ({story_posts}) AND status = 'pending'"
-        ))
-        .bind(id)
-        .bind(to_ms(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let sent = format!(
-            "FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
-             WHERE p.{column} = ?1 AND d.action = 'send' AND d.status = 'sent' AND d.message_id IS NOT NULL
-               AND c.active = 1"
-        );
-        let styles: Vec<Option<String>> =
-            sqlx::query_scalar(&format!("SELECT DISTINCT p.style {sent} ORDER BY p.style"))
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?;
-        let mut deleting = 0;
-        for style in styles {
-            let notice_id = insert_post(&mut tx, None, &notice(style.as_deref()), style.as_deref(), now).await?;
-            let inserted = sqlx::query(&format!(
-                "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, sent_as, status,
-                                         next_attempt_at, created_at, updated_at, priority)
-                 SELECT ?2, d.chat_id, 'delete', d.message_id, d.sent_as, 'pending', ?3, ?3, ?3, ?5
-                 {sent} AND p.style IS ?4 ORDER BY d.id"
-            ))
-            .bind(id)
-            .bind(notice_id)
-            .bind(to_ms(now))
-            .bind(style.as_deref())
-            .bind(PRIORITY_EDITORIAL)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            deleting += usize::try_from(inserted).unwrap_or(usize::MAX);
-        }
-        tx.commit().await?;
-        Ok(Retraction { deleting, cancelled: usize::try_from(cancelled).unwrap_or(usize::MAX) })
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::articles::{Audience, PRIORITY_ALERT, enqueue_post};
+use super::outbox::{Audience, Priority, enqueue_post};
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::NewPost;
 
@@ -55,7 +55,7 @@ impl Store {
         if inserted == 0 {
             return Ok(FailedItemOutcome::AlreadyKnown);
         }
-        enqueue_post(&mut tx, None, alert, Audience::Admins, PRIORITY_ALERT, item.failed_at).await?;
+        enqueue_post(&mut tx, alert, Audience::Admins, Priority::Alert, item.failed_at).await?;
         tx.commit().await?;
         Ok(FailedItemOutcome::Recorded)
     }

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::articles::{Audience, PRIORITY_ALERT, enqueue_post};
+use super::outbox::{Audience, Priority, enqueue_post};
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::NewPost;
 
@@ -179,7 +179,7 @@ impl Store {
         if changed.rows_affected() == 0 {
             return Ok(false);
         }
-        enqueue_post(&mut tx, None, post, Audience::Admins, PRIORITY_ALERT, now).await?;
+        enqueue_post(&mut tx, post, Audience::Admins, Priority::Alert, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::articles::{Elsewhere, NewStory, enqueue_new_article, record_new_article};
+use super::articles::{Elsewhere, NewStory, record_new_article};
 use super::feeds::source_name;
+use super::outbox::enqueue_article;
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::{ArticleKey, NewArticle, PostRenderer};
 
@@ -239,7 +240,7 @@ impl Store {
             let NewStory::Stored { article, elsewhere } = fresh else { continue };
             stored += 1;
             if decision == HoldDecision::SendAll && elsewhere == Elsewhere::Nowhere {
-                deliveries += enqueue_new_article(&mut tx, &article, renderer, now).await?;
+                deliveries += enqueue_article(&mut tx, &article, renderer, now).await?;
                 posts += 1;
             }
         }

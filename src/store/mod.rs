@@ -4,7 +4,6 @@ mod articles;
 mod breaking;
 mod categories;
 mod chats;
-mod deliveries;
 mod editorial;
 mod failed_items;
 mod feeds;
@@ -12,6 +11,7 @@ mod file;
 mod held;
 mod instance;
 mod newsroom;
+mod outbox;
 mod search;
 mod subscribers;
 mod websub;
@@ -24,15 +24,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use articles::{
-    ARCHIVE_DEPTH, Audience, Correction, CorrectionError, FetchMeta, FetchRecord, PRIORITY_ROUTINE, RecordOutcome,
-    StoryKey,
-};
-pub use breaking::{Breaking, BreakingContent, BreakingState, ConfirmOutcome, FanoutTally, PRIORITY_BREAKING};
+pub use articles::{ARCHIVE_DEPTH, FetchMeta, FetchRecord, RecordOutcome};
+pub use breaking::{Breaking, BreakingContent, BreakingState, ConfirmOutcome, FanoutTally};
 pub use categories::{Category, CategoryToggle, READER_CATEGORIES_MAX};
 pub use chats::ChatTarget;
-pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
-pub use editorial::{PRIORITY_EDITORIAL, Retraction, Story};
+pub use editorial::Story;
 pub use failed_items::{FailedItem, FailedItemOutcome};
 pub use feeds::FeedRow;
 pub use file::{
@@ -42,6 +38,10 @@ pub use file::{
 pub use held::{HeldBatch, HoldDecision, HoldOutcome};
 pub use instance::{LockAttempt, LockHolder};
 pub use newsroom::{AuditEntry, RaisedAlert, RecentStory, StatusReport};
+pub use outbox::{
+    Audience, ClaimedDelivery, Correction, CorrectionError, DeliveryAction, OutboxCounts, Priority, Retraction, SentAs,
+    StoryKey,
+};
 pub use search::{SEARCH_RESULTS_MAX, SearchPage, SearchQuery};
 pub use subscribers::{SubscribeOutcome, SubscriberCounts, UnsubscribeOutcome};
 pub use websub::{Subscription, SubscriptionState};

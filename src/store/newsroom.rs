@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::articles::{Audience, PRIORITY_ALERT, enqueue_post};
+use super::outbox::{Audience, Priority, enqueue_post};
 use super::{ChatTarget, FeedRow, OutboxCounts, Store, StoreError, SubscriberCounts, from_ms, to_ms};
 use crate::domain::NewPost;
 
@@ -147,7 +147,7 @@ impl Store {
         if raised == 0 {
             return Ok(false);
         }
-        enqueue_post(&mut tx, None, post, Audience::Admins, PRIORITY_ALERT, now).await?;
+        enqueue_post(&mut tx, post, Audience::Admins, Priority::Alert, now).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -161,7 +161,7 @@ impl Store {
         if cleared == 0 {
             return Ok(false);
         }
-        enqueue_post(&mut tx, None, post, Audience::Admins, PRIORITY_ALERT, now).await?;
+        enqueue_post(&mut tx, post, Audience::Admins, Priority::Alert, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -18,7 +18,7 @@ use warta::delivery::{
 use warta::domain::NewPost;
 use warta::domain::{ArticleKey, ChatRef, NewArticle};
 use warta::feed::{FetchLimits, Fetcher};
-use warta::store::{Audience, Store};
+use warta::store::{Audience, Priority, Store};
 
 use crate::support::{CHANNEL, CHANNEL_ID, Failure, FakeTelegram, TOKEN, record_articles, to_ms_precision};
 
@@ -251,7 +251,7 @@ async fn breaking_news_overtakes_a_routine_fan_out() {
         .await;
 
     let breaking = NewPost::text("🔴 BERITA TERKINI".into(), "🔴 BERITA TERKINI".into());
-    outbox.store.enqueue_post_for(&breaking, Audience::Readers, 10, Utc::now()).await.expect("enqueue");
+    outbox.store.enqueue_post_for(&breaking, Audience::Readers, Priority::Breaking, Utc::now()).await.expect("enqueue");
     let served_before: Vec<i64> =
         readers.iter().copied().filter(|id| !outbox.telegram.messages_in(*id).is_empty()).collect();
     ready.notify_one();

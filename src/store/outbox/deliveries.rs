@@ -4,10 +4,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::chats::ChatRow;
-use super::{Store, StoreError, duration_ms, from_ms, to_ms};
+use sqlx::{Sqlite, Transaction};
+
 use crate::domain::{LinkButton, LinkPreview, NewPost, PhotoPost, Post};
 use crate::store::ChatTarget;
+use crate::store::chats::ChatRow;
+use crate::store::{Store, StoreError, duration_ms, from_ms, to_ms};
 
 /// What a delivery does to its chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -413,6 +415,26 @@ impl Store {
     }
 }
 
+/// Fails what is queued or in flight for a chat that can no longer be posted
+/// to (gone, or removed from the config), in the caller's transaction.
+pub(in crate::store) async fn fail_queued_for_chat(
+    tx: &mut Transaction<'_, Sqlite>,
+    chat_id: i64,
+    reason: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET status = 'failed', last_error = ?2, lease_until = NULL, updated_at = ?3
+         WHERE chat_id = ?1 AND status IN ('pending', 'sending')",
+    )
+    .bind(chat_id)
+    .bind(reason)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -508,8 +530,10 @@ mod tests {
     async fn a_higher_priority_overtakes_routine_posts_in_every_chat() {
         let (store, _dir, now) = outbox_with(&["A", "B"]).await;
         let breaking = NewPost::text("BREAKING".into(), "BREAKING".into());
-        let (_, deliveries) =
-            store.enqueue_post_for(&breaking, crate::store::Audience::Readers, 10, now).await.expect("enqueue");
+        let (_, deliveries) = store
+            .enqueue_post_for(&breaking, crate::store::Audience::Readers, crate::store::Priority::Breaking, now)
+            .await
+            .expect("enqueue");
         assert_eq!(deliveries, 2);
         let batch = store.claim_batch(now, LEASE, 10).await.expect("claim");
         let got: Vec<_> =

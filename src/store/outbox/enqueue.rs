@@ -1,0 +1,218 @@
+//! Producers' side: a post and one delivery row per chat that should get it,
+//! written in the producer's transaction.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, Transaction};
+
+use super::corrections::StoryKey;
+use super::{Audience, Priority};
+use crate::domain::{Article, ForumTopics, NewPost, PostRenderer};
+use crate::store::{Store, StoreError, to_ms};
+
+/// What a post row is linked to.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PostLink {
+    /// The story the post shows; `None` for alerts, notices and placeholders.
+    pub story: Option<StoryKey>,
+    /// Its messages in channels and groups get pinned.
+    pub pin: bool,
+}
+
+pub(super) async fn insert_post(
+    tx: &mut Transaction<'_, Sqlite>,
+    link: PostLink,
+    post: &NewPost,
+    style: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let (button_text, button_url) = match &post.button {
+        Some(button) => (Some(button.text.as_str()), Some(button.url.as_str())),
+        None => (None, None),
+    };
+    let (article_id, breaking_id) = match link.story {
+        Some(StoryKey::Article(id)) => (Some(id), None),
+        Some(StoryKey::Breaking(id)) => (None, Some(id)),
+        None => (None, None),
+    };
+    let photo = post.photo.as_ref();
+    let post_id = sqlx::query_scalar(
+        "INSERT INTO posts (article_id, html, plain, button_text, button_url, link_preview, created_at,
+                            photo_url, caption_html, caption_plain, silent, style, breaking_id, pin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id",
+    )
+    .bind(article_id)
+    .bind(&post.html)
+    .bind(&post.plain)
+    .bind(button_text)
+    .bind(button_url)
+    .bind(post.link_preview.as_i64())
+    .bind(to_ms(now))
+    .bind(photo.map(|p| p.url.as_str()))
+    .bind(photo.map(|p| p.caption_html.as_str()))
+    .bind(photo.map(|p| p.caption_plain.as_str()))
+    .bind(post.silent)
+    .bind(style)
+    .bind(breaking_id)
+    .bind(link.pin)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(post_id)
+}
+
+/// Subscribers who chose categories get only articles in one of them;
+/// channels and subscribers who chose none get every article. `?1` is the article.
+const WANTS_ARTICLE: &str = "(is_target = 1
+      OR NOT EXISTS (SELECT 1 FROM reader_categories rc WHERE rc.chat_id = chats.id)
+      OR EXISTS (SELECT 1 FROM reader_categories rc
+                 JOIN article_categories ac ON ac.category_id = rc.category_id AND ac.article_id = ?1
+                 WHERE rc.chat_id = chats.id))";
+
+/// Renders a story once per style of the readers' chats that want it and
+/// enqueues each rendering for its chats, channels' styles first (the
+/// public post goes out before the readers' copies). Returns the number of
+/// deliveries.
+async fn fan_out_by_style(
+    tx: &mut Transaction<'_, Sqlite>,
+    story: StoryKey,
+    link: PostLink,
+    priority: Priority,
+    mut render: impl FnMut(Option<&str>) -> NewPost,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let filter = Audience::Readers.filter();
+    // Breaking news reaches every reader whatever their categories, channels first.
+    let (wants, order) = match story {
+        StoryKey::Article(_) => (WANTS_ARTICLE, "id"),
+        StoryKey::Breaking(_) => ("?1 = ?1", "is_target DESC, id"),
+    };
+    let (_, story_id) = story.column();
+    let styles: Vec<Option<String>> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT style FROM chats WHERE {filter} AND active = 1 AND {wants}
+         ORDER BY style IS NULL, style LIKE 'reader:%', style"
+    ))
+    .bind(story_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut enqueued = 0;
+    for style in styles {
+        let post_id = insert_post(tx, link, &render(style.as_deref()), style.as_deref(), now).await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
+             SELECT ?2, id, 'pending', ?3, ?3, ?3, ?5 FROM chats
+             WHERE {filter} AND active = 1 AND style IS ?4 AND {wants} ORDER BY {order}"
+        ))
+        .bind(story_id)
+        .bind(post_id)
+        .bind(to_ms(now))
+        .bind(style.as_deref())
+        .bind(priority.as_i64())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        enqueued += usize::try_from(inserted).unwrap_or(usize::MAX);
+    }
+    Ok(enqueued)
+}
+
+/// Enqueues a new article for every chat that wants it (forum groups in the
+/// topic of its category), in the caller's transaction. Returns the number
+/// of deliveries.
+pub(in crate::store) async fn enqueue_article(
+    tx: &mut Transaction<'_, Sqlite>,
+    article: &Article,
+    renderer: &impl PostRenderer,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let story = StoryKey::Article(article.id);
+    let link = PostLink { story: Some(story), pin: false };
+    let render = |style: Option<&str>| renderer.render(article, style);
+    let enqueued = fan_out_by_style(tx, story, link, Priority::Routine, render, now).await?;
+    if enqueued == 0 {
+        // No chat: the post is still recorded, so a correction knows it was due.
+        insert_post(tx, link, &renderer.render(article, None), None, now).await?;
+        return Ok(0);
+    }
+    place_in_forum_topics(tx, article).await?;
+    Ok(enqueued)
+}
+
+/// Enqueues confirmed breaking news for every channel and reader. Its posts
+/// are not linked to the article it may name: a feed correction of that
+/// article must not rewrite the breaking post. Returns the number of deliveries.
+pub(in crate::store) async fn enqueue_breaking(
+    tx: &mut Transaction<'_, Sqlite>,
+    breaking_id: i64,
+    pin: bool,
+    render: impl FnMut(Option<&str>) -> NewPost,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let story = StoryKey::Breaking(breaking_id);
+    let link = PostLink { story: Some(story), pin };
+    fan_out_by_style(tx, story, link, Priority::Breaking, render, now).await
+}
+
+/// Points the article's deliveries to forum groups at the topic of its category.
+async fn place_in_forum_topics(tx: &mut Transaction<'_, Sqlite>, article: &Article) -> Result<(), StoreError> {
+    let forums: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, topics FROM chats WHERE topics IS NOT NULL AND is_target = 1 AND active = 1")
+            .fetch_all(&mut **tx)
+            .await?;
+    for (chat_id, topics) in forums {
+        let topics: ForumTopics = serde_json::from_str(&topics)
+            .map_err(|err| StoreError::Corrupt(format!("chat {chat_id} has unreadable topics: {err}")))?;
+        let Some(thread) = topics.thread_for(&article.categories) else { continue };
+        sqlx::query(
+            "UPDATE deliveries SET thread_id = ?3
+             WHERE chat_id = ?1 AND action = 'send' AND status = 'pending'
+               AND post_id IN (SELECT id FROM posts WHERE article_id = ?2)",
+        )
+        .bind(chat_id)
+        .bind(article.id)
+        .bind(thread)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Stores a post and one pending delivery per active chat of the audience,
+/// in the caller's transaction. Returns the post's id and the number of deliveries.
+pub(in crate::store) async fn enqueue_post(
+    tx: &mut Transaction<'_, Sqlite>,
+    post: &NewPost,
+    audience: Audience,
+    priority: Priority,
+    now: DateTime<Utc>,
+) -> Result<(i64, usize), StoreError> {
+    let post_id = insert_post(tx, PostLink::default(), post, None, now).await?;
+    let enqueued = sqlx::query(&format!(
+        "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
+         SELECT ?1, id, 'pending', ?2, ?2, ?2, ?3 FROM chats WHERE {} AND active = 1 ORDER BY id",
+        audience.filter()
+    ))
+    .bind(post_id)
+    .bind(to_ms(now))
+    .bind(priority.as_i64())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok((post_id, usize::try_from(enqueued).unwrap_or(usize::MAX)))
+}
+
+impl Store {
+    /// Enqueues one post (the same for every chat) for an audience in one
+    /// transaction: the post and an `INSERT … SELECT` of its deliveries.
+    /// Returns the post's id and the number of deliveries.
+    pub async fn enqueue_post_for(
+        &self,
+        post: &NewPost,
+        audience: Audience,
+        priority: Priority,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, usize), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let enqueued = enqueue_post(&mut tx, post, audience, priority, now).await?;
+        tx.commit().await?;
+        Ok(enqueued)
+    }
+}

@@ -1,0 +1,86 @@
+//! The outbox: the one owner of the `posts` and `deliveries` tables, which
+//! join the producers (feed poller, admin commands, alerts) to the delivery
+//! worker. Producers call the functions here, in their own transaction; the
+//! worker claims and records rows through [`deliveries`]. No other store file
+//! writes either table.
+
+mod corrections;
+mod deliveries;
+mod enqueue;
+
+pub(super) use corrections::enqueue_correction;
+pub use corrections::{Correction, CorrectionError, Retraction, StoryKey};
+pub(super) use deliveries::fail_queued_for_chat;
+pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
+pub(super) use enqueue::{enqueue_article, enqueue_breaking, enqueue_post};
+
+/// Which due deliveries go first. Higher goes earlier; while routine posting
+/// is paused (`/jeda`) only what is above [`Priority::Routine`] is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    /// New articles and their corrections from the feeds.
+    Routine,
+    /// Alerts to admins: before routine posts, after editorial work.
+    Alert,
+    /// Admins' corrections and retractions.
+    Editorial,
+    /// Breaking news, its pins and unpins, and its progress for the admin.
+    Breaking,
+}
+
+impl Priority {
+    /// The number stored in `deliveries.priority`.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Self::Routine => 0,
+            Self::Alert => 5,
+            Self::Editorial => 8,
+            Self::Breaking => 10,
+        }
+    }
+
+    /// The priority a stored number stands for (unknown numbers: the nearest below).
+    pub fn from_i64(value: i64) -> Self {
+        match value {
+            v if v >= 10 => Self::Breaking,
+            v if v >= 8 => Self::Editorial,
+            v if v >= 5 => Self::Alert,
+            _ => Self::Routine,
+        }
+    }
+}
+
+/// Who receives a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The configured channels and every subscribed reader.
+    Readers,
+    /// The admins' private chats.
+    Admins,
+}
+
+impl Audience {
+    pub(in crate::store) fn filter(self) -> &'static str {
+        match self {
+            Self::Readers => "(is_target = 1 OR subscribed = 1)",
+            Self::Admins => "is_admin = 1",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities_keep_their_stored_numbers_and_order() {
+        let all = [Priority::Routine, Priority::Alert, Priority::Editorial, Priority::Breaking];
+        assert_eq!(all.map(Priority::as_i64), [0, 5, 8, 10]);
+        for priority in all {
+            assert_eq!(Priority::from_i64(priority.as_i64()), priority);
+        }
+        assert!(all.windows(2).all(|w| w[0] < w[1] && w[0].as_i64() < w[1].as_i64()));
+        assert_eq!(Priority::from_i64(-3), Priority::Routine);
+        assert_eq!(Priority::from_i64(99), Priority::Breaking);
+    }
+}
