@@ -334,10 +334,7 @@ async fn run_locked(
         daytime: config.newsroom.daytime,
         alert_check: config.newsroom.alert_check,
     };
-    tasks.spawn(
-        NewsroomMonitor::new(store.clone(), bot.clone(), worker.clone(), outbox_ready.clone(), monitor_settings)
-            .run(shutdown.clone()),
-    );
+    tasks.spawn(NewsroomMonitor::new(store.clone(), outbox_ready.clone(), monitor_settings).run(shutdown.clone()));
 
     let limiter =
         CommandLimiter::new(config.readers.command_burst, config.readers.command_refill, config.readers.flood_pause);

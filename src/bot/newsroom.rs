@@ -408,6 +408,8 @@ pub async fn retract_command(state: &BotState, admin: i64, lang: Lang, args: &st
 pub async fn pause_command(state: &BotState, admin: i64, lang: Lang, pause: bool) -> anyhow::Result<Answer> {
     let texts = lang.newsroom();
     let now = Utc::now();
+    // Counted while still paused: once resumed, the worker takes them at once.
+    let held = state.store.routine_pending().await?;
     let changed = state.store.set_routine_paused(pause, now).await?;
     if !changed {
         return Ok(Answer::text(if pause { texts.already_paused } else { texts.not_paused }));
@@ -418,8 +420,7 @@ pub async fn pause_command(state: &BotState, admin: i64, lang: Lang, pause: bool
         return Ok(Answer::text(texts.paused));
     }
     state.newsroom.outbox_ready.notify_one();
-    let pending = state.store.outbox_counts().await?.pending;
-    Ok(Answer::text(&fill(texts.resumed, &[("pending", &pending.to_string())])))
+    Ok(Answer::text(&fill(texts.resumed, &[("pending", &held.to_string())])))
 }
 
 /// A text that does not fit: its length and the most that would.

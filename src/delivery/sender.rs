@@ -205,6 +205,17 @@ impl TelegramSender {
         }
     }
 
+    /// Takes the inline buttons off a message; one without them counts as done.
+    pub async fn clear_buttons(&self, chat: &ChatRef, message_id: i32) -> SendResult {
+        match self.bot.edit_message_reply_markup(recipient(chat), MessageId(message_id)).await {
+            Ok(_) => SendResult::Sent { message_id, telegram_chat_id: None },
+            Err(RequestError::Api(ApiError::MessageNotModified)) => {
+                SendResult::Sent { message_id, telegram_chat_id: None }
+            }
+            Err(err) => classify(&err),
+        }
+    }
+
     /// Unpins a message; one no longer there counts as done.
     pub async fn unpin_message(&self, chat: &ChatRef, message_id: i32) -> SendResult {
         match self.bot.unpin_chat_message(recipient(chat)).message_id(MessageId(message_id)).await {

@@ -186,9 +186,21 @@ impl DeliveryWorker {
                     deleted => (deleted, sent_as),
                 }
             }
-            (DeliveryAction::Edit | DeliveryAction::Delete, None) => {
-                (SendResult::Rejected("no message to edit or delete".to_owned()), SentAs::Text)
+            (DeliveryAction::Pin, Some(message_id)) => (self.sender.pin_message(chat, message_id).await, SentAs::Text),
+            (DeliveryAction::Unpin, Some(message_id)) => {
+                (self.sender.unpin_message(chat, message_id).await, SentAs::Text)
             }
+            (DeliveryAction::ClearButtons, Some(message_id)) => {
+                (self.sender.clear_buttons(chat, message_id).await, SentAs::Text)
+            }
+            (
+                DeliveryAction::Edit
+                | DeliveryAction::Delete
+                | DeliveryAction::Pin
+                | DeliveryAction::Unpin
+                | DeliveryAction::ClearButtons,
+                None,
+            ) => (SendResult::Rejected("no message to act on".to_owned()), SentAs::Text),
         }
     }
 
@@ -246,7 +258,13 @@ impl DeliveryWorker {
         let post_id = claimed.post.id;
         match result {
             SendResult::Sent { message_id, telegram_chat_id } => {
-                self.store.mark_sent(delivery_id, message_id, sent_as, now).await?;
+                match claimed.action {
+                    DeliveryAction::Pin => {
+                        let unpin_at = self.settings.unpin_after.map(|after| later(now, after));
+                        self.store.mark_pinned(delivery_id, now, unpin_at).await?;
+                    }
+                    _ => self.store.mark_sent(delivery_id, message_id, sent_as, now).await?,
+                }
                 if let (None, Some(telegram_chat_id)) = (claimed.chat.telegram_id, telegram_chat_id) {
                     self.store.learn_telegram_id(chat_id, telegram_chat_id).await?;
                 }
@@ -262,7 +280,7 @@ impl DeliveryWorker {
                     crate::metrics::publish_latency((now - published).as_seconds_f64());
                 }
                 if claimed.chat.kind != ChatKind::Private && claimed.action == DeliveryAction::Send {
-                    self.after_public_post(claimed, message_id, now).await?;
+                    self.after_public_post(claimed, now).await?;
                 }
                 let action = claimed.action;
                 tracing::info!(
@@ -325,7 +343,8 @@ impl DeliveryWorker {
             | SendResult::Rejected(reason) => {
                 crate::metrics::delivery("failed", claimed.chat.kind.as_str());
                 self.store.mark_failed(delivery_id, &reason, now).await?;
-                tracing::error!(delivery_id, post_id, chat_id, error = %reason, "Telegram refused the post");
+                let action = claimed.action;
+                tracing::error!(delivery_id, post_id, chat_id, ?action, error = %reason, "Telegram refused the post");
                 Ok(DeliveryOutcome::Failed { delivery_id, reason })
             }
             SendResult::Transient(reason) => match self.settings.policy.after_failure(claimed.attempts) {
@@ -346,29 +365,11 @@ impl DeliveryWorker {
         }
     }
 
-    /// After a post reached a channel or group: pins breaking news, and tells
-    /// the admins when a channel that refused posts accepts them again.
-    async fn after_public_post(
-        &self,
-        claimed: &ClaimedDelivery,
-        message_id: i32,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    /// After a post reached a channel or group (its pin, if any, is already
+    /// in the outbox): tells the admins when a channel that refused posts
+    /// accepts them again.
+    async fn after_public_post(&self, claimed: &ClaimedDelivery, now: DateTime<Utc>) -> Result<(), StoreError> {
         let chat_id = claimed.chat.id;
-        if claimed.post.pin {
-            let chat = claimed.chat.chat_ref()?;
-            match self.sender.pin_message(&chat, message_id).await {
-                SendResult::Sent { .. } => {
-                    let unpin_at = self.settings.unpin_after.map(|after| later(now, after));
-                    self.store.record_pin(chat_id, message_id, claimed.post.id, now, unpin_at).await?;
-                    tracing::info!(post_id = claimed.post.id, chat_id, message_id, "breaking news pinned");
-                }
-                refused => {
-                    tracing::warn!(post_id = claimed.post.id, chat_id, message_id, result = ?refused,
-                        "cannot pin breaking news (does the bot have the pin right?)");
-                }
-            }
-        }
         let key = channel_alert_key(chat_id);
         if self.store.alert_raised(&key).await?.is_some() {
             let texts = Lang::Id.newsroom();
@@ -377,19 +378,6 @@ impl DeliveryWorker {
             self.store.clear_alert(&key, &NewPost::text(notice.html, notice.plain), now).await?;
         }
         Ok(())
-    }
-
-    /// Unpins breaking news whose time is up.
-    pub async fn unpin_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let due = self.store.due_unpins(now).await?;
-        for (chat, message_id) in &due {
-            let result = self.sender.unpin_message(&chat.chat_ref()?, *message_id).await;
-            if !matches!(result, SendResult::Sent { .. }) {
-                tracing::warn!(chat_id = chat.id, message_id, result = ?result, "cannot unpin breaking news");
-            }
-            self.store.mark_unpinned(chat.id, *message_id, now).await?;
-        }
-        Ok(due.len())
     }
 
     /// Delivers until `shutdown`: claims due deliveries in batches and sends

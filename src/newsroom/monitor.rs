@@ -1,23 +1,20 @@
-//! The newsroom's watch: edits the admin's progress message while breaking
-//! news fans out, takes the buttons off expired previews, unpins breaking
-//! news when its time is up, and raises (once) and clears the alerts about
-//! silent feeds and dead-lettered deliveries.
+//! The newsroom's watch: keeps the admin's progress message current while
+//! breaking news fans out, takes the buttons off expired previews, unpins
+//! breaking news when its time is up, and raises (once) and clears the alerts
+//! about silent feeds and dead-lettered deliveries. All of it through the
+//! outbox: the watch writes rows, the delivery worker talks to Telegram.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use teloxide::Bot;
-use teloxide::prelude::Requester;
-use teloxide::types::{ChatId, MessageId};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Daytime;
-use crate::delivery::DeliveryWorker;
 use crate::domain::NewPost;
-use crate::format::{format_time, render_notice};
+use crate::format::{escape_html, format_time, render_notice};
 use crate::i18n::{Lang, fill};
 use crate::store::{Breaking, Store, StoreError, StoryKey};
 
@@ -41,22 +38,14 @@ pub struct MonitorSettings {
 
 pub struct NewsroomMonitor {
     store: Store,
-    bot: Bot,
-    worker: Arc<DeliveryWorker>,
-    /// Wakes the worker when an alert was enqueued.
+    /// Wakes the worker when something was enqueued.
     outbox_ready: Arc<Notify>,
     settings: MonitorSettings,
 }
 
 impl NewsroomMonitor {
-    pub fn new(
-        store: Store,
-        bot: Bot,
-        worker: Arc<DeliveryWorker>,
-        outbox_ready: Arc<Notify>,
-        settings: MonitorSettings,
-    ) -> Self {
-        Self { store, bot, worker, outbox_ready, settings }
+    pub fn new(store: Store, outbox_ready: Arc<Notify>, settings: MonitorSettings) -> Self {
+        Self { store, outbox_ready, settings }
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
@@ -82,29 +71,27 @@ impl NewsroomMonitor {
 
     /// One round; alerts only when `alerts`.
     pub async fn tick(&self, now: DateTime<Utc>, alerts: bool) -> Result<(), StoreError> {
+        let mut enqueued = false;
         for breaking in self.store.breaking_in_flight().await? {
-            self.show_progress(&breaking, now).await?;
+            enqueued |= self.show_progress(&breaking, now).await?;
         }
-        for expired in self.store.expire_breaking_drafts(now).await? {
-            if let Some(preview) = expired.preview_message_id {
-                // A press after this gets "expired" anyway; the buttons just go.
-                let _ = self.bot.edit_message_reply_markup(ChatId(expired.admin_chat), MessageId(preview)).await;
-            }
-        }
-        self.worker.unpin_due(now).await?;
+        // A press after this gets "expired" anyway; the buttons just go.
+        enqueued |= self.store.expire_breaking_drafts(now).await?.iter().any(|d| d.preview_message_id.is_some());
+        enqueued |= self.store.enqueue_due_unpins(now).await? > 0;
         if alerts {
-            let silent = self.check_silent_feeds(now).await?;
-            let dead = self.check_dead_letters(now).await?;
-            if silent || dead {
-                self.outbox_ready.notify_one();
-            }
+            enqueued |= self.check_silent_feeds(now).await?;
+            enqueued |= self.check_dead_letters(now).await?;
+        }
+        if enqueued {
+            self.outbox_ready.notify_one();
         }
         Ok(())
     }
 
-    /// Edits the admin's status message when the count moved; the final summary when done.
-    async fn show_progress(&self, breaking: &Breaking, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let Some(message) = breaking.status_message_id else { return Ok(()) };
+    /// Enqueues an edit of the admin's status message when the count moved;
+    /// the final summary when done. Returns whether an edit was enqueued.
+    async fn show_progress(&self, breaking: &Breaking, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let Some(message) = breaking.status_message_id else { return Ok(false) };
         let tally = self.store.breaking_tally(breaking.id).await?;
         let post_id = self.store.story_post_id(StoryKey::Breaking(breaking.id)).await?.unwrap_or_default();
         let texts = Lang::Id.newsroom();
@@ -129,14 +116,11 @@ impl NewsroomMonitor {
             (text, None)
         };
         if breaking.progress_text.as_deref() == Some(text.as_str()) && finished.is_none() {
-            return Ok(());
+            return Ok(false);
         }
-        let chat = ChatId(breaking.admin_chat);
-        match self.bot.edit_message_text(chat, MessageId(message), text.clone()).await {
-            Ok(_) => {}
-            Err(err) if err.to_string().contains("message is not modified") => {}
-            Err(err) => tracing::warn!(breaking_id = breaking.id, error = %err, "cannot update the progress message"),
-        }
+        // The same text twice is "not modified" at Telegram, which the sender counts as done.
+        let post = NewPost::text(escape_html(&text), text.clone());
+        self.store.enqueue_progress_edit(breaking.admin_chat, message, &post, now).await?;
         if finished.is_some() {
             tracing::info!(
                 breaking_id = breaking.id,
@@ -146,7 +130,8 @@ impl NewsroomMonitor {
                 "breaking news delivered"
             );
         }
-        self.store.record_breaking_progress(breaking.id, None, &text, finished).await
+        self.store.record_breaking_progress(breaking.id, None, &text, finished).await?;
+        Ok(true)
     }
 
     /// A feed that fetches fine but stays silent in daytime: one alert, and one when it speaks again.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::{Audience, enqueue_breaking};
+use super::outbox::{Audience, enqueue_breaking, enqueue_clear_buttons};
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::{Article, NewPost};
 
@@ -312,7 +312,8 @@ impl Store {
         Ok(cancelled > 0)
     }
 
-    /// Drafts whose time ran out: marked expired and returned (their previews lose their buttons).
+    /// Drafts whose time ran out: marked expired and returned; the buttons
+    /// come off their previews through the outbox.
     pub async fn expire_breaking_drafts(&self, now: DateTime<Utc>) -> Result<Vec<Breaking>, StoreError> {
         // Called every second: look first, so an idle bot takes no write lock.
         let due: bool = sqlx::query_scalar(
@@ -324,15 +325,23 @@ impl Store {
         if !due {
             return Ok(Vec::new());
         }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rows: Vec<BreakingRow> = sqlx::query_as(&format!(
             "UPDATE breaking SET state = 'expired'
              WHERE state IN ('draft', 'awaiting') AND expires_at <= ?1
              RETURNING {BREAKING_COLUMNS}"
         ))
         .bind(to_ms(now))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        rows.into_iter().map(breaking_from_row).collect()
+        let expired = rows.into_iter().map(breaking_from_row).collect::<Result<Vec<_>, _>>()?;
+        for draft in &expired {
+            if let Some(preview) = draft.preview_message_id {
+                enqueue_clear_buttons(&mut tx, draft.admin_chat, preview, now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(expired)
     }
 
     /// Confirmed items whose fan-out is not reported finished.

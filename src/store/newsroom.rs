@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox::{Audience, Priority, enqueue_post};
-use super::{ChatTarget, FeedRow, OutboxCounts, Store, StoreError, SubscriberCounts, from_ms, to_ms};
+use super::{FeedRow, OutboxCounts, Store, StoreError, SubscriberCounts, from_ms, to_ms};
 use crate::domain::NewPost;
 
 /// An alert that is raised now.
@@ -75,56 +75,6 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(before.as_deref().unwrap_or("0") != value)
-    }
-
-    /// Remembers a pinned message, to unpin at `unpin_at`.
-    pub async fn record_pin(
-        &self,
-        chat_id: i64,
-        message_id: i32,
-        post_id: i64,
-        now: DateTime<Utc>,
-        unpin_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO pins (chat_id, message_id, post_id, pinned_at, unpin_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (chat_id, message_id) DO UPDATE SET pinned_at = ?4, unpin_at = ?5, unpinned_at = NULL",
-        )
-        .bind(chat_id)
-        .bind(message_id)
-        .bind(post_id)
-        .bind(to_ms(now))
-        .bind(unpin_at.map(to_ms))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Pinned messages due to be unpinned.
-    pub async fn due_unpins(&self, now: DateTime<Utc>) -> Result<Vec<(ChatTarget, i32)>, StoreError> {
-        let rows: Vec<(i64, i32)> = sqlx::query_as(
-            "SELECT chat_id, message_id FROM pins WHERE unpinned_at IS NULL AND unpin_at <= ?1 ORDER BY unpin_at",
-        )
-        .bind(to_ms(now))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut due = Vec::with_capacity(rows.len());
-        for (chat_id, message_id) in rows {
-            if let Some(chat) = self.chat(chat_id).await? {
-                due.push((chat, message_id));
-            }
-        }
-        Ok(due)
-    }
-
-    pub async fn mark_unpinned(&self, chat_id: i64, message_id: i32, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE pins SET unpinned_at = ?3 WHERE chat_id = ?1 AND message_id = ?2")
-            .bind(chat_id)
-            .bind(message_id)
-            .bind(to_ms(now))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// Raises an alert and tells the admins with `post` — only if it was not

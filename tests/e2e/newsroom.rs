@@ -419,3 +419,96 @@ async fn alerts_fire_once_and_recover() {
     let (status, log) = app.stop().await;
     assert!(status.success(), "{log}");
 }
+
+/// The unpin of a breaking post is an outbox row: a failed attempt is
+/// retried like any delivery, and a refusal is recorded as one — not marked
+/// done as if Telegram had unpinned.
+#[tokio::test]
+async fn an_unpin_is_retried_and_a_refused_one_is_recorded_as_refused() {
+    let (env, app) = newsroom(&[6_001], "[newsroom]\nunpin_after = \"1s\"\n").await;
+    let channel = serde_json::json!(CHANNEL_ID);
+    // The first unpin meets a server error, and is tried again.
+    env.telegram.fail_next("unpinChatMessage", Some(channel.clone()), Failure::ServerError, 1);
+    admin_says(&env, "/breaking Jalan poros Samarinda–Bontang longsor", 1).await;
+    let draft = preview(&env, "Jalan poros").await;
+    press(&env, &admin(), &draft, &callback_data(&draft)[0]).await;
+    env.telegram
+        .wait_until("the unpin after a retry", WAIT, |fake| {
+            fake.calls_to("unpinchatmessage").len() == 2
+                && fake.messages_in(CHANNEL_ID).first().is_some_and(|m| !m.pinned)
+        })
+        .await;
+
+    // The second breaking post's unpin is refused for good.
+    let refusal = "Bad Request: not enough rights to manage pinned messages in the chat";
+    let refused = Failure::Custom { status: 400, description: refusal.into() };
+    env.telegram.fail_next("unpinChatMessage", Some(channel), refused, 1);
+    let count = env.telegram.messages_in(ADMIN).len();
+    admin_says(&env, "/breaking Banjir rob di Balikpapan", count + 1).await;
+    let draft = preview(&env, "Banjir rob").await;
+    press(&env, &admin(), &draft, &callback_data(&draft)[0]).await;
+    env.telegram.wait_until("the refused unpin", WAIT, |fake| fake.calls_to("unpinchatmessage").len() == 3).await;
+    let (status, log) = app.stop().await;
+    assert!(status.success(), "{log}");
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.database().display())).await.expect("open");
+    let unpins: Vec<(String, Option<String>, i64)> =
+        sqlx::query_as("SELECT status, last_error, attempts FROM deliveries WHERE action = 'unpin' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .expect("unpins");
+    assert_eq!(unpins.len(), 2, "{unpins:?}");
+    assert_eq!((unpins[0].0.as_str(), unpins[0].2), ("sent", 2), "retried once: {unpins:?}");
+    assert_eq!(unpins[1].0, "failed", "{unpins:?}");
+    assert!(unpins[1].1.as_deref().is_some_and(|e| e.contains("not enough rights")), "{unpins:?}");
+    let still_pinned: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pins WHERE unpinned_at IS NULL").fetch_one(&pool).await.expect("pins");
+    assert_eq!(still_pinned, 1, "the refused unpin leaves the pin on record");
+    pool.close().await;
+}
+
+/// The admin's progress message is edited through the outbox, paced with
+/// the fan-out it reports on: together they stay within Telegram's limits.
+#[tokio::test]
+async fn progress_edits_do_not_push_a_fan_out_over_the_limit() {
+    let readers: Vec<i64> = (7_000..7_030).collect();
+    let env = TestEnv::start().await;
+    env.seed_subscribers(&readers).await;
+    env.telegram.add_private_chat(ADMIN, "Redaktur");
+    // Warta paces at 2 requests a second, evenly; the fake refuses a 4th within
+    // one second: room for arrival jitter, none for requests the pacer does not see.
+    let app = env.spawn_with(&[("WARTA__DELIVERY__OVERALL_PER_SECOND", "2")], &[]);
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    admin_says(&env, "/breaking Listrik padam se-Kaltim", 1).await;
+    let draft = preview(&env, "Listrik padam").await;
+    press(&env, &admin(), &draft, &callback_data(&draft)[0]).await;
+    // The answer to the press (its buttons off) is a direct reply; from here on
+    // only the fan-out and its progress talk to Telegram.
+    env.telegram
+        .wait_until("the preview's buttons off", WAIT, |fake| {
+            fake.messages_in(ADMIN).iter().any(|m| m.message_id == draft.message_id && callback_data(m).is_empty())
+        })
+        .await;
+    env.telegram.enforce_limits(crate::support::FloodLimits { overall_per_second: 3, ..Default::default() });
+    env.telegram
+        .wait_until("the final summary", Duration::from_secs(60), |fake| {
+            fake.messages_in(ADMIN).iter().any(|m| m.text.contains("selesai: terkirim 31,"))
+        })
+        .await;
+    let edits = env.telegram.calls_to("editmessagetext").len();
+    assert!(edits >= 2, "the progress was shown while the fan-out ran, then the summary: {edits} edits");
+    let refused = env.telegram.flood_refusals();
+    let over: Vec<String> = env
+        .telegram
+        .calls()
+        .iter()
+        .filter(|c| format!("{c:?}").contains("Too Many"))
+        .map(|c| format!("{c:?}"))
+        .collect();
+    assert_eq!(refused, 0, "requests over Telegram's limits: {over:#?}");
+    for reader in &readers {
+        assert_eq!(env.telegram.messages_in(*reader).iter().filter(|m| is_breaking(m)).count(), 1, "{reader}");
+    }
+    let (status, log) = app.stop().await;
+    assert!(status.success(), "{log}");
+}

@@ -888,8 +888,20 @@ fn coerce(text: &str) -> Value {
 }
 
 /// Counts a send against the enforced limits; `Some(retry_after)` if over.
+/// Edits, deletes and pins count as well: Telegram limits what a bot does to
+/// messages, not only new ones.
 fn flood_check(shared: &Shared, method: &str, params: &Map<String, Value>) -> Option<u64> {
-    if !matches!(method, "sendmessage" | "sendphoto") {
+    if !matches!(
+        method,
+        "sendmessage"
+            | "sendphoto"
+            | "editmessagetext"
+            | "editmessagecaption"
+            | "editmessagereplymarkup"
+            | "deletemessage"
+            | "pinchatmessage"
+            | "unpinchatmessage"
+    ) {
         return None;
     }
     let chat = find_chat(shared, params).ok()?;

@@ -6,6 +6,7 @@ use url::Url;
 
 use sqlx::{Sqlite, Transaction};
 
+use super::{Priority, follow_ups};
 use crate::domain::{LinkButton, LinkPreview, NewPost, PhotoPost, Post};
 use crate::store::ChatTarget;
 use crate::store::chats::ChatRow;
@@ -20,6 +21,12 @@ pub enum DeliveryAction {
     Edit,
     /// Delete `target_message_id`.
     Delete,
+    /// Pin `target_message_id` (breaking news in a channel or group).
+    Pin,
+    /// Unpin `target_message_id` when its time is up.
+    Unpin,
+    /// Take the buttons off `target_message_id` (an expired preview).
+    ClearButtons,
 }
 
 impl DeliveryAction {
@@ -28,6 +35,9 @@ impl DeliveryAction {
             "send" => Some(Self::Send),
             "edit" => Some(Self::Edit),
             "delete" => Some(Self::Delete),
+            "pin" => Some(Self::Pin),
+            "unpin" => Some(Self::Unpin),
+            "clear_buttons" => Some(Self::ClearButtons),
             _ => None,
         }
     }
@@ -48,7 +58,7 @@ pub enum SentAs {
 }
 
 impl SentAs {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::Text => "text",
             Self::Photo => "photo",
@@ -273,6 +283,8 @@ impl Store {
         Ok(released.rows_affected())
     }
 
+    /// Records a delivery as done; a sent breaking post gets its pin
+    /// enqueued, a done unpin is noted on the pin.
     pub async fn mark_sent(
         &self,
         delivery_id: i64,
@@ -280,17 +292,12 @@ impl Store {
         sent_as: SentAs,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE deliveries SET status = 'sent', message_id = ?2, lease_until = NULL, last_error = NULL,
-                    sent_at = ?3, updated_at = ?3, sent_as = ?4
-             WHERE id = ?1",
-        )
-        .bind(delivery_id)
-        .bind(message_id)
-        .bind(to_ms(now))
-        .bind(sent_as.as_str())
-        .execute(&self.pool)
-        .await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        mark_sent_in(&mut tx, delivery_id, message_id, sent_as, now).await?;
+        // What follows from it, in the same transaction so it is never lost.
+        follow_ups::pin_after_send(&mut tx, delivery_id, message_id, now).await?;
+        follow_ups::note_unpinned(&mut tx, delivery_id).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -397,6 +404,15 @@ impl Store {
         Ok(published.map(from_ms))
     }
 
+    /// Routine deliveries waiting (those a pause holds back).
+    pub async fn routine_pending(&self) -> Result<i64, StoreError> {
+        let count = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND priority <= ?1")
+            .bind(Priority::Routine.as_i64())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count)
+    }
+
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetch_all(&self.pool).await?;
@@ -413,6 +429,27 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+pub(super) async fn mark_sent_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    delivery_id: i64,
+    message_id: i32,
+    sent_as: SentAs,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET status = 'sent', message_id = ?2, lease_until = NULL, last_error = NULL,
+                sent_at = ?3, updated_at = ?3, sent_as = ?4
+         WHERE id = ?1",
+    )
+    .bind(delivery_id)
+    .bind(message_id)
+    .bind(to_ms(now))
+    .bind(sent_as.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Fails what is queued or in flight for a chat that can no longer be posted

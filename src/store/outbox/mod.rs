@@ -7,12 +7,14 @@
 mod corrections;
 mod deliveries;
 mod enqueue;
+mod follow_ups;
 
 pub(super) use corrections::enqueue_correction;
 pub use corrections::{Correction, CorrectionError, Retraction, StoryKey};
 pub(super) use deliveries::fail_queued_for_chat;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
 pub(super) use enqueue::{enqueue_article, enqueue_breaking, enqueue_post};
+pub(super) use follow_ups::enqueue_clear_buttons;
 
 /// Which due deliveries go first. Higher goes earlier; while routine posting
 /// is paused (`/jeda`) only what is above [`Priority::Routine`] is due.
@@ -24,8 +26,11 @@ pub enum Priority {
     Alert,
     /// Admins' corrections and retractions.
     Editorial,
-    /// Breaking news, its pins and unpins, and its progress for the admin.
+    /// Breaking news, its unpins, and the buttons off expired previews.
     Breaking,
+    /// Keeping messages already out current while a fan-out runs (pinning
+    /// breaking news just sent, the admin's progress): before the rest of it.
+    FollowUp,
 }
 
 impl Priority {
@@ -36,12 +41,14 @@ impl Priority {
             Self::Alert => 5,
             Self::Editorial => 8,
             Self::Breaking => 10,
+            Self::FollowUp => 11,
         }
     }
 
     /// The priority a stored number stands for (unknown numbers: the nearest below).
     pub fn from_i64(value: i64) -> Self {
         match value {
+            v if v >= 11 => Self::FollowUp,
             v if v >= 10 => Self::Breaking,
             v if v >= 8 => Self::Editorial,
             v if v >= 5 => Self::Alert,
@@ -74,13 +81,13 @@ mod tests {
 
     #[test]
     fn priorities_keep_their_stored_numbers_and_order() {
-        let all = [Priority::Routine, Priority::Alert, Priority::Editorial, Priority::Breaking];
-        assert_eq!(all.map(Priority::as_i64), [0, 5, 8, 10]);
+        let all = [Priority::Routine, Priority::Alert, Priority::Editorial, Priority::Breaking, Priority::FollowUp];
+        assert_eq!(all.map(Priority::as_i64), [0, 5, 8, 10, 11]);
         for priority in all {
             assert_eq!(Priority::from_i64(priority.as_i64()), priority);
         }
         assert!(all.windows(2).all(|w| w[0] < w[1] && w[0].as_i64() < w[1].as_i64()));
         assert_eq!(Priority::from_i64(-3), Priority::Routine);
-        assert_eq!(Priority::from_i64(99), Priority::Breaking);
+        assert_eq!(Priority::from_i64(99), Priority::FollowUp);
     }
 }
