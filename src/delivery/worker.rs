@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use tokio::task::JoinSet;
 
@@ -124,8 +125,13 @@ impl DeliveryWorker {
 
     /// Sends a claimed delivery and records the outcome.
     async fn deliver(&self, claimed: ClaimedDelivery, now: DateTime<Utc>) -> Result<DeliveryOutcome, StoreError> {
-        let (result, sent_as, answered_at) = self.send(&claimed, now).await?;
-        self.record(&claimed, result, sent_as, answered_at).await
+        let span = delivery_span(&claimed);
+        async {
+            let (result, sent_as, answered_at) = self.send(&claimed, now).await?;
+            self.record(&claimed, result, sent_as, answered_at).await
+        }
+        .instrument(span)
+        .await
     }
 
     /// Sends a claimed delivery: what Telegram answered, and when.
@@ -462,7 +468,8 @@ impl DeliveryWorker {
             for claimed in batch {
                 let delivery_id = claimed.id;
                 let worker = Arc::clone(&self);
-                let handle = tasks.spawn(async move { worker.deliver_paced(claimed).await });
+                let span = delivery_span(&claimed);
+                let handle = tasks.spawn(async move { worker.deliver_paced(claimed).await }.instrument(span));
                 in_flight.insert(handle.id(), delivery_id);
             }
             if last_forget.elapsed() > Duration::from_secs(600) {
@@ -559,6 +566,18 @@ impl DeliveryWorker {
             }
         }
     }
+}
+
+/// Every log line of one delivery says which it is: its post, chat and attempt.
+fn delivery_span(claimed: &ClaimedDelivery) -> tracing::Span {
+    tracing::info_span!(
+        "delivery",
+        delivery_id = claimed.id,
+        post_id = claimed.post.id,
+        chat_id = claimed.chat.id,
+        attempt = claimed.attempts,
+        action = ?claimed.action,
+    )
 }
 
 /// How operators know the chat: its @username or Telegram id.
