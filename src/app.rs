@@ -32,6 +32,7 @@ use crate::instance::InstanceLock;
 use crate::metrics::Metrics;
 use crate::newsroom::{MonitorSettings, NewsroomMonitor};
 use crate::store::Store;
+use crate::telegram::TelegramApi;
 
 /// Builds a bot pointed at the configured Bot API. Never log the result:
 /// teloxide's `Bot` shows the token in its `Debug`.
@@ -242,7 +243,7 @@ async fn run_locked(
     match crate::store::file_identity(&config.storage.database) {
         Some(opened) => {
             tasks.spawn(crate::newsroom::run_database_watch(
-                bot.clone(),
+                TelegramApi::new(bot.clone()),
                 store.clone(),
                 config.storage.database.clone(),
                 opened,
@@ -295,7 +296,7 @@ async fn run_locked(
                 store: store.clone(),
                 database: config.storage.database.clone(),
                 health: health.clone(),
-                bot: bot.clone(),
+                telegram: TelegramApi::new(bot.clone()),
                 alert_after: config.fetch.alert_after,
             }),
         };

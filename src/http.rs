@@ -16,8 +16,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
-use teloxide::Bot;
-use teloxide::prelude::Requester;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::WebhookSecret;
@@ -25,6 +23,7 @@ use crate::feed::websub::{IntentQuery, PushOutcome, Verification, WebSub};
 use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::telegram::TelegramApi;
 
 /// Largest WebSub push body read.
 const MAX_PUSH_BODY: usize = 10 * 1024 * 1024;
@@ -49,8 +48,8 @@ pub struct Readiness {
     /// The database file: gone (a lost volume) means not ready, whatever open handles say.
     pub database: PathBuf,
     pub health: Arc<Health>,
-    /// Never logged: its `Debug` holds the token.
-    pub bot: Bot,
+    /// For getMe when no send went through lately.
+    pub telegram: TelegramApi,
     /// Feeds failing this many times in a row count as failing.
     pub alert_after: u32,
 }
@@ -167,7 +166,7 @@ async fn readyz(State(state): State<HttpState>) -> Response {
         }
     }
     if !ready.health.telegram_seen_within(TELEGRAM_FRESH) {
-        match tokio::time::timeout(CHECK_TIMEOUT, ready.bot.get_me()).await {
+        match tokio::time::timeout(CHECK_TIMEOUT, ready.telegram.identity()).await {
             Ok(Ok(_)) => ready.health.telegram_ok(),
             Ok(Err(_)) | Err(_) => problems.push("Telegram not reachable".to_owned()),
         }

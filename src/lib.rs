@@ -20,4 +20,5 @@ pub mod metrics;
 pub mod newsroom;
 pub mod store;
 pub mod supervise;
+pub mod telegram;
 pub mod telemetry;

@@ -17,7 +17,6 @@ use url::Url;
 use super::BotState;
 use super::callbacks::Callback;
 use super::reply::Answer;
-use crate::delivery::sender::preview_options;
 use crate::domain::time::{earlier, later};
 use crate::domain::{LinkButton, NewPost};
 use crate::format::{
@@ -26,6 +25,7 @@ use crate::format::{
 };
 use crate::i18n::{Lang, fill};
 use crate::store::{BreakingContent, BreakingState, ConfirmOutcome, CorrectionError, Story, StoryKey};
+use crate::telegram::preview_options;
 
 /// What the newsroom's commands need besides the store.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use teloxide::types::{
 use teloxide::{ApiError, Bot, RequestError};
 use url::Url;
 
-use crate::delivery::sender::link_preview_options;
 use crate::format::{Reply, render_text};
+use crate::telegram::link_preview_options;
 
 /// A reply and its buttons.
 #[derive(Debug, Clone)]

@@ -3,12 +3,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use teloxide::prelude::Requester;
-
 use crate::config::{BotToken, Config};
-use crate::delivery::sender::recipient;
 use crate::feed::{FetchOutcome, FetchRequest, parse_feed_with_charset};
 use crate::store::Store;
+use crate::telegram::TelegramApi;
 
 struct Report {
     failures: usize,
@@ -57,16 +55,16 @@ pub async fn run(path: &Path, config: &Config, token: &BotToken) -> bool {
     }
 
     match crate::app::build_bot(&config.telegram.api_url, token) {
-        Ok(bot) => match bot.get_me().await {
+        Ok(bot) => match TelegramApi::new(bot.clone()).identity().await {
             Ok(me) => {
-                report.ok(&format!("Bot API {}: @{} (id {})", config.telegram.api_url, me.username(), me.id.0));
+                report.ok(&format!("Bot API {}: @{} (id {})", config.telegram.api_url, me.username, me.id));
                 for channel in &config.channels {
-                    match bot.get_chat(recipient(&channel.chat)).await {
+                    match TelegramApi::new(bot.clone()).chat(&channel.chat).await {
                         Ok(chat) => report.ok(&format!(
                             "channel {}: \"{}\" (id {})",
                             channel.chat,
-                            chat.title().or(chat.username()).unwrap_or("untitled"),
-                            chat.id.0
+                            chat.name.as_deref().unwrap_or("untitled"),
+                            chat.id
                         )),
                         Err(err) => report.fail(&format!("channel {}: {err}", channel.chat)),
                     }

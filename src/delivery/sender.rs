@@ -1,47 +1,19 @@
-//! Sends posts through the Bot API. The only place Telegram's errors are
-//! interpreted.
+//! Sends what the outbox holds through the Bot API, for the delivery worker.
+//! Telegram's answers are read by [`crate::telegram::classify`].
 
 use std::fmt;
-use std::time::Duration;
 
 use teloxide::payloads::{
     EditMessageCaptionSetters, EditMessageTextSetters, PinChatMessageSetters, SendMessageSetters, SendPhotoSetters,
     UnpinChatMessageSetters,
 };
 use teloxide::prelude::Requester;
-use teloxide::types::{
-    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, MessageId, ParseMode, Recipient,
-    ThreadId,
-};
+use teloxide::types::{InputFile, MessageId, ParseMode, ThreadId};
 use teloxide::{ApiError, Bot, RequestError};
 
-use crate::domain::{ChatRef, LinkPreview, NewPost};
-
-/// What Telegram made of one send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendResult {
-    /// Done; `telegram_chat_id` is the chat's numeric id when Telegram told it.
-    Sent { message_id: i32, telegram_chat_id: Option<i64> },
-    /// Flood control: wait this long, then send again.
-    RetryAfter(Duration),
-    /// The group became a supergroup with this id: send there.
-    Migrated(i64),
-    /// The chat can no longer receive posts (blocked, kicked, deleted, not found).
-    ChatGone(String),
-    /// Telegram refused the HTML: a formatter bug; the plain text may still go.
-    MarkupRejected(String),
-    /// Telegram could not use the photo (fetch by URL failed, bad image): try
-    /// uploading it, else send the post as text.
-    ImageRejected(String),
-    /// The forum topic is gone or closed: post outside it.
-    ThreadGone(String),
-    /// Telegram will not delete the message (too old, or no right to): edit it instead.
-    CannotDelete(String),
-    /// Telegram refused this message for good.
-    Rejected(String),
-    /// Network trouble or a Telegram server error: try again later.
-    Transient(String),
-}
+use crate::domain::{ChatRef, NewPost};
+pub use crate::telegram::SendResult;
+use crate::telegram::{button_markup, classify, preview_options, recipient};
 
 /// Sends posts. Its `Debug` never shows the bot (whose `Debug` holds the token).
 #[derive(Clone)]
@@ -186,13 +158,7 @@ impl TelegramSender {
             Ok(_) | Err(RequestError::Api(ApiError::MessageToDeleteNotFound)) => {
                 SendResult::Sent { message_id, telegram_chat_id: None }
             }
-            // Too old (48 h) or no right to delete: the caller edits it instead.
-            Err(RequestError::Api(ApiError::MessageCantBeDeleted)) => {
-                SendResult::CannotDelete("message can't be deleted".to_owned())
-            }
-            Err(RequestError::Api(ApiError::Unknown(description))) if description.contains("can't be deleted") => {
-                SendResult::CannotDelete(description)
-            }
+            // Too old (48 h) or no right to delete: classified CannotDelete, and the caller edits it instead.
             Err(err) => classify(&err),
         }
     }
@@ -243,161 +209,4 @@ fn upload_name(url: &url::Url) -> String {
     let name: String =
         name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).take(64).collect();
     if name.contains('.') { name } else { format!("{name}.jpg") }
-}
-
-/// The preview shown under a text post: off, or of the article (small or large).
-/// The link preview a post asks for.
-pub fn preview_options(post: &NewPost) -> LinkPreviewOptions {
-    let article = post.button.as_ref().map(|b| b.url.to_string());
-    match post.link_preview {
-        LinkPreview::Disabled => link_preview_options(true),
-        LinkPreview::Small | LinkPreview::Large => LinkPreviewOptions {
-            is_disabled: false,
-            url: article,
-            prefer_small_media: post.link_preview == LinkPreview::Small,
-            prefer_large_media: post.link_preview == LinkPreview::Large,
-            show_above_text: false,
-        },
-    }
-}
-
-fn button_markup(post: &NewPost) -> Option<InlineKeyboardMarkup> {
-    let button = post.button.as_ref()?;
-    Some(InlineKeyboardMarkup::new([[InlineKeyboardButton::url(button.text.clone(), button.url.clone())]]))
-}
-
-pub fn link_preview_options(disabled: bool) -> LinkPreviewOptions {
-    LinkPreviewOptions {
-        is_disabled: disabled,
-        url: None,
-        prefer_small_media: false,
-        prefer_large_media: false,
-        show_above_text: false,
-    }
-}
-
-pub fn recipient(chat: &ChatRef) -> Recipient {
-    match chat {
-        ChatRef::Id(id) => Recipient::Id(ChatId(*id)),
-        ChatRef::Username(name) => Recipient::ChannelUsername(name.clone()),
-    }
-}
-
-/// Maps a Bot API error to what the outbox should do about it.
-pub fn classify(err: &RequestError) -> SendResult {
-    match err {
-        RequestError::RetryAfter(seconds) => SendResult::RetryAfter(seconds.duration()),
-        RequestError::MigrateToChatId(id) => SendResult::Migrated(id.0),
-        RequestError::Api(api) => classify_api(api),
-        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
-            SendResult::Transient(err.to_string())
-        }
-    }
-}
-
-fn classify_api(err: &ApiError) -> SendResult {
-    let text = err.to_string();
-    match err {
-        ApiError::BotBlocked
-        | ApiError::BotKicked
-        | ApiError::BotKickedFromSupergroup
-        | ApiError::BotKickedFromChannel
-        | ApiError::UserDeactivated
-        | ApiError::CantInitiateConversation
-        | ApiError::CantTalkWithBots
-        | ApiError::ChatNotFound
-        | ApiError::GroupDeactivated
-        | ApiError::NotEnoughRightsToPostMessages => SendResult::ChatGone(text),
-        ApiError::CantParseEntities(description) => SendResult::MarkupRejected(description.clone()),
-        ApiError::FailedToGetUrlContent
-        | ApiError::WrongFileIdOrUrl
-        | ApiError::WrongFileId
-        | ApiError::FileIdInvalid
-        | ApiError::ImageProcessFailed
-        | ApiError::PhotoAsInputFileRequired
-        | ApiError::WrongHttpUrl
-        | ApiError::RequestEntityTooLarge => SendResult::ImageRejected(text),
-        ApiError::Unknown(description) => classify_untyped(description),
-        // Typed errors that are not about the chat: this message can never be sent as is.
-        _ => SendResult::Rejected(text),
-    }
-}
-
-/// The few texts teloxide does not type (see FACTS.md), matched in this one place.
-fn classify_untyped(description: &str) -> SendResult {
-    let lower = description.to_ascii_lowercase();
-    if lower.starts_with("forbidden:") {
-        // "bot can't initiate conversation with a user", "bot was kicked from the group chat",
-        // "bot is not a member of the channel chat", ...
-        return SendResult::ChatGone(description.to_owned());
-    }
-    if lower.contains("can't parse entities") {
-        return SendResult::MarkupRejected(description.to_owned());
-    }
-    if ["message thread not found", "topic_closed", "topic_deleted", "topic_id_invalid"]
-        .iter()
-        .any(|problem| lower.contains(problem))
-    {
-        return SendResult::ThreadGone(description.to_owned());
-    }
-    const IMAGE_PROBLEMS: &[&str] = &[
-        "failed to get http url content",
-        "wrong type of the web page content",
-        "wrong file identifier",
-        "photo_invalid_dimensions",
-        "photo_save_file_invalid",
-        "photo_ext_invalid",
-        "image_process_failed",
-        "webpage_curl_failed",
-        "webpage_media_empty",
-    ];
-    if IMAGE_PROBLEMS.iter().any(|problem| lower.contains(problem)) {
-        return SendResult::ImageRejected(description.to_owned());
-    }
-    if lower.starts_with("bad request: chat not found")
-        || lower.starts_with("bad request: have no rights to send")
-        || lower.starts_with("bad request: need administrator rights")
-        || lower.starts_with("bad request: chat_write_forbidden")
-    {
-        return SendResult::ChatGone(description.to_owned());
-    }
-    if lower.starts_with("bad request:") {
-        return SendResult::Rejected(description.to_owned());
-    }
-    // Internal Server Error, Bad Gateway, … : Telegram's side; try again.
-    SendResult::Transient(description.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use teloxide::types::Seconds;
-
-    use super::*;
-
-    #[test]
-    fn classifies_what_telegram_answers() {
-        assert_eq!(
-            classify(&RequestError::RetryAfter(Seconds::from_seconds(7))),
-            SendResult::RetryAfter(Duration::from_secs(7))
-        );
-        assert_eq!(classify(&RequestError::MigrateToChatId(ChatId(-10042))), SendResult::Migrated(-10042));
-        assert!(matches!(classify(&RequestError::Api(ApiError::BotBlocked)), SendResult::ChatGone(_)));
-        assert!(matches!(classify(&RequestError::Api(ApiError::ChatNotFound)), SendResult::ChatGone(_)));
-        assert!(matches!(
-            classify(&RequestError::Api(ApiError::CantParseEntities("Bad Request: can't parse entities: x".into()))),
-            SendResult::MarkupRejected(_)
-        ));
-        assert!(matches!(classify(&RequestError::Api(ApiError::MessageIsTooLong)), SendResult::Rejected(_)));
-        let untyped = |text: &str| classify(&RequestError::Api(ApiError::Unknown(text.into())));
-        assert!(matches!(untyped("Forbidden: bot can't initiate conversation with a user"), SendResult::ChatGone(_)));
-        assert!(matches!(untyped("Forbidden: bot was kicked from the group chat"), SendResult::ChatGone(_)));
-        assert!(matches!(untyped("Bad Request: BUTTON_URL_INVALID"), SendResult::Rejected(_)));
-        assert!(matches!(untyped("Internal Server Error"), SendResult::Transient(_)));
-        assert!(matches!(untyped("Bad Gateway"), SendResult::Transient(_)));
-        assert!(matches!(untyped("Bad Request: message thread not found"), SendResult::ThreadGone(_)));
-        assert!(matches!(untyped("Bad Request: TOPIC_CLOSED"), SendResult::ThreadGone(_)));
-        assert!(matches!(classify(&RequestError::Api(ApiError::FailedToGetUrlContent)), SendResult::ImageRejected(_)));
-        assert!(matches!(untyped("Bad Request: PHOTO_INVALID_DIMENSIONS"), SendResult::ImageRejected(_)));
-        assert!(matches!(untyped("Bad Request: wrong type of the web page content"), SendResult::ImageRejected(_)));
-    }
 }

@@ -11,20 +11,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
-use teloxide::Bot;
-use teloxide::prelude::Requester;
-use teloxide::types::ChatId;
 use tokio_util::sync::CancellationToken;
 
 use crate::i18n::{Lang, fill};
 use crate::store::{FileIdentity, FileState, Store, file_state};
+use crate::telegram::TelegramApi;
 
 /// How often the path is checked.
 pub const DATABASE_CHECK: Duration = Duration::from_secs(2);
 
 /// Checks the database path every [`DATABASE_CHECK`] until `shutdown`.
 pub async fn run_database_watch(
-    bot: Bot,
+    telegram: TelegramApi,
     store: Store,
     database: PathBuf,
     opened: FileIdentity,
@@ -52,7 +50,7 @@ pub async fn run_database_watch(
         let rescue = rescue(&store, &database).await;
         let text = alert_text(&database, state, rescue.as_deref(), Lang::Id);
         for admin in &admins {
-            if let Err(err) = bot.send_message(ChatId(*admin), text.clone()).await {
+            if let Err(err) = telegram.send_text_now(*admin, &text).await {
                 tracing::warn!(admin, error = %err, "cannot alert an admin about the database file");
             }
         }

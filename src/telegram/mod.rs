@@ -1,0 +1,12 @@
+//! The wall around the Bot API: teloxide's types stay behind it. What the
+//! outbox sends goes through the delivery worker's sender, which uses the
+//! conversions and the reading of Telegram's answers here; replies to
+//! commands are the bot's; the few other direct calls are in [`direct`].
+
+mod answer;
+mod convert;
+mod direct;
+
+pub use answer::{SendResult, classify};
+pub use convert::{button_markup, link_preview_options, preview_options, recipient};
+pub use direct::{BotIdentity, ChatIdentity, DirectCallError, TelegramApi};
