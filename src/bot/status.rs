@@ -10,8 +10,8 @@ use super::BotState;
 use super::reply::Answer;
 use crate::format::{render_audit, render_status};
 use crate::i18n::{Lang, fill};
-use crate::newsroom::chart::{ChartLabels, render_stats_chart};
-use crate::newsroom::stats::{daily_points, day_start, last_days};
+use crate::format::chart::{ChartLabels, render_stats_chart};
+use crate::format::stats::{daily_points, day_start, last_days};
 
 /// Days the chart covers.
 const CHART_DAYS: u32 = 30;

@@ -1,12 +1,14 @@
 //! Pure rendering of articles and replies into Telegram posts: HTML
 //! conversion, layout, escaping, limits. Nothing here does I/O.
 
+pub mod chart;
 mod html;
 mod nesting;
 mod newsroom;
 mod post;
 mod replies;
 mod rich;
+pub mod stats;
 mod template;
 mod text;
 mod time;

@@ -9,9 +9,8 @@ use super::rich::{RichText, utf16_len};
 use super::text::{one_line, truncate_chars};
 use super::time::format_time;
 use super::{CAPTION_LIMIT, MESSAGE_LIMIT};
-use crate::domain::{LinkButton, LinkPreview, NewPost, PhotoPost};
+use crate::domain::{AuditEntry, LinkButton, LinkPreview, NewPost, PhotoPost, StatusReport};
 use crate::i18n::{Lang, fill};
-use crate::store::{AuditEntry, StatusReport};
 
 /// Longest title shown in admin lists.
 const LIST_TITLE_CHARS: usize = 80;
@@ -117,8 +116,8 @@ pub fn render_notice(title: &str, body: &str) -> Reply {
 /// The /status report.
 pub fn render_status(report: &StatusReport, zone: Tz, lang: Lang, now: DateTime<Utc>) -> Reply {
     let texts = lang.newsroom();
-    let time = |ms: Option<i64>| match ms {
-        Some(ms) => format_time(crate::store::from_ms(ms), zone, lang),
+    let time = |at: Option<DateTime<Utc>>| match at {
+        Some(at) => format_time(at, zone, lang),
         None => texts.status_never.to_owned(),
     };
     let mut rich = RichText::new();
@@ -137,11 +136,11 @@ pub fn render_status(report: &StatusReport, zone: Tz, lang: Lang, now: DateTime<
         b.text(texts.status_feeds);
     });
     for feed in report.feeds.iter().take(20) {
-        let next = if feed.next_check() <= now { "—".to_owned() } else { format_time(feed.next_check(), zone, lang) };
+        let next = if feed.next_check <= now { "—".to_owned() } else { format_time(feed.next_check, zone, lang) };
         let line = fill(
             texts.status_feed,
             &[
-                ("name", &truncate_chars(&one_line(&feed.source_name()), LIST_TITLE_CHARS)),
+                ("name", &truncate_chars(&one_line(&feed.source_name), LIST_TITLE_CHARS)),
                 ("fetched", &time(feed.last_fetched_at)),
                 ("new", &time(feed.last_new_at)),
                 ("next", &next),

@@ -1,11 +1,9 @@
-//! The newsroom's background work: breaking-news progress for the admin,
-//! expired previews, unpinning, and alerts (silent feeds, dead letters);
-//! and the /stats chart.
+//! The newsroom's background watches: breaking-news progress for the admin,
+//! expired previews, unpinning, and alerts (silent feeds, dead letters),
+//! all through the outbox; and the database file under the running Warta.
 
-pub mod chart;
 mod dbwatch;
 mod monitor;
-pub mod stats;
 
 pub use dbwatch::{DATABASE_CHECK, run_database_watch};
 pub use monitor::{MonitorSettings, NewsroomMonitor};

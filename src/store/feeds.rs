@@ -3,7 +3,7 @@ use url::Url;
 
 use super::outbox::{Audience, Priority, enqueue_post};
 use super::{Store, StoreError, from_ms, to_ms};
-use crate::domain::NewPost;
+use crate::domain::{FeedStatus, NewPost};
 
 /// A watched feed and the state of its fetch loop.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -36,6 +36,18 @@ impl FeedRow {
     /// When the feed is due for its next fetch.
     pub fn next_check(&self) -> DateTime<Utc> {
         from_ms(self.next_check_at)
+    }
+
+    /// What /status shows of it.
+    pub fn status(&self) -> FeedStatus {
+        FeedStatus {
+            source_name: self.source_name(),
+            last_fetched_at: self.last_fetched_at.map(from_ms),
+            last_new_at: self.last_new_at.map(from_ms),
+            next_check: self.next_check(),
+            error_count: self.error_count,
+            last_error: self.last_error.clone(),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use crate::domain::{AuditEntry, OutboxCounts, RaisedAlert, RecentStory, StatusReport, SubscriberCounts};
 pub use articles::{ARCHIVE_DEPTH, FetchMeta, FetchRecord, RecordOutcome};
 pub use breaking::{Breaking, BreakingContent, BreakingState, ConfirmOutcome, FanoutTally};
 pub use categories::{Category, CategoryToggle, READER_CATEGORIES_MAX};
@@ -37,13 +38,11 @@ pub use file::{
 };
 pub use held::{HeldBatch, HoldDecision, HoldOutcome};
 pub use instance::{LockAttempt, LockHolder};
-pub use newsroom::{AuditEntry, RaisedAlert, RecentStory, StatusReport};
 pub use outbox::{
-    Audience, ClaimedDelivery, Correction, CorrectionError, DeliveryAction, OutboxCounts, Priority, Retraction, SentAs,
-    StoryKey,
+    Audience, ClaimedDelivery, Correction, CorrectionError, DeliveryAction, Priority, Retraction, SentAs, StoryKey,
 };
 pub use search::{SEARCH_RESULTS_MAX, SearchPage, SearchQuery};
-pub use subscribers::{SubscribeOutcome, SubscriberCounts, UnsubscribeOutcome};
+pub use subscribers::{SubscribeOutcome, UnsubscribeOutcome};
 pub use websub::{Subscription, SubscriptionState};
 
 #[derive(Debug, thiserror::Error)]

@@ -4,52 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox::{Audience, Priority, enqueue_post};
-use super::{FeedRow, OutboxCounts, Store, StoreError, SubscriberCounts, from_ms, to_ms};
-use crate::domain::NewPost;
-
-/// An alert that is raised now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RaisedAlert {
-    pub key: String,
-    pub raised_at: DateTime<Utc>,
-    pub detail: Option<String>,
-}
-
-/// One admin action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    pub at: DateTime<Utc>,
-    pub admin_id: i64,
-    pub action: String,
-    pub target: Option<String>,
-    pub detail: Option<String>,
-    pub recipients: Option<i64>,
-}
-
-/// A recent story with its delivery counts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecentStory {
-    pub post_id: i64,
-    pub title: String,
-    pub breaking: bool,
-    pub created_at: DateTime<Utc>,
-    pub sent: i64,
-    pub pending: i64,
-    pub failed: i64,
-}
-
-/// Everything /status shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusReport {
-    pub feeds: Vec<FeedRow>,
-    pub outbox: OutboxCounts,
-    /// Deliveries waiting out Telegram's flood control.
-    pub rate_limited: i64,
-    pub subscribers: SubscriberCounts,
-    pub recent: Vec<RecentStory>,
-    pub alerts: Vec<RaisedAlert>,
-    pub paused: bool,
-}
+use super::{FeedRow, Store, StoreError, from_ms, to_ms};
+use crate::domain::{AuditEntry, NewPost, RaisedAlert, RecentStory, StatusReport};
 
 impl Store {
     /// Whether routine posting is paused (breaking news and alerts still go).
@@ -210,7 +166,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(StatusReport {
-            feeds: self.active_feeds().await?,
+            feeds: self.active_feeds().await?.iter().map(FeedRow::status).collect(),
             outbox: self.outbox_counts().await?,
             rate_limited,
             subscribers: self.subscriber_counts(week_start).await?,

@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 
 use super::{Store, StoreError, to_ms};
+use crate::domain::SubscriberCounts;
 
 /// What /subscribe did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,16 +17,6 @@ pub enum SubscribeOutcome {
 pub enum UnsubscribeOutcome {
     Unsubscribed,
     NotSubscribed,
-}
-
-/// Readers by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SubscriberCounts {
-    pub active: i64,
-    /// Subscribed, but Telegram said they blocked the bot or are gone.
-    pub unreachable: i64,
-    /// Subscribed since the given time.
-    pub new_since: i64,
 }
 
 /// Subscribes a reader in the caller's transaction; returns the reader's chat

@@ -7,7 +7,7 @@ use url::Url;
 use sqlx::{Sqlite, Transaction};
 
 use super::{Priority, follow_ups};
-use crate::domain::{LinkButton, LinkPreview, NewPost, PhotoPost, Post};
+use crate::domain::{LinkButton, LinkPreview, NewPost, OutboxCounts, PhotoPost, Post};
 use crate::store::ChatTarget;
 use crate::store::chats::ChatRow;
 use crate::store::{Store, StoreError, duration_ms, from_ms, to_ms};
@@ -90,16 +90,6 @@ pub struct ClaimedDelivery {
     pub thread_id: Option<i32>,
     pub post: Post,
     pub chat: ChatTarget,
-}
-
-/// How many deliveries are in each state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OutboxCounts {
-    pub pending: i64,
-    pub sending: i64,
-    pub sent: i64,
-    pub failed: i64,
-    pub dead: i64,
 }
 
 #[derive(sqlx::FromRow)]

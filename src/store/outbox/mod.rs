@@ -12,7 +12,7 @@ mod follow_ups;
 pub(super) use corrections::enqueue_correction;
 pub use corrections::{Correction, CorrectionError, Retraction, StoryKey};
 pub(super) use deliveries::fail_queued_for_chat;
-pub use deliveries::{ClaimedDelivery, DeliveryAction, OutboxCounts, SentAs};
+pub use deliveries::{ClaimedDelivery, DeliveryAction, SentAs};
 pub(super) use enqueue::{enqueue_article, enqueue_breaking, enqueue_post};
 pub(super) use follow_ups::enqueue_clear_buttons;
 
