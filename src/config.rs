@@ -920,7 +920,7 @@ impl Config {
             return Err(("format.excerpt_chars".into(), "must be between 40 and 2000".into()));
         }
         if let Some(template) = &self.format.template {
-            crate::format::Template::parse(template).map_err(|err| ("format.template".to_owned(), err.to_string()))?;
+            crate::domain::Template::parse(template).map_err(|err| ("format.template".to_owned(), err.to_string()))?;
         }
         if self.format.max_hashtags > 20 {
             return Err(("format.max_hashtags".into(), "must be at most 20".into()));

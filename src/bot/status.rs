@@ -8,10 +8,10 @@ use teloxide::types::{ChatId, InputFile};
 
 use super::BotState;
 use super::reply::Answer;
-use crate::format::{render_audit, render_status};
-use crate::i18n::{Lang, fill};
 use crate::format::chart::{ChartLabels, render_stats_chart};
 use crate::format::stats::{daily_points, day_start, last_days};
+use crate::format::{render_audit, render_status};
+use crate::i18n::{Lang, fill};
 
 /// Days the chart covers.
 const CHART_DAYS: u32 = 30;

@@ -3,6 +3,7 @@
 mod article;
 mod category;
 mod chat;
+mod layout;
 mod post;
 mod report;
 pub mod time;
@@ -10,5 +11,6 @@ pub mod time;
 pub use article::{Article, ArticleKey, NewArticle, fnv1a, is_invisible_format, normalize_link, strip_invisible};
 pub use category::{CategoryKey, ForumTopics, display_category};
 pub use chat::{ChatKind, ChatRef, ChatRefError};
+pub use layout::{DEFAULT_TEMPLATE, Field, PART_SEPARATOR, Segment, Template, TemplateError};
 pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, Post, PostRenderer, SearchText};
 pub use report::{AuditEntry, FeedStatus, OutboxCounts, RaisedAlert, RecentStory, StatusReport, SubscriberCounts};

@@ -14,6 +14,7 @@ mod text;
 mod time;
 pub mod validate;
 
+pub use crate::domain::{DEFAULT_TEMPLATE, Field, Template, TemplateError};
 pub use html::{Block, BlockKind, Conversion, first_image, html_to_blocks, html_to_rich};
 pub use nesting::{MAX_MARKUP_DEPTH, Markup, bound_nesting};
 pub use newsroom::{
@@ -25,7 +26,7 @@ pub use replies::{
     render_feed_recovered, render_help, render_item_failed, render_latest_usage, render_start, render_text,
 };
 pub use rich::{MAX_ENTITIES, Node, RichText, Style, escape_html, utf16_len};
-pub use template::{DEFAULT_TEMPLATE, Field, Template, TemplateError};
+pub use template::RenderTemplate;
 pub use text::{decode_entities, html_to_plain, one_line, truncate_chars};
 pub use time::format_time;
 

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::html::{Conversion, first_image, html_to_rich};
 use super::rich::{RichText, escape_html};
-use super::template::{Field, Template};
+use super::template::RenderTemplate;
 use super::text::{decode_entities, html_to_plain, one_line, truncate_chars};
 use super::time::format_time;
 use super::validate;
@@ -17,6 +17,7 @@ use super::{CAPTION_LIMIT, MESSAGE_LIMIT};
 use crate::domain::{
     Article, LinkButton, LinkPreview, NewArticle, NewPost, PhotoPost, PostRenderer, SearchText, fnv1a,
 };
+use crate::domain::{Field, Template};
 use crate::i18n::Lang;
 
 /// Longest title shown; longer ones are cut at a word.
