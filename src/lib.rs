@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod instance;
 pub mod metrics;
 pub mod newsroom;
+pub mod outbound;
 pub mod store;
 pub mod supervise;
 pub mod telegram;

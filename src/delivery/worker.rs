@@ -20,9 +20,9 @@ use super::policy::{RetryDecision, RetryPolicy};
 use super::sender::{PhotoSource, SendResult, TelegramSender};
 use crate::domain::time::later;
 use crate::domain::{ChatKind, ChatRef, NewPost};
-use crate::feed::Fetcher;
 use crate::format::{render_channel_refuses, render_notice};
 use crate::i18n::Lang;
+use crate::outbound::Fetcher;
 use crate::store::{ClaimedDelivery, DeliveryAction, SentAs, Store, StoreError};
 
 /// Longest idle sleep; the worker also wakes when posts are enqueued.

@@ -1,6 +1,6 @@
-//! Feed watching: fetch (HTTP), parse (feed-rs), schedule (pure), poller (the loop).
+//! Feed watching: parse (feed-rs), schedule (pure), poller (the loop), WebSub.
+//! HTTP is [`crate::outbound`], which the delivery worker shares for images.
 
-pub mod fetch;
 pub mod parse;
 pub mod poller;
 pub mod repair;
@@ -8,6 +8,6 @@ pub mod schedule;
 pub mod vet;
 pub mod websub;
 
-pub use fetch::{AddressPolicy, FetchLimits, FetchOutcome, FetchRequest, Fetched, Fetcher};
+pub use crate::outbound::{AddressPolicy, FetchLimits, FetchOutcome, FetchRequest, Fetched, Fetcher};
 pub use parse::{ParseError, ParsedFeed, parse_feed, parse_feed_with_charset};
 pub use poller::{FeedPoller, PollOutcome, PollSettings, WatchedFeed};

@@ -13,10 +13,10 @@ use feed_rs::model::{Entry, Feed};
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use url::Url;
 
-use super::fetch::{DecodeError, decode_body};
 use super::repair::{self, Format};
 use crate::domain::{ArticleKey, NewArticle, normalize_link};
 use crate::format::{MAX_MARKUP_DEPTH, Markup, bound_nesting, html_to_plain};
+use crate::outbound::{DecodeError, decode_body};
 
 /// What feed-rs is told to use as an id when an item has none, so that we can
 /// tell a real guid from a generated one (feed-rs would hash the title, which

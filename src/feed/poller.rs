@@ -10,13 +10,13 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::fetch::{FetchOutcome, FetchRequest, Fetched, Fetcher};
 use super::parse::ParsedFeed;
 use super::schedule::{ScheduleHints, SchedulePolicy, next_check_after_failure, next_check_after_success};
 use super::vet::{FeedOf, parse_guarded, record_isolating_failures, skip_failed};
 use crate::domain::{NewArticle, NewPost, normalize_link};
 use crate::format::{PostStyle, Reply, render_feed_alert, render_feed_recovered};
 use crate::i18n::Lang;
+use crate::outbound::{FetchOutcome, FetchRequest, Fetched, Fetcher};
 use crate::store::{FeedRow, FetchMeta, FetchRecord, RecordOutcome, Store, StoreError};
 
 /// What one poll of one feed did.

@@ -12,8 +12,8 @@ use hmac::{Hmac, Mac};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::fetch::Fetcher;
 use super::poller::{FeedWakeups, HubListener};
+use crate::outbound::Fetcher;
 use crate::store::{Store, StoreError, Subscription, SubscriptionState};
 
 /// A request that the hub never verified is asked again after this.

@@ -1,7 +1,9 @@
-//! HTTP fetching of feeds: conditional GET, redirects (permanent ones
-//! remembered), wire and decompressed size caps, timeouts, an address policy
-//! (no private addresses, see [`AddressPolicy`]), and one outcome per
-//! response. The only reqwest user.
+//! Outbound HTTP, one client for all of it: feeds (conditional GET,
+//! redirects with permanent ones remembered, one outcome per response),
+//! article images for the delivery worker, and WebSub requests. Wire and
+//! decompressed size caps, timeouts, and an address policy (no private
+//! addresses, see [`AddressPolicy`]) apply to every request. Built once by
+//! `app.rs` and handed to the feed poller and the delivery worker.
 
 use std::collections::HashSet;
 use std::io::Read;
