@@ -4,27 +4,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 
-use super::Priority;
 use super::enqueue::{PostLink, insert_post};
+use super::{Priority, StoryKey};
 use crate::domain::{Article, NewPost, PostRenderer};
 use crate::store::{Store, StoreError, to_ms};
-
-/// A story: the posts of one article, or of one breaking-news item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoryKey {
-    Article(i64),
-    Breaking(i64),
-}
-
-impl StoryKey {
-    /// The posts column naming the story, and its id.
-    pub(in crate::store) fn column(self) -> (&'static str, i64) {
-        match self {
-            Self::Article(id) => ("article_id", id),
-            Self::Breaking(id) => ("breaking_id", id),
-        }
-    }
-}
 
 /// What a correction of a story did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -2,15 +2,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, Transaction};
 use url::Url;
 
-use sqlx::{Sqlite, Transaction};
-
-use super::{Priority, follow_ups};
+use super::Priority;
 use crate::domain::{LinkButton, LinkPreview, NewPost, OutboxCounts, PhotoPost, Post};
-use crate::store::ChatTarget;
 use crate::store::chats::ChatRow;
-use crate::store::{Store, StoreError, duration_ms, from_ms, to_ms};
+use crate::store::{ChatTarget, Store, StoreError, duration_ms, from_ms, to_ms};
 
 /// What a delivery does to its chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,8 +283,8 @@ impl Store {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         mark_sent_in(&mut tx, delivery_id, message_id, sent_as, now).await?;
         // What follows from it, in the same transaction so it is never lost.
-        follow_ups::pin_after_send(&mut tx, delivery_id, message_id, now).await?;
-        follow_ups::note_unpinned(&mut tx, delivery_id).await?;
+        pin_after_send(&mut tx, delivery_id, message_id, now).await?;
+        note_unpinned(&mut tx, delivery_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -437,6 +435,42 @@ pub(super) async fn mark_sent_in(
     .bind(message_id)
     .bind(to_ms(now))
     .bind(sent_as.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// After a breaking post reached a channel or group: its pin, as a delivery.
+async fn pin_after_send(
+    tx: &mut Transaction<'_, Sqlite>,
+    delivery_id: i64,
+    message_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO deliveries (post_id, chat_id, action, target_message_id, status, next_attempt_at,
+                                           created_at, updated_at, priority)
+         SELECT d.post_id, d.chat_id, 'pin', ?2, 'pending', ?3, ?3, ?3, ?4
+         FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
+         WHERE d.id = ?1 AND d.action = 'send' AND p.pin = 1 AND c.kind != 'private'",
+    )
+    .bind(delivery_id)
+    .bind(message_id)
+    .bind(to_ms(now))
+    .bind(Priority::FollowUp.as_i64())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// After an unpin went through: the pin is over.
+async fn note_unpinned(tx: &mut Transaction<'_, Sqlite>, delivery_id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE pins SET unpinned_at = (SELECT sent_at FROM deliveries WHERE id = ?1)
+         WHERE (chat_id, message_id) IN
+               (SELECT chat_id, target_message_id FROM deliveries WHERE id = ?1 AND action = 'unpin')",
+    )
+    .bind(delivery_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

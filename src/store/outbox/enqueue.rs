@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 
-use super::corrections::StoryKey;
-use super::{Audience, Priority};
+use super::{Audience, Priority, StoryKey};
 use crate::domain::{Article, ForumTopics, NewPost, PostRenderer};
 use crate::store::{Store, StoreError, to_ms};
 

@@ -13,42 +13,6 @@ use super::enqueue::{PostLink, insert_post};
 use crate::domain::NewPost;
 use crate::store::{Store, StoreError, to_ms};
 
-/// After a breaking post reached a channel or group: its pin, as a delivery.
-pub(super) async fn pin_after_send(
-    tx: &mut Transaction<'_, Sqlite>,
-    delivery_id: i64,
-    message_id: i32,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT OR IGNORE INTO deliveries (post_id, chat_id, action, target_message_id, status, next_attempt_at,
-                                           created_at, updated_at, priority)
-         SELECT d.post_id, d.chat_id, 'pin', ?2, 'pending', ?3, ?3, ?3, ?4
-         FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
-         WHERE d.id = ?1 AND d.action = 'send' AND p.pin = 1 AND c.kind != 'private'",
-    )
-    .bind(delivery_id)
-    .bind(message_id)
-    .bind(to_ms(now))
-    .bind(Priority::FollowUp.as_i64())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// After an unpin went through: the pin is over.
-pub(super) async fn note_unpinned(tx: &mut Transaction<'_, Sqlite>, delivery_id: i64) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE pins SET unpinned_at = (SELECT sent_at FROM deliveries WHERE id = ?1)
-         WHERE (chat_id, message_id) IN
-               (SELECT chat_id, target_message_id FROM deliveries WHERE id = ?1 AND action = 'unpin')",
-    )
-    .bind(delivery_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// The chats row of a Telegram chat an admin wrote from, created if needed.
 async fn chat_row_of(tx: &mut Transaction<'_, Sqlite>, telegram_id: i64, now: i64) -> Result<i64, StoreError> {
     sqlx::query(

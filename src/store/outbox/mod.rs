@@ -10,7 +10,7 @@ mod enqueue;
 mod follow_ups;
 
 pub(super) use corrections::enqueue_correction;
-pub use corrections::{Correction, CorrectionError, Retraction, StoryKey};
+pub use corrections::{Correction, CorrectionError, Retraction};
 pub(super) use deliveries::fail_queued_for_chat;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, SentAs};
 pub(super) use enqueue::{enqueue_article, enqueue_breaking, enqueue_post};
@@ -53,6 +53,23 @@ impl Priority {
             v if v >= 8 => Self::Editorial,
             v if v >= 5 => Self::Alert,
             _ => Self::Routine,
+        }
+    }
+}
+
+/// A story: the posts of one article, or of one breaking-news item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoryKey {
+    Article(i64),
+    Breaking(i64),
+}
+
+impl StoryKey {
+    /// The posts column naming the story, and its id.
+    pub(in crate::store) fn column(self) -> (&'static str, i64) {
+        match self {
+            Self::Article(id) => ("article_id", id),
+            Self::Breaking(id) => ("breaking_id", id),
         }
     }
 }
