@@ -230,9 +230,12 @@ pub fn repair_root(text: String, repairs: &mut Vec<String>) -> String {
         }
         "html" => {
             for (open, close) in [("<feed", "</feed>"), ("<rss", "</rss>"), ("<rdf:RDF", "</rdf:RDF>")] {
-                if let (Some(from), Some(to)) = (text.find(open), text.rfind(close)) {
+                // The close tag must come after the open one: a page may mention both anyhow.
+                if let Some(from) = text.find(open)
+                    && let Some(to) = text[from..].rfind(close)
+                {
                     repairs.push("feed extracted from an HTML page".to_owned());
-                    return repair_root(text[from..to + close.len()].to_owned(), repairs);
+                    return repair_root(text[from..from + to + close.len()].to_owned(), repairs);
                 }
             }
             text
@@ -280,7 +283,11 @@ pub fn salvage_truncated(text: &str) -> Option<String> {
 /// (where feed-rs reports an element it cannot use, e.g. an empty
 /// `<media:description/>`). Returns `None` if no element can be found there.
 pub fn remove_element_at(text: &str, position: usize) -> Option<String> {
-    let position = position.min(text.len());
+    // The offset comes from the parser's error: it may fall inside a character.
+    let mut position = position.min(text.len());
+    while !text.is_char_boundary(position) {
+        position -= 1;
+    }
     let mut search_end = position;
     // The nearest start tag at or before the position (not an end tag, comment or CDATA).
     let start = loop {
@@ -427,6 +434,26 @@ mod tests {
         assert_eq!(remove_element_at(self_closing, 16).as_deref(), Some("<entry><id>1</id></entry>"));
         // Never removes an element with children.
         assert_eq!(remove_element_at("<item><title>A</title></item>", 3), None);
+    }
+
+    #[test]
+    fn an_offset_inside_a_character_or_past_the_end_is_safe() {
+        let text = "<item><title>Kaltim é</title><x/></item>";
+        let inside = text.find('é').expect("é") + 1;
+        assert!(!text.is_char_boundary(inside));
+        for position in [inside, text.len(), usize::MAX] {
+            let _ = remove_element_at(text, position);
+        }
+        assert_eq!(remove_element_at("é<", 1), None);
+    }
+
+    #[test]
+    fn an_html_page_naming_a_feed_close_before_its_open_is_left_alone() {
+        let mut repairs = Vec::new();
+        let page = "<html><p></feed></p><feed><title>T</title></feed></html>".to_owned();
+        assert_eq!(repair_root(page, &mut repairs), "<feed><title>T</title></feed>");
+        let backwards = "<html></rss> then <rss version=\"2.0\">".to_owned();
+        assert_eq!(repair_root(backwards.clone(), &mut repairs), backwards);
     }
 
     #[test]

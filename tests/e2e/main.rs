@@ -23,6 +23,7 @@ mod lost_database;
 mod newsroom;
 mod operations;
 mod outbox;
+mod parser_props;
 mod photos;
 mod poller;
 mod readers;
