@@ -12,7 +12,7 @@ pub enum LogFormat {
     /// One readable line per event.
     #[default]
     Human,
-    /// One JSON object per event, fields flattened (for log collectors).
+    /// One JSON object per event, fields flattened, the span's under "span" (for log collectors).
     Json,
 }
 
@@ -22,6 +22,7 @@ pub fn init(format: LogFormat) {
     let _ = match format {
         // Colour only for a person at a terminal, not in log files.
         LogFormat::Human => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).try_init(),
+        // The innermost span's fields (which feed, delivery or command a line is about) as "span".
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init(),
     };
 }

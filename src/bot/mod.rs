@@ -33,6 +33,7 @@ use teloxide::payloads::AnswerCallbackQuerySetters;
 use teloxide::prelude::{Requester, Update};
 use teloxide::types::{CallbackQuery, Me, Message, MessageKind, User};
 use teloxide::{Bot, dptree};
+use tracing::Instrument;
 
 pub use callbacks::Callback;
 pub use commands::{Command, LATEST_DEFAULT, LATEST_MAX, LatestArg, parse_command};
@@ -108,13 +109,17 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(Update::filter_message().endpoint(
             |bot: Bot, me: Me, msg: Message, state: std::sync::Arc<BotState>| async move {
                 let context = format!("message {} in chat {}", msg.id.0, msg.chat.id.0);
-                isolated(&context, handle_message(bot, me, msg, state)).await
+                // Every line logged while handling it says which chat and command it is about.
+                let span = tracing::info_span!("update", chat_id = msg.chat.id.0, command = tracing::field::Empty);
+                isolated(&context, handle_message(bot, me, msg, state)).instrument(span).await
             },
         ))
         .branch(Update::filter_callback_query().endpoint(
             |bot: Bot, query: CallbackQuery, state: std::sync::Arc<BotState>| async move {
                 let context = format!("button press {}", query.id);
-                isolated(&context, handle_callback(bot, query, state)).await
+                let chat_id = query.message.as_ref().map(|m| m.chat().id.0);
+                let span = tracing::info_span!("press", chat_id, user_id = query.from.id.0);
+                isolated(&context, handle_callback(bot, query, state)).instrument(span).await
             },
         ))
         .branch(Update::filter_edited_message().endpoint(|msg: Message| async move {
@@ -252,6 +257,7 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<Bo
         Request::Search(_) => "search_text",
         Request::NotText => "not_text",
     };
+    tracing::Span::current().record("command", metric);
     let answer = match request {
         Request::Command(command) => {
             tracing::debug!(chat_id = msg.chat.id.0, command = ?command, "command received");

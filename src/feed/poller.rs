@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use url::Url;
 
 use super::parse::ParsedFeed;
@@ -172,6 +173,12 @@ impl FeedPoller {
 
     /// Fetches, parses and records one feed once.
     pub async fn poll_feed_once(&self, feed: &WatchedFeed, now: DateTime<Utc>) -> Result<PollOutcome, PollError> {
+        // Every line logged during the poll says which feed it is about.
+        let span = tracing::info_span!("poll", feed_id = feed.id, feed = feed.url.host_str().unwrap_or_default());
+        self.poll_feed(feed, now).instrument(span).await
+    }
+
+    async fn poll_feed(&self, feed: &WatchedFeed, now: DateTime<Utc>) -> Result<PollOutcome, PollError> {
         let row =
             self.store.feed(feed.id).await?.ok_or_else(|| {
                 StoreError::Corrupt(format!("feed {} ({}) is not in the database", feed.id, feed.url))

@@ -197,6 +197,37 @@ async fn json_logs_carry_ids_and_never_the_token() {
     assert!(!log.contains(TOKEN));
 }
 
+/// Every JSON log line says what it is about: lines logged while polling a
+/// feed carry the feed, while delivering the delivery's post, chat and
+/// attempt, while answering an update its chat and command.
+#[tokio::test]
+async fn json_log_lines_carry_the_span_of_what_they_are_about() {
+    let env = TestEnv::start().await;
+    let app = env.spawn_with(&[], &["--log-format", "json"]);
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    env.feeds.set_feed(FEED_PATH, &rss(&[Item::numbered(4), Item::numbered(3), Item::numbered(2), Item::numbered(1)]));
+    env.telegram.wait_for_messages(CHANNEL_ID, 1).await;
+    let reader = FakeUser::new(91, "Rina", Some("id"));
+    env.telegram.user_sends(&reader, 91, "/latest");
+    env.telegram.wait_for_messages(91, 1).await;
+    let (status, log) = app.stop().await;
+    assert!(status.success(), "{log}");
+    let lines: Vec<Value> = log.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let in_span = |name: &str| lines.iter().filter(move |l| l["span"]["name"] == name).collect::<Vec<_>>();
+    let polls = in_span("poll");
+    assert!(!polls.is_empty(), "no line inside a poll span:\n{log}");
+    assert!(polls.iter().all(|l| l["span"]["feed_id"].is_number()), "{polls:?}");
+    let delivered = in_span("delivery");
+    let delivered = delivered.iter().find(|l| l["message"] == "post delivered").expect("a delivery line in its span");
+    for field in ["delivery_id", "post_id", "chat_id", "attempt"] {
+        assert!(delivered["span"][field].is_number(), "{field} missing from the span: {delivered}");
+    }
+    let updates = in_span("update");
+    let command = updates.iter().find(|l| l["span"]["command"] == "latest").expect("a line of the /latest update");
+    assert_eq!(command["span"]["chat_id"], 91, "{command}");
+    assert!(!log.contains(TOKEN));
+}
+
 #[tokio::test]
 async fn sigterm_mid_fan_out_exits_in_time_and_a_restart_loses_nothing() {
     let env = TestEnv::start().await;
