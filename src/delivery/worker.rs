@@ -19,7 +19,7 @@ use super::pacer::Pacer;
 use super::policy::{RetryDecision, RetryPolicy};
 use super::sender::{PhotoSource, SendResult, TelegramSender};
 use crate::domain::time::later;
-use crate::domain::{ChatKind, ChatRef, NewPost};
+use crate::domain::{AlertKey, ChatKind, ChatRef, NewPost};
 use crate::format::{render_channel_refuses, render_notice};
 use crate::i18n::Lang;
 use crate::outbound::Fetcher;
@@ -334,9 +334,12 @@ impl DeliveryWorker {
                 if claimed.chat.kind == ChatKind::Channel {
                     tracing::error!(chat_id, chat = %chat_label(claimed), error = %reason,
                         "a configured channel refuses posts; posting there is stopped until the bot is restarted");
-                    let alert = render_channel_refuses(&chat_label(claimed), &reason, Lang::Id);
-                    let post = NewPost::text(alert.html, alert.plain);
-                    self.store.raise_alert(&channel_alert_key(chat_id), &reason, &post, now).await?;
+                    let label = chat_label(claimed);
+                    let alert = |code: Option<&str>| {
+                        let alert = render_channel_refuses(&label, &reason, Lang::from_code(code));
+                        NewPost::text(alert.html, alert.plain)
+                    };
+                    self.store.raise_alert(AlertKey::ChannelRefuses { chat_id }, &reason, &alert, now).await?;
                 } else {
                     tracing::info!(chat_id, error = %reason, "chat no longer reachable; deactivated");
                 }
@@ -376,12 +379,16 @@ impl DeliveryWorker {
     /// accepts them again.
     async fn after_public_post(&self, claimed: &ClaimedDelivery, now: DateTime<Utc>) -> Result<(), StoreError> {
         let chat_id = claimed.chat.id;
-        let key = channel_alert_key(chat_id);
-        if self.store.alert_raised(&key).await?.is_some() {
-            let texts = Lang::Id.newsroom();
-            let body = crate::i18n::fill(texts.channel_back_body, &[("channel", &chat_label(claimed))]);
-            let notice = render_notice(texts.channel_back_title, &body);
-            self.store.clear_alert(&key, &NewPost::text(notice.html, notice.plain), now).await?;
+        let key = AlertKey::ChannelRefuses { chat_id };
+        if self.store.alert_raised(key).await?.is_some() {
+            let label = chat_label(claimed);
+            let notice = |code: Option<&str>| {
+                let texts = Lang::from_code(code).newsroom();
+                let body = crate::i18n::fill(texts.channel_back_body, &[("channel", &label)]);
+                let notice = render_notice(texts.channel_back_title, &body);
+                NewPost::text(notice.html, notice.plain)
+            };
+            self.store.clear_alert(key, &notice, now).await?;
         }
         Ok(())
     }
@@ -581,11 +588,6 @@ fn delivery_span(claimed: &ClaimedDelivery) -> tracing::Span {
 }
 
 /// How operators know the chat: its @username or Telegram id.
-/// The alert raised while a configured channel refuses posts.
-fn channel_alert_key(chat_id: i64) -> String {
-    format!("channel:{chat_id}")
-}
-
 fn chat_label(claimed: &ClaimedDelivery) -> String {
     match (&claimed.chat.username, claimed.chat.telegram_id) {
         (Some(name), _) => name.clone(),

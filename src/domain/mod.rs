@@ -1,5 +1,6 @@
 //! Vocabulary types and their invariants. No I/O.
 
+mod alert;
 mod article;
 mod category;
 mod chat;
@@ -8,6 +9,7 @@ mod post;
 mod report;
 pub mod time;
 
+pub use alert::{AdminNotice, AlertKey};
 pub use article::{Article, ArticleKey, NewArticle, fnv1a, is_invisible_format, normalize_link, strip_invisible};
 pub use category::{CategoryKey, ForumTopics, display_category};
 pub use chat::{ChatKind, ChatRef, ChatRefError};

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::AlertKey;
+
 /// A watched feed as /status shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedStatus {
@@ -40,7 +42,7 @@ pub struct SubscriberCounts {
 /// An alert that is raised now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RaisedAlert {
-    pub key: String,
+    pub key: AlertKey,
     pub raised_at: DateTime<Utc>,
     pub detail: Option<String>,
 }

@@ -14,7 +14,7 @@ use url::Url;
 use super::parse::ParsedFeed;
 use super::schedule::{ScheduleHints, SchedulePolicy, next_check_after_failure, next_check_after_success};
 use super::vet::{FeedOf, parse_guarded, record_isolating_failures, skip_failed};
-use crate::domain::{NewArticle, NewPost, normalize_link};
+use crate::domain::{AlertKey, NewArticle, NewPost, normalize_link};
 use crate::format::{PostStyle, Reply, render_feed_alert, render_feed_recovered};
 use crate::i18n::Lang;
 use crate::outbound::{FetchOutcome, FetchRequest, Fetched, Fetcher};
@@ -422,8 +422,10 @@ impl FeedPoller {
         self.store.record_fetch_failure(feed.id, error, now, next).await?;
         tracing::warn!(feed_id = feed.id, url = %feed.url, failures, error, next_check = %next, "feed fetch failed");
         if failures >= self.settings.alert_after {
-            let alert = admin_post(render_feed_alert(feed.url.as_str(), failures, error, Lang::Id));
-            if self.store.enqueue_feed_alert(feed.id, &alert, now).await? {
+            let alert = |code: Option<&str>| {
+                admin_post(render_feed_alert(feed.url.as_str(), failures, error, Lang::from_code(code)))
+            };
+            if self.store.raise_alert(AlertKey::FeedFailing { feed_id: feed.id }, error, &alert, now).await? {
                 tracing::warn!(feed_id = feed.id, failures, "admins alerted about the failing feed");
                 self.outbox_ready.notify_one();
             }
@@ -435,8 +437,8 @@ impl FeedPoller {
         if row.alerted_at.is_none() {
             return Ok(());
         }
-        let notice = admin_post(render_feed_recovered(feed.url.as_str(), Lang::Id));
-        if self.store.enqueue_feed_recovery(feed.id, &notice, now).await? {
+        let notice = |code: Option<&str>| admin_post(render_feed_recovered(feed.url.as_str(), Lang::from_code(code)));
+        if self.store.clear_alert(AlertKey::FeedFailing { feed_id: feed.id }, &notice, now).await? {
             tracing::info!(feed_id = feed.id, "feed recovered; admins told");
             self.outbox_ready.notify_one();
         }

@@ -150,8 +150,10 @@ pub async fn record_isolating_failures<R: PostRenderer + Sync>(
             reason: reason.clone(),
             failed_at: record.now,
         };
-        let alert = render_item_failed(feed.url.as_str(), &article.title, link, &reason, Lang::Id);
-        let alert = NewPost::text(alert.html, alert.plain);
+        let alert = |code: Option<&str>| {
+            let alert = render_item_failed(feed.url.as_str(), &article.title, link, &reason, Lang::from_code(code));
+            NewPost::text(alert.html, alert.plain)
+        };
         if store.record_failed_item(&item, &alert).await? == FailedItemOutcome::Recorded {
             tracing::warn!(feed_id = feed.id, key = article.key.as_str(), "admins told about the failed item");
             outbox_ready.notify_one();

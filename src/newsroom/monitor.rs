@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Daytime;
-use crate::domain::NewPost;
+use crate::domain::{AlertKey, NewPost};
 use crate::format::{escape_html, format_time, render_notice};
 use crate::i18n::{Lang, fill};
 use crate::store::{Breaking, Store, StoreError, StoryKey};
@@ -22,9 +22,6 @@ use crate::store::{Breaking, Store, StoreError, StoryKey};
 const TICK: Duration = Duration::from_secs(1);
 /// Dead-lettered deliveries within this window raise the alert.
 const DEAD_WINDOW: chrono::Duration = chrono::Duration::hours(1);
-/// The alert about dead-lettered deliveries.
-const DEAD_ALERT: &str = "dead-letters";
-const SILENT_ALERT_PREFIX: &str = "silent:";
 
 #[derive(Debug, Clone)]
 pub struct MonitorSettings {
@@ -138,18 +135,17 @@ impl NewsroomMonitor {
     /// Returns whether a notice was enqueued.
     async fn check_silent_feeds(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let mut told = false;
-        let texts = Lang::Id.newsroom();
         let zone = self.settings.timezone;
         for alert in self.store.raised_alerts().await? {
-            let Some(feed_id) = alert.key.strip_prefix(SILENT_ALERT_PREFIX).and_then(|id| id.parse::<i64>().ok())
-            else {
-                continue;
-            };
+            let AlertKey::FeedSilent { feed_id } = alert.key else { continue };
             let Some(feed) = self.store.feed(feed_id).await? else { continue };
             if feed.last_new_at.is_some_and(|at| at > alert.raised_at.timestamp_millis()) {
-                let body = fill(texts.feed_silent_over_body, &[("url", &feed.url)]);
-                let notice = render_notice(texts.feed_silent_over_title, &body);
-                told |= self.store.clear_alert(&alert.key, &NewPost::text(notice.html, notice.plain), now).await?;
+                let notice = |code: Option<&str>| {
+                    let texts = Lang::from_code(code).newsroom();
+                    let body = fill(texts.feed_silent_over_body, &[("url", &feed.url)]);
+                    admin_post(texts.feed_silent_over_title, &body)
+                };
+                told |= self.store.clear_alert(alert.key, &notice, now).await?;
                 tracing::info!(feed_id, "silent feed brings news again");
             }
         }
@@ -161,14 +157,17 @@ impl NewsroomMonitor {
         for feed in self.store.silent_feeds(silent_since).await? {
             let since = feed.last_new_at.or(feed.primed_at).map(crate::store::from_ms).unwrap_or(now);
             let hours = (self.settings.silent_after.as_secs() / 3600).max(1).to_string();
-            let body = fill(
-                texts.feed_silent_body,
-                &[("url", &feed.url), ("since", &format_time(since, zone, Lang::Id)), ("hours", &hours)],
-            );
-            let notice = render_notice(texts.feed_silent_title, &body);
-            let key = format!("{SILENT_ALERT_PREFIX}{}", feed.id);
-            let post = NewPost::text(notice.html, notice.plain);
-            if self.store.raise_alert(&key, "no new article", &post, now).await? {
+            let notice = |code: Option<&str>| {
+                let lang = Lang::from_code(code);
+                let texts = lang.newsroom();
+                let body = fill(
+                    texts.feed_silent_body,
+                    &[("url", &feed.url), ("since", &format_time(since, zone, lang)), ("hours", &hours)],
+                );
+                admin_post(texts.feed_silent_title, &body)
+            };
+            let key = AlertKey::FeedSilent { feed_id: feed.id };
+            if self.store.raise_alert(key, "no new article", &notice, now).await? {
                 told = true;
                 tracing::warn!(feed_id = feed.id, since = %since, "feed fetches fine but brings nothing new; admins told");
             }
@@ -179,20 +178,29 @@ impl NewsroomMonitor {
     /// Deliveries dead-lettered in the last hour: one alert, and one when an hour passes without.
     /// Returns whether a notice was enqueued.
     async fn check_dead_letters(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let texts = Lang::Id.newsroom();
         let dead = self.store.dead_since(now - DEAD_WINDOW).await?;
         if dead > 0 {
-            let body = fill(texts.dead_body, &[("count", &dead.to_string())]);
-            let notice = render_notice(texts.dead_title, &body);
-            let post = NewPost::text(notice.html, notice.plain);
-            let raised = self.store.raise_alert(DEAD_ALERT, &format!("{dead} dead"), &post, now).await?;
+            let notice = |code: Option<&str>| {
+                let texts = Lang::from_code(code).newsroom();
+                admin_post(texts.dead_title, &fill(texts.dead_body, &[("count", &dead.to_string())]))
+            };
+            let raised = self.store.raise_alert(AlertKey::DeadLetters, &format!("{dead} dead"), &notice, now).await?;
             if raised {
                 tracing::warn!(dead, "deliveries dead-lettered; admins told");
             }
             Ok(raised)
         } else {
-            let notice = render_notice(texts.dead_over_title, texts.dead_over_body);
-            self.store.clear_alert(DEAD_ALERT, &NewPost::text(notice.html, notice.plain), now).await
+            let notice = |code: Option<&str>| {
+                let texts = Lang::from_code(code).newsroom();
+                admin_post(texts.dead_over_title, texts.dead_over_body)
+            };
+            self.store.clear_alert(AlertKey::DeadLetters, &notice, now).await
         }
     }
+}
+
+/// A notice to the admins: a bold title and a body.
+fn admin_post(title: &str, body: &str) -> NewPost {
+    let notice = render_notice(title, body);
+    NewPost::text(notice.html, notice.plain)
 }

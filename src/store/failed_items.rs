@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::{Audience, Priority, enqueue_post};
+use super::outbox::{Audience, Priority, enqueue_for_admins};
 use super::{Store, StoreError, from_ms, to_ms};
-use crate::domain::NewPost;
+use crate::domain::AdminNotice;
 
 /// An item of a feed that could not be processed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl Store {
     pub async fn record_failed_item(
         &self,
         item: &FailedItem,
-        alert: &NewPost,
+        alert: &impl AdminNotice,
     ) -> Result<FailedItemOutcome, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let inserted = sqlx::query(
@@ -55,7 +55,7 @@ impl Store {
         if inserted == 0 {
             return Ok(FailedItemOutcome::AlreadyKnown);
         }
-        enqueue_post(&mut tx, alert, Audience::Admins, Priority::Alert, item.failed_at).await?;
+        enqueue_for_admins(&mut tx, alert, Priority::Alert, item.failed_at).await?;
         tx.commit().await?;
         Ok(FailedItemOutcome::Recorded)
     }
@@ -134,6 +134,7 @@ mod tests {
     use url::Url;
 
     use super::*;
+    use crate::domain::NewPost;
     use crate::store::testing::temp_store;
 
     #[tokio::test]

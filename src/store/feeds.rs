@@ -1,9 +1,8 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::outbox::{Audience, Priority, enqueue_post};
 use super::{Store, StoreError, from_ms, to_ms};
-use crate::domain::{FeedStatus, NewPost};
+use crate::domain::FeedStatus;
 
 /// A watched feed and the state of its fetch loop.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -22,6 +21,7 @@ pub struct FeedRow {
     pub last_error: Option<String>,
     /// Where the feed lives after a permanent redirect.
     pub fetch_url: Option<String>,
+    /// When the admins were told the feed keeps failing (its alert is raised).
     pub alerted_at: Option<i64>,
     /// When the feed last brought a new article (or was first read).
     pub last_new_at: Option<i64>,
@@ -60,7 +60,8 @@ pub(super) fn source_name(name: Option<&str>, title: Option<&str>, url: &str) ->
 }
 
 const FEED_COLUMNS: &str = "id, url, name, title, etag, last_modified, primed_at, last_fetched_at, \
-                            last_success_at, next_check_at, error_count, last_error, fetch_url, alerted_at, \
+                            last_success_at, next_check_at, error_count, last_error, fetch_url, \
+                            (SELECT raised_at FROM alerts WHERE key = 'feed:' || feeds.id) AS alerted_at, \
                             last_new_at";
 
 impl Store {
@@ -143,57 +144,6 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    /// Tells the admins (once) that the feed keeps failing: enqueues `post`
-    /// for them unless they were already told. Returns whether it did.
-    pub async fn enqueue_feed_alert(
-        &self,
-        feed_id: i64,
-        post: &NewPost,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.switch_alert(feed_id, true, post, now).await
-    }
-
-    /// Tells the admins (once) that an alerted feed works again.
-    pub async fn enqueue_feed_recovery(
-        &self,
-        feed_id: i64,
-        post: &NewPost,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.switch_alert(feed_id, false, post, now).await
-    }
-
-    /// Flips the feed's alerted state and, only if it changed, enqueues `post`
-    /// for the admins — in one transaction, so a notice is never sent twice.
-    async fn switch_alert(
-        &self,
-        feed_id: i64,
-        alerted: bool,
-        post: &NewPost,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let changed = if alerted {
-            sqlx::query("UPDATE feeds SET alerted_at = ?2 WHERE id = ?1 AND alerted_at IS NULL")
-                .bind(feed_id)
-                .bind(to_ms(now))
-                .execute(&mut *tx)
-                .await?
-        } else {
-            sqlx::query("UPDATE feeds SET alerted_at = NULL WHERE id = ?1 AND alerted_at IS NOT NULL")
-                .bind(feed_id)
-                .execute(&mut *tx)
-                .await?
-        };
-        if changed.rows_affected() == 0 {
-            return Ok(false);
-        }
-        enqueue_post(&mut tx, post, Audience::Admins, Priority::Alert, now).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// A fetch failed: count it and remember why.

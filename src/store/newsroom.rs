@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::{Audience, Priority, enqueue_post};
+use super::outbox::{Priority, enqueue_for_admins};
 use super::{FeedRow, Store, StoreError, from_ms, to_ms};
-use crate::domain::{AuditEntry, NewPost, RaisedAlert, RecentStory, StatusReport};
+use crate::domain::{AdminNotice, AlertKey, AuditEntry, RaisedAlert, RecentStory, StatusReport};
 
 impl Store {
     /// Whether routine posting is paused (breaking news and alerts still go).
@@ -33,18 +33,18 @@ impl Store {
         Ok(before.as_deref().unwrap_or("0") != value)
     }
 
-    /// Raises an alert and tells the admins with `post` — only if it was not
-    /// raised already. Returns whether it was raised now.
+    /// Raises an alert and tells the admins with `notice` — only if it was
+    /// not raised already, in one transaction. Returns whether it was raised now.
     pub async fn raise_alert(
         &self,
-        key: &str,
+        key: AlertKey,
         detail: &str,
-        post: &NewPost,
+        notice: &impl AdminNotice,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let raised = sqlx::query("INSERT OR IGNORE INTO alerts (key, raised_at, detail) VALUES (?1, ?2, ?3)")
-            .bind(key)
+            .bind(key.to_string())
             .bind(to_ms(now))
             .bind(detail)
             .execute(&mut *tx)
@@ -53,34 +53,42 @@ impl Store {
         if raised == 0 {
             return Ok(false);
         }
-        enqueue_post(&mut tx, post, Audience::Admins, Priority::Alert, now).await?;
+        enqueue_for_admins(&mut tx, notice, Priority::Alert, now).await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    /// Clears a raised alert and tells the admins it recovered with `post`.
+    /// Clears a raised alert and tells the admins it is over with `notice`.
     /// Returns whether it was raised.
-    pub async fn clear_alert(&self, key: &str, post: &NewPost, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub async fn clear_alert(
+        &self,
+        key: AlertKey,
+        notice: &impl AdminNotice,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let cleared =
-            sqlx::query("DELETE FROM alerts WHERE key = ?1").bind(key).execute(&mut *tx).await?.rows_affected();
+        let cleared = sqlx::query("DELETE FROM alerts WHERE key = ?1")
+            .bind(key.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if cleared == 0 {
             return Ok(false);
         }
-        enqueue_post(&mut tx, post, Audience::Admins, Priority::Alert, now).await?;
+        enqueue_for_admins(&mut tx, notice, Priority::Alert, now).await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    pub async fn alert_raised(&self, key: &str) -> Result<Option<RaisedAlert>, StoreError> {
-        let row: Option<(String, i64, Option<String>)> =
-            sqlx::query_as("SELECT key, raised_at, detail FROM alerts WHERE key = ?1")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(key, raised_at, detail)| RaisedAlert { key, raised_at: from_ms(raised_at), detail }))
+    pub async fn alert_raised(&self, key: AlertKey) -> Result<Option<RaisedAlert>, StoreError> {
+        let row: Option<(i64, Option<String>)> = sqlx::query_as("SELECT raised_at, detail FROM alerts WHERE key = ?1")
+            .bind(key.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(raised_at, detail)| RaisedAlert { key, raised_at: from_ms(raised_at), detail }))
     }
 
+    /// The alerts raised now (keys this Warta does not know are left out).
     pub async fn raised_alerts(&self) -> Result<Vec<RaisedAlert>, StoreError> {
         let rows: Vec<(String, i64, Option<String>)> =
             sqlx::query_as("SELECT key, raised_at, detail FROM alerts ORDER BY raised_at")
@@ -88,7 +96,9 @@ impl Store {
                 .await?;
         Ok(rows
             .into_iter()
-            .map(|(key, raised_at, detail)| RaisedAlert { key, raised_at: from_ms(raised_at), detail })
+            .filter_map(|(key, raised_at, detail)| {
+                Some(RaisedAlert { key: AlertKey::parse(&key)?, raised_at: from_ms(raised_at), detail })
+            })
             .collect())
     }
 

@@ -280,3 +280,30 @@ async fn items_without_guid_or_link_are_recognised_by_their_content() {
     let (_, log) = app.stop().await;
     assert!(log.contains("keyed by their content"), "{log}");
 }
+
+/// An alert reaches each admin in their language: Indonesian for one, English
+/// for an admin whose Telegram speaks English — and is raised once for both.
+#[tokio::test]
+async fn alerts_reach_each_admin_in_their_language() {
+    let env = TestEnv::start().await;
+    env.telegram.add_private_chat(42, "Redaktur");
+    env.telegram.add_private_chat(43, "Editor");
+    let config = env.config_text_with_fetch("alert_after = 2\nbackoff_max = \"400ms\"", "");
+    env.write_config(&config.replace("user_ids = [42]", "user_ids = [42, 43]"));
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    // The English-speaking admin has talked to the bot, so Warta knows their language.
+    let editor = crate::support::FakeUser::new(43, "Editor", Some("en-GB"));
+    env.telegram.user_sends(&editor, 43, "/help");
+    env.telegram.wait_for_messages(43, 1).await;
+
+    env.feeds.fail_with(FEED_PATH, 502);
+    let indonesian = env.telegram.wait_for_messages(42, 1).await.remove(0);
+    assert!(indonesian.text.starts_with("⚠️ Feed bermasalah"), "{}", indonesian.text);
+    let english = env.telegram.wait_for_messages(43, 2).await.remove(1);
+    assert!(english.text.starts_with("⚠️ Feed failing"), "{}", english.text);
+    assert!(english.text.contains("HTTP 502"), "{}", english.text);
+    wait_for_more_fetches(&env, FEED_PATH, 3).await;
+    assert_eq!((env.telegram.messages_in(42).len(), env.telegram.messages_in(43).len()), (1, 2), "raised once");
+    app.stop().await;
+}

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 
 use super::{Audience, Priority, StoryKey};
-use crate::domain::{Article, ForumTopics, NewPost, PostRenderer};
+use crate::domain::{AdminNotice, Article, ForumTopics, NewPost, PostRenderer};
 use crate::store::{Store, StoreError, to_ms};
 
 /// What a post row is linked to.
@@ -196,6 +196,40 @@ pub(in crate::store) async fn enqueue_post(
     .await?
     .rows_affected();
     Ok((post_id, usize::try_from(enqueued).unwrap_or(usize::MAX)))
+}
+
+/// Enqueues a notice for the admins, rendered once per language they read,
+/// in the caller's transaction. Returns the number of deliveries.
+pub(in crate::store) async fn enqueue_for_admins(
+    tx: &mut Transaction<'_, Sqlite>,
+    notice: &impl AdminNotice,
+    priority: Priority,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let filter = Audience::Admins.filter();
+    let language = "COALESCE(language_choice, language)";
+    let languages: Vec<Option<String>> =
+        sqlx::query_scalar(&format!("SELECT DISTINCT {language} FROM chats WHERE {filter} AND active = 1 ORDER BY 1"))
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut enqueued = 0;
+    for code in languages {
+        let post_id = insert_post(tx, PostLink::default(), &notice.render(code.as_deref()), None, now).await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
+             SELECT ?1, id, 'pending', ?2, ?2, ?2, ?3 FROM chats
+             WHERE {filter} AND active = 1 AND {language} IS ?4 ORDER BY id"
+        ))
+        .bind(post_id)
+        .bind(to_ms(now))
+        .bind(priority.as_i64())
+        .bind(code.as_deref())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        enqueued += usize::try_from(inserted).unwrap_or(usize::MAX);
+    }
+    Ok(enqueued)
 }
 
 impl Store {

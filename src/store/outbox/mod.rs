@@ -13,7 +13,7 @@ pub(super) use corrections::enqueue_correction;
 pub use corrections::{Correction, CorrectionError, Retraction};
 pub(super) use deliveries::fail_queued_for_chat;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, SentAs};
-pub(super) use enqueue::{enqueue_article, enqueue_breaking, enqueue_post};
+pub(super) use enqueue::{enqueue_article, enqueue_breaking, enqueue_for_admins};
 pub(super) use follow_ups::enqueue_clear_buttons;
 
 /// Which due deliveries go first. Higher goes earlier; while routine posting
