@@ -10,7 +10,7 @@ use chrono::Utc;
 use teloxide::Bot;
 use teloxide::payloads::{SendMessageSetters, SendPhotoSetters};
 use teloxide::prelude::Requester;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ParseMode};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, Message, ParseMode};
 use tokio::sync::Notify;
 use url::Url;
 
@@ -182,10 +182,7 @@ pub fn render_breaking(style: &PostStyle, content: &BreakingContent, style_key: 
 async fn send_preview(bot: &Bot, chat: ChatId, post: &NewPost, id: i64, lang: Lang) -> anyhow::Result<Message> {
     let keyboard = preview_keyboard(id, post.button.as_ref(), lang);
     if let Some(photo) = &post.photo {
-        let file = match photo.telegram_file_id() {
-            Some(file_id) => InputFile::file_id(file_id.to_owned().into()),
-            None => InputFile::url(photo.url.clone()),
-        };
+        let file = crate::telegram::photo_input(&photo.source);
         let sent = bot
             .send_photo(chat, file)
             .caption(photo.caption_html.clone())

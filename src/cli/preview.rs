@@ -86,7 +86,7 @@ async fn preview_feed(
             Some(photo) => {
                 println!(
                     "sendPhoto · photo={} · parse_mode=HTML · {}caption {} of {CAPTION_LIMIT} characters",
-                    photo.url,
+                    photo.source,
                     if post.silent { "silent · " } else { "" },
                     utf16_len(&photo.caption_plain)
                 );

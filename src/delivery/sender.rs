@@ -13,7 +13,7 @@ use teloxide::{ApiError, Bot, RequestError};
 
 use crate::domain::{ChatRef, NewPost};
 pub use crate::telegram::SendResult;
-use crate::telegram::{button_markup, classify, preview_options, recipient};
+use crate::telegram::{button_markup, classify, photo_input, preview_options, recipient};
 
 /// Sends posts. Its `Debug` never shows the bot (whose `Debug` holds the token).
 #[derive(Clone)]
@@ -67,24 +67,21 @@ impl TelegramSender {
         }
     }
 
-    /// Sends the photo form of `post`: the image from `source`, the post as caption.
+    /// Sends the photo form of `post`: the image as `transfer` says, the post as caption.
     pub async fn send_photo(
         &self,
         chat: &ChatRef,
         post: &NewPost,
-        source: PhotoSource,
+        transfer: PhotoTransfer,
         as_plain: bool,
         thread: Option<i32>,
     ) -> SendResult {
         let Some(photo) = &post.photo else {
             return SendResult::Rejected("the post has no photo".to_owned());
         };
-        let file = match source {
-            PhotoSource::Url => match photo.telegram_file_id() {
-                Some(file_id) => InputFile::file_id(file_id.to_owned().into()),
-                None => InputFile::url(photo.url.clone()),
-            },
-            PhotoSource::Upload(bytes) => InputFile::memory(bytes).file_name(upload_name(&photo.url)),
+        let file = match transfer {
+            PhotoTransfer::ByReference => photo_input(&photo.source),
+            PhotoTransfer::Upload(bytes) => InputFile::memory(bytes).file_name(upload_name(photo.web_url())),
         };
         let caption = if as_plain { photo.caption_plain.clone() } else { photo.caption_html.clone() };
         let mut request = self.bot.send_photo(recipient(chat), file).caption(caption).disable_notification(post.silent);
@@ -194,18 +191,22 @@ impl TelegramSender {
     }
 }
 
-/// Where a photo comes from.
+/// How a photo reaches Telegram.
 #[derive(Debug, Clone)]
-pub enum PhotoSource {
-    /// Telegram fetches the post's image URL itself.
-    Url,
-    /// Warta downloaded the image and uploads these bytes.
+pub enum PhotoTransfer {
+    /// Telegram takes it itself: from the web image's address, or by its file id.
+    ByReference,
+    /// Warta downloaded the web image and uploads these bytes.
     Upload(Vec<u8>),
 }
 
 /// The file name an uploaded image gets, from the last segment of its URL.
-fn upload_name(url: &url::Url) -> String {
-    let name = url.path_segments().and_then(|mut s| s.next_back()).filter(|s| !s.is_empty()).unwrap_or("foto.jpg");
+fn upload_name(url: Option<&url::Url>) -> String {
+    let name = url
+        .and_then(|url| url.path_segments())
+        .and_then(|mut s| s.next_back())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("foto.jpg");
     let name: String =
         name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).take(64).collect();
     if name.contains('.') { name } else { format!("{name}.jpg") }

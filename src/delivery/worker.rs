@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use super::gate::SendGate;
 use super::pacer::Pacer;
 use super::policy::{RetryDecision, RetryPolicy};
-use super::sender::{PhotoSource, SendResult, TelegramSender};
+use super::sender::{PhotoTransfer, SendResult, TelegramSender};
 use crate::domain::time::later;
 use crate::domain::{AlertKey, ChatKind, ChatRef, NewPost};
 use crate::format::{render_channel_refuses, render_notice};
@@ -236,18 +236,26 @@ impl DeliveryWorker {
         thread: Option<i32>,
     ) -> (SendResult, SentAs) {
         let post = &claimed.post.content;
-        let by_url = self.sender.send_photo(chat, post, PhotoSource::Url, as_plain, thread).await;
-        let (SendResult::ImageRejected(reason), Some(photo)) = (&by_url, &post.photo) else {
-            return (by_url, SentAs::Photo);
+        let by_reference = self.sender.send_photo(chat, post, PhotoTransfer::ByReference, as_plain, thread).await;
+        let (SendResult::ImageRejected(reason), Some(photo)) = (&by_reference, &post.photo) else {
+            return (by_reference, SentAs::Photo);
         };
-        tracing::info!(post_id = claimed.post.id, chat_id = claimed.chat.id, image = %photo.url, error = %reason,
-            "Telegram could not fetch the image; uploading it");
-        let uploaded = match self.images.fetcher.fetch_image(&photo.url, self.images.max_bytes).await {
-            Ok(bytes) => self.sender.send_photo(chat, post, PhotoSource::Upload(bytes), as_plain, thread).await,
-            Err(error) => SendResult::ImageRejected(error),
+        // Only a web image can be downloaded and uploaded instead.
+        let uploaded = match photo.web_url() {
+            Some(url) => {
+                tracing::info!(post_id = claimed.post.id, chat_id = claimed.chat.id, image = %url, error = %reason,
+                    "Telegram could not fetch the image; uploading it");
+                match self.images.fetcher.fetch_image(url, self.images.max_bytes).await {
+                    Ok(bytes) => {
+                        self.sender.send_photo(chat, post, PhotoTransfer::Upload(bytes), as_plain, thread).await
+                    }
+                    Err(error) => SendResult::ImageRejected(error),
+                }
+            }
+            None => by_reference,
         };
         let SendResult::ImageRejected(reason) = uploaded else { return (uploaded, SentAs::Photo) };
-        tracing::warn!(post_id = claimed.post.id, chat_id = claimed.chat.id, image = %photo.url, error = %reason,
+        tracing::warn!(post_id = claimed.post.id, chat_id = claimed.chat.id, image = %photo.source, error = %reason,
             "image unusable; sending the post as text");
         (self.sender.send_post(chat, post, as_plain, thread).await, SentAs::Text)
     }

@@ -14,5 +14,5 @@ pub use article::{Article, ArticleKey, NewArticle, fnv1a, is_invisible_format, n
 pub use category::{CategoryKey, ForumTopics, display_category};
 pub use chat::{ChatKind, ChatRef, ChatRefError};
 pub use layout::{DEFAULT_TEMPLATE, Field, PART_SEPARATOR, Segment, Template, TemplateError};
-pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, Post, PostRenderer, SearchText};
+pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, PhotoSource, Post, PostRenderer, SearchText};
 pub use report::{AuditEntry, FeedStatus, OutboxCounts, RaisedAlert, RecentStory, StatusReport, SubscriberCounts};

@@ -26,25 +26,52 @@ impl NewPost {
 /// The photo form of a post: the image and the post shortened to a caption.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoPost {
-    pub url: Url,
+    pub source: PhotoSource,
     /// Telegram HTML within the caption limit.
     pub caption_html: String,
     pub caption_plain: String,
 }
 
-/// The scheme of a photo that is a Telegram file (an admin's upload), not a web image.
-const TELEGRAM_FILE_SCHEME: &str = "tg-file";
+/// Where a post's photo comes from. (When Telegram cannot fetch a web image
+/// itself, the worker downloads and uploads it: that is how it is sent, not
+/// where it comes from.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoSource {
+    /// An image on the web: the article's.
+    Web(Url),
+    /// A file Telegram already has (its file_id): a photo an admin sent the bot.
+    TelegramFile(String),
+}
+
+impl std::fmt::Display for PhotoSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Web(url) => write!(f, "{url}"),
+            Self::TelegramFile(file_id) => write!(f, "Telegram file {file_id}"),
+        }
+    }
+}
 
 impl PhotoPost {
     /// A photo Telegram already has (its file_id), e.g. one an admin sent the bot.
-    pub fn telegram_file(file_id: &str, caption_html: String, caption_plain: String) -> Option<Self> {
-        let url = Url::parse(&format!("{TELEGRAM_FILE_SCHEME}:{file_id}")).ok()?;
-        Some(Self { url, caption_html, caption_plain })
+    pub fn telegram_file(file_id: &str, caption_html: String, caption_plain: String) -> Self {
+        Self { source: PhotoSource::TelegramFile(file_id.to_owned()), caption_html, caption_plain }
     }
 
-    /// The Telegram file_id of a photo made by [`PhotoPost::telegram_file`].
+    /// The Telegram file_id, for a photo Telegram already has.
     pub fn telegram_file_id(&self) -> Option<&str> {
-        (self.url.scheme() == TELEGRAM_FILE_SCHEME).then(|| self.url.path())
+        match &self.source {
+            PhotoSource::TelegramFile(file_id) => Some(file_id),
+            PhotoSource::Web(_) => None,
+        }
+    }
+
+    /// The image's address, for a photo from the web.
+    pub fn web_url(&self) -> Option<&Url> {
+        match &self.source {
+            PhotoSource::Web(url) => Some(url),
+            PhotoSource::TelegramFile(_) => None,
+        }
     }
 }
 

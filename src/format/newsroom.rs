@@ -71,12 +71,7 @@ pub fn render_admin_post(input: AdminText<'_>, lang: Lang) -> Result<NewPost, To
         return Err(TooLong { length: utf16_len(&text), max: limit.saturating_sub(overhead) });
     }
     let (html, plain) = rich.normalized().into_parts();
-    let photo = match input.photo_file_id {
-        Some(file_id) => {
-            Some(PhotoPost::telegram_file(file_id, html.clone(), plain.clone()).ok_or(TooLong { length: 0, max: 0 })?)
-        }
-        None => None,
-    };
+    let photo = input.photo_file_id.map(|file_id| PhotoPost::telegram_file(file_id, html.clone(), plain.clone()));
     Ok(NewPost {
         html,
         plain,

@@ -17,7 +17,7 @@ use super::{CAPTION_LIMIT, MESSAGE_LIMIT};
 use crate::domain::{
     Article, LinkButton, LinkPreview, NewArticle, NewPost, PhotoPost, PostRenderer, SearchText, fnv1a,
 };
-use crate::domain::{Field, Template};
+use crate::domain::{Field, PhotoSource, Template};
 use crate::i18n::Lang;
 
 /// Longest title shown; longer ones are cut at a word.
@@ -167,7 +167,7 @@ pub fn render_article_post(article: &Article, style: &PostStyle, channel: &Chann
         if channel.images.unwrap_or(style.images) { image_of(article, link.as_ref()) } else { None }.map(|url| {
             let (caption_html, caption_plain) =
                 fit(&style.template, &mut values, &excerpt, style.excerpt_chars.min(CAPTION_LIMIT / 2), CAPTION_LIMIT);
-            PhotoPost { url, caption_html, caption_plain }
+            PhotoPost { source: PhotoSource::Web(url), caption_html, caption_plain }
         });
     let button = link.clone().map(|url| LinkButton { text: lang.texts().read_more.to_owned(), url });
     let silent = channel.silent && !channel.breaking;
@@ -495,7 +495,7 @@ mod tests {
         let style = PostStyle { excerpt_chars: 2000, ..PostStyle::default() };
         let post = render_article_post(&long, &style, &ChannelStyle::default());
         let photo = post.photo.expect("a photo post");
-        assert_eq!(photo.url.as_str(), "https://kaltimtoday.co/wp-content/uploads/banjir.jpg");
+        assert_eq!(photo.web_url().map(Url::as_str), Some("https://kaltimtoday.co/wp-content/uploads/banjir.jpg"));
         assert!(utf16_len(&photo.caption_plain) <= CAPTION_LIMIT, "{}", utf16_len(&photo.caption_plain));
         assert!(
             photo.caption_plain.contains("Kaltimtoday.co · Redaksi"),

@@ -1,8 +1,16 @@
 //! Warta's types in the Bot API's terms.
 
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Recipient};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Recipient};
 
-use crate::domain::{ChatRef, LinkPreview, NewPost};
+use crate::domain::{ChatRef, LinkPreview, NewPost, PhotoSource};
+
+/// The photo for Telegram to take: by its address or by the file id it already has.
+pub fn photo_input(source: &PhotoSource) -> InputFile {
+    match source {
+        PhotoSource::Web(url) => InputFile::url(url.clone()),
+        PhotoSource::TelegramFile(file_id) => InputFile::file_id(file_id.clone().into()),
+    }
+}
 
 /// The link preview a post asks for.
 pub fn preview_options(post: &NewPost) -> LinkPreviewOptions {

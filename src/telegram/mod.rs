@@ -8,5 +8,5 @@ mod convert;
 mod direct;
 
 pub use answer::{SendResult, classify};
-pub use convert::{button_markup, link_preview_options, preview_options, recipient};
+pub use convert::{button_markup, link_preview_options, photo_input, preview_options, recipient};
 pub use direct::{BotIdentity, ChatIdentity, DirectCallError, TelegramApi};

@@ -6,7 +6,7 @@ use sqlx::{Sqlite, Transaction};
 use url::Url;
 
 use super::Priority;
-use crate::domain::{LinkButton, LinkPreview, NewPost, OutboxCounts, PhotoPost, Post};
+use crate::domain::{LinkButton, LinkPreview, NewPost, OutboxCounts, PhotoPost, PhotoSource, Post};
 use crate::store::chats::ChatRow;
 use crate::store::{ChatTarget, Store, StoreError, duration_ms, from_ms, to_ms};
 
@@ -100,6 +100,7 @@ struct PostRow {
     button_url: Option<String>,
     link_preview: i64,
     photo_url: Option<String>,
+    photo_file_id: Option<String>,
     caption_html: Option<String>,
     caption_plain: Option<String>,
     silent: bool,
@@ -112,13 +113,17 @@ impl PostRow {
             (Some(text), Some(url)) => Some(LinkButton { text, url }),
             _ => None,
         };
-        let photo =
-            match (self.photo_url.as_deref().and_then(|u| Url::parse(u).ok()), self.caption_html, self.caption_plain) {
-                (Some(url), Some(caption_html), Some(caption_plain)) => {
-                    Some(PhotoPost { url, caption_html, caption_plain })
-                }
-                _ => None,
-            };
+        let source = match (self.photo_file_id, self.photo_url.as_deref().and_then(|u| Url::parse(u).ok())) {
+            (Some(file_id), _) => Some(PhotoSource::TelegramFile(file_id)),
+            (None, Some(url)) => Some(PhotoSource::Web(url)),
+            (None, None) => None,
+        };
+        let photo = match (source, self.caption_html, self.caption_plain) {
+            (Some(source), Some(caption_html), Some(caption_plain)) => {
+                Some(PhotoPost { source, caption_html, caption_plain })
+            }
+            _ => None,
+        };
         Post {
             id: self.id,
             article_id: self.article_id,
@@ -229,8 +234,8 @@ impl Store {
 
     async fn post(&self, post_id: i64) -> Result<Post, StoreError> {
         let post = sqlx::query_as::<_, PostRow>(
-            "SELECT id, article_id, html, plain, button_text, button_url, link_preview, photo_url, caption_html,
-                    caption_plain, silent, pin
+            "SELECT id, article_id, html, plain, button_text, button_url, link_preview, photo_url, photo_file_id,
+                    caption_html, caption_plain, silent, pin
              FROM posts WHERE id = ?1",
         )
         .bind(post_id)
@@ -519,6 +524,30 @@ mod tests {
     }
 
     /// A store with two channels and `titles` posted (after a priming fetch).
+    #[tokio::test]
+    async fn a_photo_keeps_its_source_web_image_or_telegram_file() {
+        let (store, _dir, now) = outbox_with(&[]).await;
+        let web = Url::parse("https://kaltimtoday.co/wp-content/uploads/banjir.jpg").expect("url");
+        let photos = [
+            PhotoPost { source: PhotoSource::Web(web), caption_html: "<b>A</b>".into(), caption_plain: "A".into() },
+            PhotoPost::telegram_file("AgACAgIAAx-_9", "<b>B</b>".into(), "B".into()),
+        ];
+        for photo in &photos {
+            let post = NewPost { photo: Some(photo.clone()), ..NewPost::text("x".into(), "x".into()) };
+            store
+                .enqueue_post_for(&post, crate::store::Audience::Readers, Priority::Routine, now)
+                .await
+                .expect("enqueue");
+        }
+        let mut stored = Vec::new();
+        while let Some(claimed) = store.claim_next(now, LEASE).await.expect("claim") {
+            store.mark_sent(claimed.id, 1, SentAs::Photo, now).await.expect("sent");
+            stored.push(claimed.post.content.photo.expect("a photo"));
+        }
+        stored.dedup();
+        assert_eq!(stored, photos);
+    }
+
     async fn outbox_with(titles: &[&str]) -> (Store, tempfile::TempDir, DateTime<Utc>) {
         let (store, dir) = temp_store().await;
         let now = Utc::now();

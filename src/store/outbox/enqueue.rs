@@ -36,8 +36,8 @@ pub(super) async fn insert_post(
     let photo = post.photo.as_ref();
     let post_id = sqlx::query_scalar(
         "INSERT INTO posts (article_id, html, plain, button_text, button_url, link_preview, created_at,
-                            photo_url, caption_html, caption_plain, silent, style, breaking_id, pin)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id",
+                            photo_url, caption_html, caption_plain, silent, style, breaking_id, pin, photo_file_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
     )
     .bind(article_id)
     .bind(&post.html)
@@ -46,13 +46,14 @@ pub(super) async fn insert_post(
     .bind(button_url)
     .bind(post.link_preview.as_i64())
     .bind(to_ms(now))
-    .bind(photo.map(|p| p.url.as_str()))
+    .bind(photo.and_then(|p| p.web_url()).map(url::Url::as_str))
     .bind(photo.map(|p| p.caption_html.as_str()))
     .bind(photo.map(|p| p.caption_plain.as_str()))
     .bind(post.silent)
     .bind(style)
     .bind(breaking_id)
     .bind(link.pin)
+    .bind(photo.and_then(|p| p.telegram_file_id()))
     .fetch_one(&mut **tx)
     .await?;
     Ok(post_id)
