@@ -46,7 +46,7 @@ pub use search::SEARCH_PAGE_SIZE;
 use self::reply::{Answer, Place, edit_answer, private_chat_button, send_answer};
 use crate::domain::CategoryKey;
 use crate::format::{reader_style, render_help, render_latest_usage, render_start};
-use crate::i18n::Lang;
+use crate::i18n::{CommandId, Lang};
 use crate::store::{Category, Store, StoreError};
 
 /// Longest toast (answerCallbackQuery text) Telegram shows.
@@ -347,10 +347,11 @@ async fn answer_command(
         (Command::Unsubscribe, Some(reader)) => subscription::subscribe(state, reader, sender, false).await?,
         (Command::Subscribe | Command::Unsubscribe, None) => in_private("subscribe", texts.subscribe_in_private),
         (Command::HideCategory(query), Some(admin)) => {
-            admin::set_category_hidden(state, admin, lang, texts.admin_commands[0].command, &query, true).await?
+            admin::set_category_hidden(state, admin, lang, texts.command(CommandId::HideCategory), &query, true).await?
         }
         (Command::ShowCategory(query), Some(admin)) => {
-            admin::set_category_hidden(state, admin, lang, texts.admin_commands[1].command, &query, false).await?
+            admin::set_category_hidden(state, admin, lang, texts.command(CommandId::ShowCategory), &query, false)
+                .await?
         }
         (Command::Breaking(text), Some(admin)) => {
             newsroom::breaking_command(bot, state, admin, place.chat_id, lang, &text).await?

@@ -23,7 +23,7 @@ use crate::format::{
     AdminText, ChannelStyle, PostStyle, TooLong, render_admin_post, render_article_post, render_retraction_notice,
     truncate_chars, with_utm,
 };
-use crate::i18n::{Lang, fill};
+use crate::i18n::{CommandId, Lang, fill};
 use crate::store::{BreakingContent, BreakingState, ConfirmOutcome, CorrectionError, Story, StoryKey};
 use crate::telegram::preview_options;
 
@@ -268,12 +268,12 @@ pub async fn confirm(
             decided(texts.breaking_confirmed, true)
         }
         ConfirmOutcome::Expired => {
-            decided(&fill(texts.breaking_expired, &[("command", texts.commands[0].command)]), true)
+            decided(&fill(texts.breaking_expired, &[("command", texts.command(CommandId::Breaking))]), true)
         }
         ConfirmOutcome::AlreadyDecided(BreakingState::Confirmed) => decided(texts.breaking_already_sent, true),
         ConfirmOutcome::AlreadyDecided(BreakingState::Cancelled) => decided(texts.breaking_already_cancelled, true),
         ConfirmOutcome::AlreadyDecided(_) => {
-            decided(&fill(texts.breaking_expired, &[("command", texts.commands[0].command)]), true)
+            decided(&fill(texts.breaking_expired, &[("command", texts.command(CommandId::Breaking))]), true)
         }
         ConfirmOutcome::NotFound => decided(texts.breaking_not_found, false),
     }
@@ -290,7 +290,7 @@ pub async fn cancel(state: &BotState, admin: i64, lang: Lang, chat: ChatId, id: 
     let toast = match state.store.breaking(id).await?.filter(|b| b.admin_chat == chat.0).map(|b| b.state) {
         Some(BreakingState::Confirmed) => texts.breaking_already_sent.to_owned(),
         Some(BreakingState::Cancelled) => texts.breaking_already_cancelled.to_owned(),
-        Some(_) => fill(texts.breaking_expired, &[("command", texts.commands[0].command)]),
+        Some(_) => fill(texts.breaking_expired, &[("command", texts.command(CommandId::Breaking))]),
         None => texts.breaking_not_found.to_owned(),
     };
     Ok(Decision { toast, clear_buttons: true })
@@ -313,7 +313,7 @@ async fn find_story(state: &BotState, name: &str) -> anyhow::Result<Option<Story
 /// `/koreksi <post> <teks baru>`: the post is replaced by the new text everywhere.
 pub async fn correct_command(state: &BotState, admin: i64, lang: Lang, args: &str) -> anyhow::Result<Answer> {
     let texts = lang.newsroom();
-    let usage = || Answer::text(&fill(texts.correct_usage, &[("command", texts.commands[1].command)]));
+    let usage = || Answer::text(&fill(texts.correct_usage, &[("command", texts.command(CommandId::Correct))]));
     let args = args.trim();
     let Some((name, text)) = args.split_once(char::is_whitespace) else { return Ok(usage()) };
     let text = text.trim();
@@ -377,7 +377,7 @@ pub async fn retract_command(state: &BotState, admin: i64, lang: Lang, args: &st
     let texts = lang.newsroom();
     let name = args.trim();
     if name.is_empty() {
-        return Ok(Answer::text(&fill(texts.retract_usage, &[("command", texts.commands[2].command)])));
+        return Ok(Answer::text(&fill(texts.retract_usage, &[("command", texts.command(CommandId::Retract))])));
     }
     let Some(story) = find_story(state, name).await? else {
         return Ok(Answer::text(&fill(texts.story_not_found, &[("query", &truncate_chars(name, 80))])));

@@ -9,6 +9,33 @@ mod newsroom;
 pub use newsroom::NewsroomTexts;
 
 /// A reader's language.
+/// A command whatever its name in a language (`/cari` and `/search` are one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CommandId {
+    Latest,
+    Search,
+    Categories,
+    Subscribe,
+    Unsubscribe,
+    Language,
+    Help,
+    HideCategory,
+    ShowCategory,
+    Breaking,
+    Correct,
+    Retract,
+    Pause,
+    Resume,
+    Status,
+    Stats,
+    Audit,
+}
+
+/// The name of command `id` in `lists` (its first appearance).
+fn command_name(lists: &[&[CommandText]], id: CommandId) -> &'static str {
+    lists.iter().flat_map(|list| list.iter()).find(|c| c.id == id).map_or("help", |c| c.command)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     Id,
@@ -64,6 +91,7 @@ impl Lang {
 /// A bot command with its menu description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandText {
+    pub id: CommandId,
     pub command: &'static str,
     pub description: &'static str,
 }
@@ -199,6 +227,13 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     filled
 }
 
+impl Texts {
+    /// What command `id` is called in this language.
+    pub fn command(&self, id: CommandId) -> &'static str {
+        command_name(&[self.commands, self.group_commands, self.admin_commands], id)
+    }
+}
+
 pub static ID: Texts = Texts {
     welcome_title: "Selamat datang di Kaltimtoday.co News Update!",
     welcome_body: "Bot ini mengirimkan berita terbaru dari Kaltimtoday.co ke grup dan kanal News Update \
@@ -206,22 +241,42 @@ pub static ID: Texts = Texts {
                    kategori pilihan Anda — dan cari berita yang terlewat kapan saja.",
     help_title: "Perintah yang tersedia:",
     commands: &[
-        CommandText { command: "latest", description: "Berita terbaru (mis. /latest atau /latest ekonomi)" },
-        CommandText { command: "cari", description: "Cari berita (mis. /cari banjir Samarinda)" },
-        CommandText { command: "kategori", description: "Pilih kategori berita yang dikirim ke Anda" },
-        CommandText { command: "subscribe", description: "Berlangganan berita di chat ini" },
-        CommandText { command: "unsubscribe", description: "Berhenti berlangganan" },
-        CommandText { command: "bahasa", description: "Ganti bahasa (Indonesia/English)" },
-        CommandText { command: "help", description: "Bantuan dan daftar perintah" },
+        CommandText {
+            id: CommandId::Latest,
+            command: "latest",
+            description: "Berita terbaru (mis. /latest atau /latest ekonomi)",
+        },
+        CommandText {
+            id: CommandId::Search,
+            command: "cari",
+            description: "Cari berita (mis. /cari banjir Samarinda)",
+        },
+        CommandText {
+            id: CommandId::Categories,
+            command: "kategori",
+            description: "Pilih kategori berita yang dikirim ke Anda",
+        },
+        CommandText { id: CommandId::Subscribe, command: "subscribe", description: "Berlangganan berita di chat ini" },
+        CommandText { id: CommandId::Unsubscribe, command: "unsubscribe", description: "Berhenti berlangganan" },
+        CommandText { id: CommandId::Language, command: "bahasa", description: "Ganti bahasa (Indonesia/English)" },
+        CommandText { id: CommandId::Help, command: "help", description: "Bantuan dan daftar perintah" },
     ],
     group_commands: &[
-        CommandText { command: "latest", description: "Berita terbaru (mis. /latest ekonomi)" },
-        CommandText { command: "cari", description: "Cari berita (mis. /cari banjir)" },
-        CommandText { command: "help", description: "Bantuan dan daftar perintah" },
+        CommandText { id: CommandId::Latest, command: "latest", description: "Berita terbaru (mis. /latest ekonomi)" },
+        CommandText { id: CommandId::Search, command: "cari", description: "Cari berita (mis. /cari banjir)" },
+        CommandText { id: CommandId::Help, command: "help", description: "Bantuan dan daftar perintah" },
     ],
     admin_commands: &[
-        CommandText { command: "sembunyikan", description: "Admin: sembunyikan kategori dari pembaca" },
-        CommandText { command: "tampilkan", description: "Admin: tampilkan lagi kategori" },
+        CommandText {
+            id: CommandId::HideCategory,
+            command: "sembunyikan",
+            description: "Admin: sembunyikan kategori dari pembaca",
+        },
+        CommandText {
+            id: CommandId::ShowCategory,
+            command: "tampilkan",
+            description: "Admin: tampilkan lagi kategori",
+        },
     ],
     help_footer: "/latest menampilkan 5 berita terbaru dengan tombol ◀ ▶ untuk berita sebelumnya; \
                   /latest N menampilkan N berita (1–{max}), /latest <kategori> hanya satu kategori. \
@@ -298,22 +353,38 @@ pub static EN: Texts = Texts {
                    categories you choose — and search for stories you missed at any time.",
     help_title: "Available commands:",
     commands: &[
-        CommandText { command: "latest", description: "Latest news (e.g. /latest or /latest ekonomi)" },
-        CommandText { command: "search", description: "Search the news (e.g. /search banjir Samarinda)" },
-        CommandText { command: "topics", description: "Choose the categories sent to you" },
-        CommandText { command: "subscribe", description: "Get the news in this chat" },
-        CommandText { command: "unsubscribe", description: "Stop the news in this chat" },
-        CommandText { command: "lang", description: "Change language (Indonesia/English)" },
-        CommandText { command: "help", description: "Help and list of commands" },
+        CommandText {
+            id: CommandId::Latest,
+            command: "latest",
+            description: "Latest news (e.g. /latest or /latest ekonomi)",
+        },
+        CommandText {
+            id: CommandId::Search,
+            command: "search",
+            description: "Search the news (e.g. /search banjir Samarinda)",
+        },
+        CommandText { id: CommandId::Categories, command: "topics", description: "Choose the categories sent to you" },
+        CommandText { id: CommandId::Subscribe, command: "subscribe", description: "Get the news in this chat" },
+        CommandText { id: CommandId::Unsubscribe, command: "unsubscribe", description: "Stop the news in this chat" },
+        CommandText { id: CommandId::Language, command: "lang", description: "Change language (Indonesia/English)" },
+        CommandText { id: CommandId::Help, command: "help", description: "Help and list of commands" },
     ],
     group_commands: &[
-        CommandText { command: "latest", description: "Latest news (e.g. /latest ekonomi)" },
-        CommandText { command: "search", description: "Search the news (e.g. /search banjir)" },
-        CommandText { command: "help", description: "Help and list of commands" },
+        CommandText { id: CommandId::Latest, command: "latest", description: "Latest news (e.g. /latest ekonomi)" },
+        CommandText { id: CommandId::Search, command: "search", description: "Search the news (e.g. /search banjir)" },
+        CommandText { id: CommandId::Help, command: "help", description: "Help and list of commands" },
     ],
     admin_commands: &[
-        CommandText { command: "hide", description: "Admin: hide a category from readers" },
-        CommandText { command: "unhide", description: "Admin: show a hidden category again" },
+        CommandText {
+            id: CommandId::HideCategory,
+            command: "hide",
+            description: "Admin: hide a category from readers",
+        },
+        CommandText {
+            id: CommandId::ShowCategory,
+            command: "unhide",
+            description: "Admin: show a hidden category again",
+        },
     ],
     help_footer: "/latest shows the 5 newest stories with ◀ ▶ buttons for older ones; /latest N shows N \
                   stories (1–{max}), /latest <category> one category only. Plain text sent here is searched.",
@@ -385,6 +456,23 @@ pub static EN: Texts = Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_are_found_by_what_they_do_in_each_language() {
+        let (id, en) = (Lang::Id, Lang::En);
+        assert_eq!((id.texts().command(CommandId::Search), en.texts().command(CommandId::Search)), ("cari", "search"));
+        assert_eq!(id.texts().command(CommandId::HideCategory), "sembunyikan");
+        assert_eq!(en.texts().command(CommandId::ShowCategory), "unhide");
+        assert_eq!(id.newsroom().command(CommandId::Correct), "koreksi");
+        assert_eq!(en.newsroom().command(CommandId::Retract), "retract");
+        for lang in [id, en] {
+            let texts = lang.texts();
+            for list in [texts.commands, texts.group_commands, texts.admin_commands, lang.newsroom().commands] {
+                let ids: std::collections::HashSet<CommandId> = list.iter().map(|c| c.id).collect();
+                assert_eq!(ids.len(), list.len(), "a command twice in one menu");
+            }
+        }
+    }
 
     #[test]
     fn indonesian_unless_telegram_says_otherwise() {

@@ -1,7 +1,7 @@
 //! The newsroom's texts: what admins read (commands, previews, progress,
 //! status, alerts) and the labels their actions put on posts.
 
-use super::{CommandText, Lang};
+use super::{CommandId, CommandText, Lang, command_name};
 
 /// Texts of the admins' side, one catalogue per language. Placeholders are
 /// filled with [`super::fill`].
@@ -125,16 +125,35 @@ impl Lang {
     }
 }
 
+impl NewsroomTexts {
+    /// What admin command `id` is called in this language.
+    pub fn command(&self, id: CommandId) -> &'static str {
+        command_name(&[self.commands], id)
+    }
+}
+
 pub static NEWSROOM_ID: NewsroomTexts = NewsroomTexts {
     commands: &[
-        CommandText { command: "breaking", description: "Admin: kirim berita terkini (pratinjau dulu)" },
-        CommandText { command: "koreksi", description: "Admin: koreksi kiriman di semua chat" },
-        CommandText { command: "tarik", description: "Admin: tarik (hapus) kiriman di semua chat" },
-        CommandText { command: "jeda", description: "Admin: jeda posting rutin" },
-        CommandText { command: "lanjut", description: "Admin: lanjutkan posting rutin" },
-        CommandText { command: "status", description: "Admin: feed, antrean, pelanggan, kiriman terakhir" },
-        CommandText { command: "stats", description: "Admin: grafik 30 hari" },
-        CommandText { command: "audit", description: "Admin: tindakan admin terakhir" },
+        CommandText {
+            id: CommandId::Breaking,
+            command: "breaking",
+            description: "Admin: kirim berita terkini (pratinjau dulu)",
+        },
+        CommandText { id: CommandId::Correct, command: "koreksi", description: "Admin: koreksi kiriman di semua chat" },
+        CommandText {
+            id: CommandId::Retract,
+            command: "tarik",
+            description: "Admin: tarik (hapus) kiriman di semua chat",
+        },
+        CommandText { id: CommandId::Pause, command: "jeda", description: "Admin: jeda posting rutin" },
+        CommandText { id: CommandId::Resume, command: "lanjut", description: "Admin: lanjutkan posting rutin" },
+        CommandText {
+            id: CommandId::Status,
+            command: "status",
+            description: "Admin: feed, antrean, pelanggan, kiriman terakhir",
+        },
+        CommandText { id: CommandId::Stats, command: "stats", description: "Admin: grafik 30 hari" },
+        CommandText { id: CommandId::Audit, command: "audit", description: "Admin: tindakan admin terakhir" },
     ],
     admin_only: "Maaf, perintah ini khusus admin redaksi.",
     admin_in_private: "Perintah admin hanya bisa dipakai di chat pribadi dengan bot.",
@@ -212,14 +231,26 @@ pub static NEWSROOM_ID: NewsroomTexts = NewsroomTexts {
 
 pub static NEWSROOM_EN: NewsroomTexts = NewsroomTexts {
     commands: &[
-        CommandText { command: "breaking", description: "Admin: send breaking news (preview first)" },
-        CommandText { command: "correct", description: "Admin: correct a post in every chat" },
-        CommandText { command: "retract", description: "Admin: retract (delete) a post in every chat" },
-        CommandText { command: "pause", description: "Admin: pause routine posting" },
-        CommandText { command: "resume", description: "Admin: resume routine posting" },
-        CommandText { command: "status", description: "Admin: feeds, outbox, subscribers, last posts" },
-        CommandText { command: "stats", description: "Admin: 30-day chart" },
-        CommandText { command: "audit", description: "Admin: recent admin actions" },
+        CommandText {
+            id: CommandId::Breaking,
+            command: "breaking",
+            description: "Admin: send breaking news (preview first)",
+        },
+        CommandText { id: CommandId::Correct, command: "correct", description: "Admin: correct a post in every chat" },
+        CommandText {
+            id: CommandId::Retract,
+            command: "retract",
+            description: "Admin: retract (delete) a post in every chat",
+        },
+        CommandText { id: CommandId::Pause, command: "pause", description: "Admin: pause routine posting" },
+        CommandText { id: CommandId::Resume, command: "resume", description: "Admin: resume routine posting" },
+        CommandText {
+            id: CommandId::Status,
+            command: "status",
+            description: "Admin: feeds, outbox, subscribers, last posts",
+        },
+        CommandText { id: CommandId::Stats, command: "stats", description: "Admin: 30-day chart" },
+        CommandText { id: CommandId::Audit, command: "audit", description: "Admin: recent admin actions" },
     ],
     admin_only: "Sorry, this command is for the newsroom's admins only.",
     admin_in_private: "Admin commands work only in the private chat with the bot.",
