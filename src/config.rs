@@ -955,6 +955,7 @@ impl Config {
         }
         self.validate_fetch()?;
         self.validate_bounds()?;
+        self.validate_ranges()?;
         for (index, feed) in self.feeds.iter().enumerate() {
             if let Some(max) = feed.max_interval
                 && max < feed.interval
@@ -1013,6 +1014,100 @@ impl Config {
         }
     }
 
+    /// Sane lower and upper bounds for the numbers and durations the checks
+    /// above leave open: a typo ("1ns", "100000000", a 35,000-character
+    /// template) is refused at start with the bound, not run with.
+    fn validate_ranges(&self) -> Result<(), (String, String)> {
+        const MINUTE: Duration = Duration::from_secs(60);
+        const HOUR: Duration = Duration::from_secs(3600);
+        let ms = Duration::from_millis;
+        let durations: Vec<(String, Duration, Duration, Duration)> = vec![
+            ("telegram.poll_timeout".into(), self.telegram.poll_timeout, Duration::from_secs(1), Duration::MAX),
+            ("fetch.timeout".into(), self.fetch.timeout, ms(100), Duration::MAX),
+            ("fetch.connect_timeout".into(), self.fetch.connect_timeout, ms(100), Duration::MAX),
+            ("fetch.min_interval".into(), self.fetch.min_interval, ms(10), Duration::MAX),
+            ("fetch.edit_window".into(), self.fetch.edit_window, MINUTE, Duration::MAX),
+            ("delivery.retry_initial".into(), self.delivery.retry_initial, ms(10), HOUR),
+            (
+                "newsroom.silent_feed_after".into(),
+                self.newsroom.silent_feed_after,
+                Duration::from_secs(1),
+                Duration::MAX,
+            ),
+            ("readers.command_refill".into(), self.readers.command_refill, ms(1), HOUR),
+        ];
+        for (key, value, min, max) in durations {
+            if value < min || value > max {
+                let bound = if max == Duration::MAX {
+                    format!("at least {}", humantime::format_duration(min))
+                } else {
+                    format!("between {} and {}", humantime::format_duration(min), humantime::format_duration(max))
+                };
+                return Err((key, format!("must be {bound}, not {}", humantime::format_duration(value))));
+            }
+        }
+        let mib = 1024 * 1024;
+        let counts: Vec<(String, u64, u64, u64)> = vec![
+            ("delivery.max_attempts".into(), self.delivery.max_attempts.into(), 1, 100),
+            ("delivery.overall_per_second".into(), self.delivery.overall_per_second.into(), 1, 1000),
+            ("delivery.paid_per_second".into(), self.delivery.paid_per_second.into(), 1, 1000),
+            ("delivery.private_per_minute".into(), self.delivery.private_per_minute.into(), 1, 600),
+            ("delivery.group_per_minute".into(), self.delivery.group_per_minute.into(), 1, 600),
+            ("delivery.channel_per_minute".into(), self.delivery.channel_per_minute.into(), 1, 6000),
+            ("fetch.alert_after".into(), self.fetch.alert_after.into(), 1, 1000),
+            ("fetch.flood_threshold".into(), self.fetch.flood_threshold.into(), 1, 10_000),
+            ("fetch.max_body".into(), as_count(self.fetch.max_body), 1024, 100 * mib),
+            ("fetch.max_decompressed".into(), as_count(self.fetch.max_decompressed), 1024, 500 * mib),
+            ("format.max_image_download".into(), as_count(self.format.max_image_download), 1024, 10 * mib),
+            ("format.sponsored_label".into(), as_count(self.format.sponsored_label.chars().count()), 0, 64),
+            (
+                "format.template".into(),
+                as_count(self.format.template.as_ref().map_or(0, |t| t.chars().count())),
+                0,
+                2000,
+            ),
+            ("format.hidden_categories".into(), as_count(self.format.hidden_categories.len()), 0, 200),
+            ("format.sponsored_categories".into(), as_count(self.format.sponsored_categories.len()), 0, 200),
+            ("format.remove_paragraphs".into(), as_count(self.format.remove_paragraphs.len()), 0, 200),
+            ("readers.command_burst".into(), self.readers.command_burst.into(), 1, 10_000),
+            ("admins.user_ids".into(), as_count(self.admins.user_ids.len()), 0, 100),
+            ("feeds".into(), as_count(self.feeds.len()), 1, 500),
+            ("channels".into(), as_count(self.channels.len()), 0, 100),
+        ];
+        let mut counts = counts;
+        for (index, feed) in self.feeds.iter().enumerate() {
+            counts.push((format!("feeds[{index}].backfill"), feed.backfill.into(), 0, 100));
+            let name = feed.name.as_ref().map_or(0, |n| n.chars().count());
+            counts.push((format!("feeds[{index}].name"), as_count(name), 0, 100));
+        }
+        for (key, value, min, max) in counts {
+            if !(min..=max).contains(&value) {
+                let unit = match key.as_str() {
+                    "format.template" | "format.sponsored_label" => " characters long",
+                    k if k.ends_with(".name") => " characters long",
+                    k if k.starts_with("fetch.max_") || k == "format.max_image_download" => " bytes",
+                    "feeds" | "channels" | "admins.user_ids" => " entries",
+                    k if k.ends_with("categories") || k.ends_with("paragraphs") => " entries",
+                    _ => "",
+                };
+                return Err((key, format!("must be between {min} and {max}{unit}, not {value}")));
+            }
+        }
+        for (index, channel) in self.channels.iter().enumerate() {
+            // Channels and groups have negative ids (supergroups and channels -100…); a
+            // positive id is a person, and small negative ones are typos.
+            if let ChatRef::Id(id) = channel.chat
+                && id > -1000
+            {
+                return Err((
+                    format!("channels[{index}].chat"),
+                    format!("{id} is not a channel or group id (those are negative, like -1001234567890)"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn validate_fetch(&self) -> Result<(), (String, String)> {
         let fetch = &self.fetch;
         let positive = [
@@ -1055,6 +1150,11 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// A size or count, for the range checks.
+fn as_count(value: usize) -> u64 {
+    u64::try_from(value).unwrap_or(u64::MAX)
 }
 
 /// Reads the bot token from the environment.

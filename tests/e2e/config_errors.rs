@@ -185,3 +185,64 @@ impl Drop for Unmount {
         let _ = std::process::Command::new("umount").arg(&self.0).status();
     }
 }
+
+/// Numbers and durations out of any sane range are refused at start, each
+/// named with its bound (exit 2), instead of being run with.
+#[tokio::test]
+async fn absurd_values_are_refused_with_their_bounds() {
+    let env = TestEnv::start().await;
+    let good = env.config_text("");
+    let fetch = |keys: &str| env.config_text_with_fetch(keys, "");
+    let delivery = |keys: &str| good.replace("[delivery]\n", &format!("[delivery]\n{keys}\n"));
+    let format = |keys: &str| env.config_text(&format!("[format]\n{keys}\n"));
+    let long_template = format!("template = \"{{title}} {}\"", "x".repeat(35_000));
+    let cases: Vec<(String, &str, &str)> = vec![
+        (good.replace("timeout = \"5s\"", "timeout = \"1ns\""), "fetch.timeout", "at least 100ms"),
+        (fetch("connect_timeout = \"1us\""), "fetch.connect_timeout", "at least 100ms"),
+        (fetch("edit_window = \"0s\""), "fetch.edit_window", "at least 1m"),
+        (fetch("alert_after = 100000"), "fetch.alert_after", "between 1 and 1000"),
+        (fetch("flood_threshold = 0"), "fetch.flood_threshold", "between 1 and 10000"),
+        (fetch("max_body = \"200MiB\"\nmax_decompressed = \"400MiB\""), "fetch.max_body", "bytes"),
+        (fetch("max_decompressed = \"100GiB\""), "fetch.max_decompressed", "bytes"),
+        (delivery("lease = \"300000y\""), "delivery.lease", "at most 1h"),
+        (delivery("overall_per_second = 100000000"), "delivery.overall_per_second", "between 1 and 1000"),
+        (delivery("paid_per_second = 5000"), "delivery.paid_per_second", "between 1 and 1000"),
+        (delivery("private_per_minute = 100000"), "delivery.private_per_minute", "between 1 and 600"),
+        (delivery("group_per_minute = 100000"), "delivery.group_per_minute", "between 1 and 600"),
+        (
+            good.replace("channel_per_minute = 600", "channel_per_minute = 1000000"),
+            "delivery.channel_per_minute",
+            "6000",
+        ),
+        (good.replace("max_attempts = 5", "max_attempts = 1000000"), "delivery.max_attempts", "between 1 and 100"),
+        (good.replace("retry_initial = \"1s\"", "retry_initial = \"1ns\""), "delivery.retry_initial", "between 10ms"),
+        (format(&long_template), "format.template", "2000 characters"),
+        (format("sponsored_label = \"{}\"".replace("{}", &"A".repeat(200)).as_str()), "format.sponsored_label", "64"),
+        (format("max_image_download = \"10B\""), "format.max_image_download", "between 1024"),
+        (env.config_text("[readers]\ncommand_burst = 1000000"), "readers.command_burst", "between 1 and 10000"),
+        (env.config_text("[readers]\ncommand_refill = \"1ns\""), "readers.command_refill", "between 1ms and 1h"),
+        (env.config_text("[newsroom]\nsilent_feed_after = \"1ms\""), "newsroom.silent_feed_after", "at least 1s"),
+        (good.replace("poll_timeout = \"2s\"", "poll_timeout = \"1ms\""), "telegram.poll_timeout", "at least 1s"),
+        (good.replace("interval = \"300ms\"", "interval = \"300ms\"\nbackfill = 100000"), "feeds[0].backfill", "100"),
+        (good.replace("name = \"Kaltimtoday.co\"", &format!("name = \"{}\"", "K".repeat(500))), "feeds[0].name", "100"),
+        (good.replace("chat = \"@kaltimtodaydotco\"", "chat = -1"), "channels[0].chat", "-1001234567890"),
+        (good.replace("chat = \"@kaltimtodaydotco\"", "chat = 12345"), "channels[0].chat", "not a channel or group"),
+        (
+            good.replace("user_ids = [42]", &format!("user_ids = [{}]", vec!["7"; 101].join(", "))),
+            "admins.user_ids",
+            "100",
+        ),
+    ];
+    assert!(cases.len() >= 26);
+    for (text, key, bound) in cases {
+        let output = run_with_config(&env, &text, &[]).await;
+        assert_clean_failure(&output, &[key, bound]);
+    }
+    // Values at the bounds are accepted.
+    let edge =
+        delivery("overall_per_second = 1000\nlease = \"1h\"").replace("poll_timeout = \"2s\"", "poll_timeout = \"1s\"");
+    env.write_config(&edge);
+    let output = run_to_end(env.warta().args(["check", "--config"]).arg(&env.config_path)).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("must be"), "accepted at the bounds: {stderr}");
+}
