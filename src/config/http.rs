@@ -1,0 +1,12 @@
+//! `[http]`: Warta's own HTTP listener.
+
+use serde::Deserialize;
+
+/// Warta's own HTTP listener (WebSub callbacks; later health and metrics).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address to listen on, e.g. "0.0.0.0:8080"; unset: no listener.
+    #[serde(default)]
+    pub listen: Option<std::net::SocketAddr>,
+}
