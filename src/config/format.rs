@@ -5,84 +5,45 @@ use serde::Deserialize;
 
 use super::values::{size, timezone};
 
+// Every key is optional: what is left out takes its value from `Default`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct FormatConfig {
     /// Time zone for times shown to readers.
-    #[serde(default = "default_timezone", deserialize_with = "timezone")]
+    #[serde(deserialize_with = "timezone")]
     pub timezone: Tz,
     /// Longest excerpt under a post's title, in characters.
-    #[serde(default = "default_excerpt_chars")]
     pub excerpt_chars: usize,
     /// The post layout; `None`: the built-in one.
-    #[serde(default)]
     pub template: Option<String>,
-    #[serde(default = "default_max_hashtags")]
     pub max_hashtags: usize,
     /// Categories never shown as hashtags.
-    #[serde(default = "default_hidden_categories")]
     pub hidden_categories: Vec<String>,
     /// Categories whose articles carry the sponsored label.
-    #[serde(default = "default_sponsored_categories")]
     pub sponsored_categories: Vec<String>,
-    #[serde(default = "default_sponsored_label")]
     pub sponsored_label: String,
     /// Paragraphs containing any of these texts are removed from articles.
-    #[serde(default)]
     pub remove_paragraphs: Vec<String>,
     /// Post articles that have an image as photos.
-    #[serde(default = "default_images")]
     pub images: bool,
     /// Largest image downloaded and uploaded when Telegram cannot fetch it itself.
-    #[serde(default = "default_max_image", deserialize_with = "size")]
+    #[serde(deserialize_with = "size")]
     pub max_image_download: usize,
 }
 
 impl Default for FormatConfig {
     fn default() -> Self {
         Self {
-            timezone: default_timezone(),
-            excerpt_chars: default_excerpt_chars(),
+            timezone: chrono_tz::Asia::Makassar,
+            excerpt_chars: 280,
             template: None,
-            max_hashtags: default_max_hashtags(),
-            hidden_categories: default_hidden_categories(),
-            sponsored_categories: default_sponsored_categories(),
-            sponsored_label: default_sponsored_label(),
+            max_hashtags: 5,
+            hidden_categories: vec!["Uncategorized".into(), "Tak Berkategori".into()],
+            sponsored_categories: vec!["Advertorial".into()],
+            sponsored_label: "📢 Advertorial".into(),
             remove_paragraphs: Vec::new(),
-            images: default_images(),
-            max_image_download: default_max_image(),
+            images: true,
+            max_image_download: 10 * 1024 * 1024,
         }
     }
-}
-
-fn default_max_hashtags() -> usize {
-    5
-}
-
-fn default_hidden_categories() -> Vec<String> {
-    vec!["Uncategorized".into(), "Tak Berkategori".into()]
-}
-
-fn default_sponsored_categories() -> Vec<String> {
-    vec!["Advertorial".into()]
-}
-
-fn default_sponsored_label() -> String {
-    "📢 Advertorial".into()
-}
-
-fn default_images() -> bool {
-    true
-}
-
-fn default_max_image() -> usize {
-    10 * 1024 * 1024
-}
-
-fn default_timezone() -> Tz {
-    chrono_tz::Asia::Makassar
-}
-
-fn default_excerpt_chars() -> usize {
-    280
 }

@@ -7,57 +7,44 @@ use serde::{Deserialize, Deserializer};
 use super::values::{duration, optional_duration};
 
 /// The newsroom's controls: breaking news, pins, alerts.
+// Every key is optional: what is left out takes its value from `Default`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct NewsroomConfig {
     /// An unconfirmed breaking-news preview is void after this long.
-    #[serde(default = "default_preview_expiry", deserialize_with = "duration")]
+    #[serde(deserialize_with = "duration")]
     pub preview_expiry: Duration,
     /// Pin breaking news in the channels.
-    #[serde(default = "default_true")]
     pub pin_breaking: bool,
     /// Unpin breaking news this long after it was pinned (unset: stays pinned).
     #[serde(default, deserialize_with = "optional_duration")]
     pub unpin_after: Option<Duration>,
     /// Admins are told when a feed that fetches fine brings nothing new for
     /// this long during the daytime hours.
-    #[serde(default = "default_silent_after", deserialize_with = "duration")]
+    #[serde(deserialize_with = "duration")]
     pub silent_feed_after: Duration,
     /// The daytime hours, in `format.timezone`: "HH:MM-HH:MM" (equal: all day).
-    #[serde(default = "default_daytime", deserialize_with = "daytime")]
+    #[serde(deserialize_with = "daytime")]
     pub daytime: Daytime,
     /// How often feeds' silence and dead-lettered deliveries are checked.
-    #[serde(default = "default_alert_check", deserialize_with = "duration")]
+    #[serde(deserialize_with = "duration")]
     pub alert_check: Duration,
-}
-
-fn default_alert_check() -> Duration {
-    Duration::from_secs(60)
 }
 
 impl Default for NewsroomConfig {
     fn default() -> Self {
         Self {
-            preview_expiry: default_preview_expiry(),
+            preview_expiry: Duration::from_secs(10 * 60),
             pin_breaking: true,
             unpin_after: None,
-            silent_feed_after: default_silent_after(),
-            daytime: default_daytime(),
-            alert_check: default_alert_check(),
+            silent_feed_after: Duration::from_secs(3 * 3600),
+            daytime: Daytime {
+                start: chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default(),
+                end: chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
+            },
+            alert_check: Duration::from_secs(60),
         }
     }
-}
-
-fn default_preview_expiry() -> Duration {
-    Duration::from_secs(10 * 60)
-}
-
-fn default_silent_after() -> Duration {
-    Duration::from_secs(3 * 3600)
-}
-
-fn default_true() -> bool {
-    true
 }
 
 /// Hours of the day, from `start` (inclusive) to `end` (exclusive).
@@ -84,13 +71,6 @@ impl Daytime {
         let (start, end) = raw.split_once('-').ok_or_else(bad)?;
         let time = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
         Ok(Self { start: time(start)?, end: time(end)? })
-    }
-}
-
-fn default_daytime() -> Daytime {
-    Daytime {
-        start: chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default(),
-        end: chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
     }
 }
 

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+// Every key is optional: what is left out takes its value from `Default`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
     /// SQLite file; it and its folder are created on first run.
-    #[serde(default = "default_database")]
     pub database: PathBuf,
     /// Start with a new, empty database even though one existed before (its
     /// marker is there): `warta run --fresh-database`, never from the file.
@@ -18,10 +18,6 @@ pub struct StorageConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self { database: default_database(), fresh_database: false }
+        Self { database: PathBuf::from("data/warta.db"), fresh_database: false }
     }
-}
-
-fn default_database() -> PathBuf {
-    PathBuf::from("data/warta.db")
 }

@@ -7,28 +7,26 @@ use url::Url;
 
 use super::values::duration;
 
+// Every key is optional: what is left out takes its value from `Default`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct TelegramConfig {
     /// Bot API base URL.
-    #[serde(default = "default_api_url")]
     pub api_url: Url,
     /// Long-polling timeout for getUpdates; below the HTTP client's 17 s timeout.
-    #[serde(default = "default_poll_timeout", deserialize_with = "duration")]
+    #[serde(deserialize_with = "duration")]
     pub poll_timeout: Duration,
     /// How updates arrive: long polling (default) or a webhook on `[http] listen`.
-    #[serde(default)]
     pub mode: UpdateMode,
     /// Webhook mode: the public HTTPS URL Telegram posts updates to (its path is served).
-    #[serde(default)]
     pub webhook_url: Option<Url>,
 }
 
 impl Default for TelegramConfig {
     fn default() -> Self {
         Self {
-            api_url: default_api_url(),
-            poll_timeout: default_poll_timeout(),
+            api_url: Url::parse("https://api.telegram.org").expect("constant URL parses"),
+            poll_timeout: Duration::from_secs(10),
             mode: UpdateMode::Polling,
             webhook_url: None,
         }
@@ -42,12 +40,4 @@ pub enum UpdateMode {
     #[default]
     Polling,
     Webhook,
-}
-
-fn default_api_url() -> Url {
-    Url::parse("https://api.telegram.org").expect("constant URL parses")
-}
-
-fn default_poll_timeout() -> Duration {
-    Duration::from_secs(10)
 }
