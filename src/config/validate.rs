@@ -137,7 +137,7 @@ impl Config {
         if self.delivery.shutdown_grace > Duration::from_secs(8) {
             return Err(("delivery.shutdown_grace".into(), "must be at most 8s (Warta exits within 10s)".into()));
         }
-        self.validate_fetch()?;
+        self.fetch.validate()?;
         self.validate_bounds()?;
         self.validate_ranges()?;
         for (index, feed) in self.feeds.iter().enumerate() {
@@ -288,49 +288,6 @@ impl Config {
                     format!("{id} is not a channel or group id (those are negative, like -1001234567890)"),
                 ));
             }
-        }
-        Ok(())
-    }
-
-    fn validate_fetch(&self) -> Result<(), (String, String)> {
-        let fetch = &self.fetch;
-        let positive = [
-            ("fetch.timeout", fetch.timeout),
-            ("fetch.connect_timeout", fetch.connect_timeout),
-            ("fetch.min_interval", fetch.min_interval),
-            ("fetch.backoff_max", fetch.backoff_max),
-        ];
-        if let Some((key, _)) = positive.iter().find(|(_, value)| value.is_zero()) {
-            return Err(((*key).to_owned(), "must be above zero".into()));
-        }
-        if fetch.max_interval < fetch.min_interval {
-            return Err(("fetch.max_interval".into(), "must not be shorter than fetch.min_interval".into()));
-        }
-        if fetch.max_body < 1024 {
-            return Err(("fetch.max_body".into(), "must be at least 1KiB".into()));
-        }
-        if fetch.max_decompressed < fetch.max_body {
-            return Err(("fetch.max_decompressed".into(), "must be at least fetch.max_body".into()));
-        }
-        if fetch.alert_after == 0 {
-            return Err(("fetch.alert_after".into(), "must be at least 1".into()));
-        }
-        for (index, host) in fetch.allow_hosts.iter().enumerate() {
-            let host_part = host.trim();
-            let unbracketed = host_part.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host_part);
-            let valid = unbracketed.parse::<std::net::IpAddr>().is_ok()
-                || (!host_part.is_empty()
-                    && !host_part.contains(['/', ':', '@', ' '])
-                    && url::Host::parse(host_part).is_ok());
-            if !valid {
-                return Err((
-                    format!("fetch.allow_hosts[{index}]"),
-                    format!("{host:?} is not a host name or IP address (no scheme, port or path)"),
-                ));
-            }
-        }
-        if fetch.backfill_pages > 50 {
-            return Err(("fetch.backfill_pages".into(), "must be at most 50".into()));
         }
         Ok(())
     }
