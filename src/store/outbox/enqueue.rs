@@ -67,6 +67,60 @@ const WANTS_ARTICLE: &str = "(is_target = 1
                  JOIN article_categories ac ON ac.category_id = rc.category_id AND ac.article_id = ?1
                  WHERE rc.chat_id = chats.id))";
 
+/// Who gets a fan-out, and what splits them into renderings.
+struct Fanout<'a> {
+    /// Which chats: a condition on `chats`, where `?1` is the story's id.
+    audience: &'a str,
+    /// The column the chats are grouped by; one rendering per value.
+    group: &'a str,
+    /// The order of the groups (which rendering goes out first).
+    group_order: &'a str,
+    /// The order of the deliveries within a group.
+    order: &'a str,
+    /// The group is the rendering style, stored with the post.
+    styled: bool,
+}
+
+/// Renders once per group of the fan-out's chats and enqueues each
+/// rendering for its group. Returns the number of deliveries.
+async fn fan_out(
+    tx: &mut Transaction<'_, Sqlite>,
+    fanout: Fanout<'_>,
+    story_id: i64,
+    link: PostLink,
+    priority: Priority,
+    mut render: impl FnMut(Option<&str>) -> NewPost,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let Fanout { audience, group, group_order, order, styled } = fanout;
+    let audience = format!("{audience} AND active = 1");
+    let groups: Vec<Option<String>> =
+        sqlx::query_scalar(&format!("SELECT DISTINCT {group} FROM chats WHERE {audience} ORDER BY {group_order}"))
+            .bind(story_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut enqueued = 0;
+    for value in groups {
+        let style = if styled { value.as_deref() } else { None };
+        let post_id = insert_post(tx, link, &render(value.as_deref()), style, now).await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
+             SELECT ?2, id, 'pending', ?3, ?3, ?3, ?5 FROM chats
+             WHERE {audience} AND {group} IS ?4 ORDER BY {order}"
+        ))
+        .bind(story_id)
+        .bind(post_id)
+        .bind(to_ms(now))
+        .bind(value.as_deref())
+        .bind(priority.as_i64())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        enqueued += usize::try_from(inserted).unwrap_or(usize::MAX);
+    }
+    Ok(enqueued)
+}
+
 /// Renders a story once per style of the readers' chats that want it and
 /// enqueues each rendering for its chats, channels' styles first (the
 /// public post goes out before the readers' copies). Returns the number of
@@ -76,42 +130,23 @@ async fn fan_out_by_style(
     story: StoryKey,
     link: PostLink,
     priority: Priority,
-    mut render: impl FnMut(Option<&str>) -> NewPost,
+    render: impl FnMut(Option<&str>) -> NewPost,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let filter = Audience::Readers.filter();
+    let readers = Audience::Readers.filter();
     // Breaking news reaches every reader whatever their categories, channels first.
-    let (wants, order) = match story {
-        StoryKey::Article(_) => (WANTS_ARTICLE, "id"),
-        StoryKey::Breaking(_) => ("?1 = ?1", "is_target DESC, id"),
+    let (audience, order) = match story {
+        StoryKey::Article(_) => (format!("{readers} AND {WANTS_ARTICLE}"), "id"),
+        StoryKey::Breaking(_) => (format!("{readers} AND ?1 = ?1"), "is_target DESC, id"),
     };
-    let (_, story_id) = story.column();
-    let styles: Vec<Option<String>> = sqlx::query_scalar(&format!(
-        "SELECT DISTINCT style FROM chats WHERE {filter} AND active = 1 AND {wants}
-         ORDER BY style IS NULL, style LIKE 'reader:%', style"
-    ))
-    .bind(story_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut enqueued = 0;
-    for style in styles {
-        let post_id = insert_post(tx, link, &render(style.as_deref()), style.as_deref(), now).await?;
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
-             SELECT ?2, id, 'pending', ?3, ?3, ?3, ?5 FROM chats
-             WHERE {filter} AND active = 1 AND style IS ?4 AND {wants} ORDER BY {order}"
-        ))
-        .bind(story_id)
-        .bind(post_id)
-        .bind(to_ms(now))
-        .bind(style.as_deref())
-        .bind(priority.as_i64())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        enqueued += usize::try_from(inserted).unwrap_or(usize::MAX);
-    }
-    Ok(enqueued)
+    let fanout = Fanout {
+        audience: &audience,
+        group: "style",
+        group_order: "style IS NULL, style LIKE 'reader:%', style",
+        order,
+        styled: true,
+    };
+    fan_out(tx, fanout, story.column().1, link, priority, render, now).await
 }
 
 /// Enqueues a new article for every chat that wants it (forum groups in the
@@ -207,30 +242,11 @@ pub(in crate::store) async fn enqueue_for_admins(
     priority: Priority,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let filter = Audience::Admins.filter();
+    let audience = format!("{} AND ?1 = ?1", Audience::Admins.filter());
     let language = "COALESCE(language_choice, language)";
-    let languages: Vec<Option<String>> =
-        sqlx::query_scalar(&format!("SELECT DISTINCT {language} FROM chats WHERE {filter} AND active = 1 ORDER BY 1"))
-            .fetch_all(&mut **tx)
-            .await?;
-    let mut enqueued = 0;
-    for code in languages {
-        let post_id = insert_post(tx, PostLink::default(), &notice.render(code.as_deref()), None, now).await?;
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
-             SELECT ?1, id, 'pending', ?2, ?2, ?2, ?3 FROM chats
-             WHERE {filter} AND active = 1 AND {language} IS ?4 ORDER BY id"
-        ))
-        .bind(post_id)
-        .bind(to_ms(now))
-        .bind(priority.as_i64())
-        .bind(code.as_deref())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        enqueued += usize::try_from(inserted).unwrap_or(usize::MAX);
-    }
-    Ok(enqueued)
+    let fanout = Fanout { audience: &audience, group: language, group_order: language, order: "id", styled: false };
+    let render = |language: Option<&str>| notice.render(language);
+    fan_out(tx, fanout, 0, PostLink::default(), priority, render, now).await
 }
 
 impl Store {
