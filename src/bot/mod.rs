@@ -11,15 +11,12 @@ mod admin;
 pub mod callbacks;
 mod categories;
 pub mod commands;
-mod held;
 mod language;
 mod latest;
 mod menu;
-mod newsroom;
 pub mod rate;
 mod reply;
 mod search;
-mod status;
 mod subscription;
 
 use std::collections::HashSet;
@@ -35,18 +32,18 @@ use teloxide::types::{CallbackQuery, Me, Message, MessageKind, User};
 use teloxide::{Bot, dptree};
 use tracing::Instrument;
 
+pub use admin::{NewsroomSettings, render_breaking};
+pub use admin::{announce_holds, run_hold_announcer};
 pub use callbacks::Callback;
 pub use commands::{Command, LATEST_DEFAULT, LATEST_MAX, LatestArg, parse_command};
-pub use held::{announce_holds, run_hold_announcer};
 pub use menu::register_command_menus;
-pub use newsroom::{NewsroomSettings, render_breaking};
 pub use rate::{CommandLimiter, Verdict};
 pub use search::SEARCH_PAGE_SIZE;
 
 use self::reply::{Answer, Place, edit_answer, private_chat_button, send_answer};
 use crate::domain::CategoryKey;
 use crate::format::{reader_style, render_help, render_latest_usage, render_start};
-use crate::i18n::{CommandId, Lang};
+use crate::i18n::Lang;
 use crate::store::{Category, Store, StoreError};
 
 /// Longest toast (answerCallbackQuery text) Telegram shows.
@@ -210,7 +207,7 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<Bo
         && state.store.take_awaiting_breaking(msg.chat.id.0, Utc::now()).await?
     {
         // The news an admin announced with a bare /breaking.
-        let answer = match newsroom::breaking_from_message(&bot, &state, admin, sender.lang, &msg).await {
+        let answer = match admin::breaking_from_message(&bot, &state, admin, sender.lang, &msg).await {
             Ok(answer) => answer,
             Err(err) => {
                 tracing::error!(chat_id = msg.chat.id.0, error = %format!("{err:#}"), "cannot preview breaking news");
@@ -294,16 +291,11 @@ async fn answer_command(
     let lang = sender.lang;
     let texts = lang.texts();
     if command.is_admin() {
-        let newsroom_texts = lang.newsroom();
-        if !sender.admin {
-            // Menus are hints; this is the check. Attempts are worth knowing about.
-            tracing::warn!(user_id = ?sender.user_id, chat_id = place.chat_id.0, command = ?command,
-                "admin command refused: not an admin");
-            return Ok(Some(Answer::text(newsroom_texts.admin_only)));
+        if let Some(refused) = admin::refusal(&command, sender, place) {
+            return Ok(Some(refused));
         }
-        if !place.private {
-            return Ok(Some(Answer::text(newsroom_texts.admin_in_private)));
-        }
+        let Some(user) = sender.user_id else { return Ok(None) };
+        return admin::answer(bot, state, user, place.chat_id, lang, command).await;
     }
     let in_private = |payload: &str, text: &str| {
         let mut answer = Answer::text(text);
@@ -346,29 +338,22 @@ async fn answer_command(
         (Command::Subscribe, Some(reader)) => subscription::subscribe(state, reader, sender, true).await?,
         (Command::Unsubscribe, Some(reader)) => subscription::subscribe(state, reader, sender, false).await?,
         (Command::Subscribe | Command::Unsubscribe, None) => in_private("subscribe", texts.subscribe_in_private),
-        (Command::HideCategory(query), Some(admin)) => {
-            admin::set_category_hidden(state, admin, lang, texts.command(CommandId::HideCategory), &query, true).await?
-        }
-        (Command::ShowCategory(query), Some(admin)) => {
-            admin::set_category_hidden(state, admin, lang, texts.command(CommandId::ShowCategory), &query, false)
-                .await?
-        }
-        (Command::Breaking(text), Some(admin)) => {
-            newsroom::breaking_command(bot, state, admin, place.chat_id, lang, &text).await?
-        }
-        (Command::Correct(args), Some(admin)) => newsroom::correct_command(state, admin, lang, &args).await?,
-        (Command::Retract(args), Some(admin)) => newsroom::retract_command(state, admin, lang, &args).await?,
-        (Command::Pause, Some(admin)) => newsroom::pause_command(state, admin, lang, true).await?,
-        (Command::Resume, Some(admin)) => newsroom::pause_command(state, admin, lang, false).await?,
-        (Command::Status, Some(_)) => status::status_command(state, lang).await?,
-        (Command::Audit, Some(_)) => status::audit_command(state, lang).await?,
-        (Command::Stats, Some(_)) => {
-            status::stats_command(bot, state, lang, place.chat_id).await?;
-            return Ok(None);
-        }
         (Command::Unknown(_), _) if place.private => Answer::text(texts.unknown_command),
-        // Admin commands without an admin never get here (checked above).
-        (Command::Unknown(_), _) | (_, None) => return Ok(None),
+        // Answered above.
+        (
+            Command::HideCategory(_)
+            | Command::ShowCategory(_)
+            | Command::Breaking(_)
+            | Command::Correct(_)
+            | Command::Retract(_)
+            | Command::Pause
+            | Command::Resume
+            | Command::Status
+            | Command::Audit
+            | Command::Stats,
+            _,
+        ) => return Ok(None),
+        (Command::Unknown(_), _) => return Ok(None),
     };
     Ok(Some(answer))
 }
@@ -479,9 +464,9 @@ async fn press(
                 return Ok((Some(lang.newsroom().admin_only.to_owned()), Followup::Nothing));
             };
             let decision = if matches!(callback, Callback::BreakingSend { .. }) {
-                newsroom::confirm(bot, state, admin, lang, chat, id).await?
+                admin::confirm(bot, state, admin, lang, chat, id).await?
             } else {
-                newsroom::cancel(state, admin, lang, chat, id).await?
+                admin::cancel(state, admin, lang, chat, id).await?
             };
             let followup = if decision.clear_buttons { Followup::ClearButtons } else { Followup::Nothing };
             (Some(decision.toast), followup)
@@ -497,7 +482,7 @@ async fn press(
                 Callback::HoldSendAll { .. } => crate::store::HoldDecision::SendAll,
                 _ => crate::store::HoldDecision::Skip,
             };
-            let decision = held::decide(state, admin, lang, id, decision).await?;
+            let decision = admin::decide(state, admin, lang, id, decision).await?;
             let followup = if decision.clear_buttons { Followup::ClearButtons } else { Followup::Nothing };
             (Some(decision.toast), followup)
         }

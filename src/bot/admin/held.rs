@@ -16,9 +16,9 @@ use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::BotState;
-use super::callbacks::Callback;
-use super::newsroom::Decision;
+use super::editorial::Decision;
+use crate::bot::BotState;
+use crate::bot::callbacks::Callback;
 use crate::i18n::{Lang, fill};
 use crate::store::{HeldBatch, HoldDecision, HoldOutcome, Store};
 

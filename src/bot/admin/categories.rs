@@ -1,9 +1,8 @@
-//! Admin commands. Only for the user ids in `[admins]`, in private chat;
-//! to everyone else they do not exist.
+//! `/sembunyikan` and `/tampilkan` (hide and show): which categories readers see.
 
-use super::BotState;
-use super::latest::{CategoryMatch, find_category};
-use super::reply::Answer;
+use crate::bot::BotState;
+use crate::bot::latest::{CategoryMatch, find_category};
+use crate::bot::reply::Answer;
 use crate::domain::CategoryKey;
 use crate::i18n::{Lang, fill};
 use crate::store::StoreError;

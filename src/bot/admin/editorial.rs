@@ -14,9 +14,9 @@ use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, Messag
 use tokio::sync::Notify;
 use url::Url;
 
-use super::BotState;
-use super::callbacks::Callback;
-use super::reply::Answer;
+use crate::bot::BotState;
+use crate::bot::callbacks::Callback;
+use crate::bot::reply::Answer;
 use crate::domain::time::{earlier, later};
 use crate::domain::{LinkButton, NewPost};
 use crate::format::{

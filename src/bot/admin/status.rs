@@ -6,8 +6,8 @@ use teloxide::payloads::SendPhotoSetters;
 use teloxide::prelude::Requester;
 use teloxide::types::{ChatId, InputFile};
 
-use super::BotState;
-use super::reply::Answer;
+use crate::bot::BotState;
+use crate::bot::reply::Answer;
 use crate::format::chart::{ChartLabels, render_stats_chart};
 use crate::format::stats::{daily_points, day_start, last_days};
 use crate::format::{render_audit, render_status};
