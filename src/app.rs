@@ -30,9 +30,9 @@ use crate::health::Health;
 use crate::http::{self, HttpState, Readiness};
 use crate::instance::InstanceLock;
 use crate::metrics::Metrics;
-use crate::newsroom::{MonitorSettings, NewsroomMonitor};
 use crate::store::Store;
 use crate::telegram::TelegramApi;
+use crate::watch::{MonitorSettings, NewsroomMonitor};
 
 /// Builds a bot pointed at the configured Bot API. Never log the result:
 /// teloxide's `Bot` shows the token in its `Debug`.
@@ -242,7 +242,7 @@ async fn run_locked(
     // A deleted or replaced database file: ERROR and a direct alert to the admins.
     match crate::store::file_identity(&config.storage.database) {
         Some(opened) => {
-            tasks.spawn(crate::newsroom::run_database_watch(
+            tasks.spawn(crate::watch::run_database_watch(
                 TelegramApi::new(bot.clone()),
                 store.clone(),
                 config.storage.database.clone(),

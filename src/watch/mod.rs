@@ -2,8 +2,8 @@
 //! expired previews, unpinning, and alerts (silent feeds, dead letters),
 //! all through the outbox; and the database file under the running Warta.
 
-mod dbwatch;
-mod monitor;
+mod database;
+mod newsroom;
 
-pub use dbwatch::{DATABASE_CHECK, run_database_watch};
-pub use monitor::{MonitorSettings, NewsroomMonitor};
+pub use database::{DATABASE_CHECK, run_database_watch};
+pub use newsroom::{MonitorSettings, NewsroomMonitor};
