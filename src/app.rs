@@ -159,9 +159,9 @@ pub fn post_style(config: &Config) -> PostStyle {
     }
 }
 
-/// The style key of a configured channel: its chat reference as written.
+/// The stored style key of a configured channel.
 pub fn channel_style_key(chat: &crate::domain::ChatRef) -> String {
-    chat.to_string()
+    crate::domain::StyleKey::Channel(chat.clone()).stored()
 }
 
 /// Secrets read from the environment, never from the config file.

@@ -17,7 +17,7 @@ use super::{CAPTION_LIMIT, MESSAGE_LIMIT};
 use crate::domain::{
     Article, LinkButton, LinkPreview, NewArticle, NewPost, PhotoPost, PostRenderer, SearchText, fnv1a,
 };
-use crate::domain::{Field, PhotoSource, Template};
+use crate::domain::{Field, PhotoSource, StyleKey, Template};
 use crate::i18n::Lang;
 
 /// Longest title shown; longer ones are cut at a word.
@@ -63,13 +63,13 @@ impl Default for ChannelStyle {
 }
 
 /// The style of readers' private copies in English (Indonesian readers get the default).
-pub const READER_STYLE_EN: &str = "reader:en";
+pub const READER_STYLE_EN: &str = StyleKey::READER_ENGLISH;
 
-/// The style key of a reader's private copies.
+/// The stored style key of a reader's private copies.
 pub fn reader_style(lang: Lang) -> Option<&'static str> {
     match lang {
         Lang::Id => None,
-        Lang::En => Some(READER_STYLE_EN),
+        Lang::En => Some(StyleKey::READER_ENGLISH),
     }
 }
 
@@ -113,10 +113,11 @@ impl Default for PostStyle {
 impl PostStyle {
     /// The options of the chats of one style (`None`: the default).
     pub fn channel(&self, style: Option<&str>) -> ChannelStyle {
-        if style == Some(READER_STYLE_EN) {
-            return ChannelStyle { lang: Lang::En, ..ChannelStyle::default() };
+        match style.and_then(StyleKey::parse) {
+            Some(StyleKey::ReaderEnglish) => ChannelStyle { lang: Lang::En, ..ChannelStyle::default() },
+            Some(channel @ StyleKey::Channel(_)) => self.channels.get(&channel.stored()).cloned().unwrap_or_default(),
+            None => ChannelStyle::default(),
         }
-        style.and_then(|key| self.channels.get(key)).cloned().unwrap_or_default()
     }
 
     fn conversion<'a>(&'a self, base: Option<&'a Url>) -> Conversion<'a> {

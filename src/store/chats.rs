@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 
 use super::outbox::fail_queued_for_chat;
 use super::{Store, StoreError, to_ms};
-use crate::domain::{ChatKind, ChatRef, ForumTopics};
+use crate::domain::{ChatKind, ChatRef, ForumTopics, StyleKey};
 
 /// A chat a delivery goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +87,7 @@ impl Store {
                     )
                     .bind(id)
                     .bind(now)
-                    .bind(channel.to_string())
+                    .bind(StyleKey::Channel(channel.clone()).stored())
                     .execute(&mut *tx)
                     .await?;
                     id
@@ -99,7 +99,7 @@ impl Store {
                 .bind(telegram_id)
                 .bind(username)
                 .bind(now)
-                .bind(channel.to_string())
+                .bind(StyleKey::Channel(channel.clone()).stored())
                 .fetch_one(&mut *tx)
                 .await?,
             };
