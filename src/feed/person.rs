@@ -200,6 +200,8 @@ pub fn guard_json_authors(object: &mut serde_json::Map<String, Value>, guard: &m
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn guarded(raw: &str) -> Option<String> {
@@ -238,5 +240,43 @@ mod tests {
         assert_eq!(repairs, [REPAIR]);
         let safe = "<item><author>Budi &lt;budi@x.id&gt; é</author></item>".to_owned();
         assert_eq!(guard_person_elements(safe.clone(), &mut repairs), safe);
+    }
+
+    /// Pieces of a person's text: addresses, their delimiters, multi-byte characters.
+    fn person_text() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "budi", "@", "x", ".", "id", ".co", "mailto:", "<", ">", "[", "]", "(", ")", "<[(", ">])", " ", "-", "%",
+            "\u{ab}", "\u{bb}", "\u{e9}", "\u{2014}", "\u{fffd}", "\u{1f534}", "\u{feff}", "\u{4e2d}",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn guarded_text_is_cut_safely_and_keeps_its_characters(raw in person_text()) {
+            let email = Regex::new(EMAIL).expect("pattern");
+            let safe = PersonGuard::default().guard(&raw).unwrap_or_else(|| raw.clone());
+            prop_assert_eq!(unsafe_cut(&email, &safe), None, "{:?} -> {:?}", raw, safe);
+            prop_assert_eq!(safe.replace(' ', ""), raw.replace(' ', ""));
+        }
+
+        #[test]
+        fn no_person_text_panics_the_parser(raw in person_text()) {
+            let mut escaped = String::new();
+            push_escaped(&mut escaped, &raw);
+            let rss = format!(
+                "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>T</title>\
+                 <managingEditor>{escaped}</managingEditor><webMaster><![CDATA[{raw}]]></webMaster>\
+                 <item><title>A</title><author>{escaped}</author><dc:creator>{escaped}</dc:creator></item></channel></rss>"
+            );
+            let _ = crate::feed::parse_feed(rss.as_bytes(), None);
+            let json = serde_json::json!({
+                "version": "https://jsonfeed.org/version/1", "author": {"name": raw}, "authors": [{"name": raw}],
+                "items": [{"id": "1", "title": "A", "author": {"name": raw}, "authors": [{"name": raw}]}],
+            });
+            let _ = crate::feed::parse_feed(json.to_string().as_bytes(), None);
+        }
     }
 }
