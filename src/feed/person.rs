@@ -245,8 +245,32 @@ mod tests {
     /// Pieces of a person's text: addresses, their delimiters, multi-byte characters.
     fn person_text() -> impl Strategy<Value = String> {
         let piece = prop::sample::select(vec![
-            "budi", "@", "x", ".", "id", ".co", "mailto:", "<", ">", "[", "]", "(", ")", "<[(", ">])", " ", "-", "%",
-            "\u{ab}", "\u{bb}", "\u{e9}", "\u{2014}", "\u{fffd}", "\u{1f534}", "\u{feff}", "\u{4e2d}",
+            "budi",
+            "@",
+            "x",
+            ".",
+            "id",
+            ".co",
+            "mailto:",
+            "<",
+            ">",
+            "[",
+            "]",
+            "(",
+            ")",
+            "<[(",
+            ">])",
+            " ",
+            "-",
+            "%",
+            "\u{ab}",
+            "\u{bb}",
+            "\u{e9}",
+            "\u{2014}",
+            "\u{fffd}",
+            "\u{1f534}",
+            "\u{feff}",
+            "\u{4e2d}",
         ]);
         prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
     }
