@@ -59,6 +59,25 @@ pub enum Callback {
 }
 
 impl Callback {
+    /// What the button does, for logs (the `command` of a press's span).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Subscribe => "subscribe",
+            Self::Unsubscribe => "unsubscribe",
+            Self::LatestPage { .. } => "latest_page",
+            Self::SearchPage { .. } => "search_page",
+            Self::ToggleCategory { .. } => "toggle_category",
+            Self::CategoryPickerPage { .. } => "category_page",
+            Self::AllCategories { .. } => "all_categories",
+            Self::CategoriesDone => "categories_done",
+            Self::Language(_) => "language",
+            Self::BreakingSend { .. } => "breaking_send",
+            Self::BreakingCancel { .. } => "breaking_cancel",
+            Self::HoldSendAll { .. } => "held_send_all",
+            Self::HoldSkip { .. } => "held_skip",
+        }
+    }
+
     pub fn encode(self) -> String {
         let data = match self {
             Self::Subscribe => "sub".to_owned(),

@@ -115,7 +115,8 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             |bot: Bot, query: CallbackQuery, state: std::sync::Arc<BotState>| async move {
                 let context = format!("button press {}", query.id);
                 let chat_id = query.message.as_ref().map(|m| m.chat().id.0);
-                let span = tracing::info_span!("press", chat_id, user_id = query.from.id.0);
+                let span =
+                    tracing::info_span!("press", chat_id, user_id = query.from.id.0, command = tracing::field::Empty);
                 isolated(&context, handle_callback(bot, query, state)).instrument(span).await
             },
         ))
@@ -379,6 +380,7 @@ async fn handle_callback(bot: Bot, query: CallbackQuery, state: std::sync::Arc<B
     let lang = sender.lang;
     let texts = lang.texts();
     let callback = query.data.as_deref().and_then(Callback::parse);
+    tracing::Span::current().record("command", callback.as_ref().map_or("expired_button", Callback::name));
     let (toast, followup) = match (callback, state.rate_check(sender.rate_key)) {
         (_, Verdict::Warn) => (Some(texts.rate_limited.to_owned()), Followup::Nothing),
         (_, Verdict::Ignore) => (None, Followup::Nothing),

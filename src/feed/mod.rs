@@ -2,6 +2,7 @@
 //! HTTP is [`crate::outbound`], which the delivery worker shares for images.
 
 pub mod parse;
+mod person;
 pub mod poller;
 pub mod repair;
 pub mod schedule;

@@ -13,6 +13,7 @@ use feed_rs::model::{Entry, Feed};
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use url::Url;
 
+use super::person;
 use super::repair::{self, Format};
 use crate::domain::{ArticleKey, NewArticle, normalize_link};
 use crate::format::{MAX_MARKUP_DEPTH, Markup, bound_nesting, html_to_plain};
@@ -99,7 +100,8 @@ pub fn parse_feed_with_charset(
         Some(Format::Xml) => {
             let text = repair::xml_to_utf8(bytes, http_charset, &mut repairs);
             let text = repair::repair_entities(&text, &mut repairs);
-            let mut text = repair::repair_root(text, &mut repairs);
+            let text = repair::repair_root(text, &mut repairs);
+            let mut text = person::guard_person_elements(text, &mut repairs);
             if let Cow::Owned(bounded) = bound_nesting(&text, MAX_MARKUP_DEPTH, Markup::Xml) {
                 repairs.push(format!("elements nested deeper than {MAX_MARKUP_DEPTH} flattened"));
                 text = bounded;
@@ -459,6 +461,30 @@ mod tests {
         std::io::Write::write_all(&mut encoder, RSS.as_bytes()).expect("gzip");
         let gz = encoder.finish().expect("gzip");
         assert_eq!(parse_feed(&gz, None).expect("gzip feed").articles.len(), 3);
+    }
+
+    #[test]
+    fn a_person_with_a_multi_byte_character_next_to_the_email_parses() {
+        // feed-rs cuts one byte before or after the address it finds: inside « or ».
+        for person in
+            ["Budi \u{ab}budi@x.id\u{bb}", "\u{ab}budi@x.id\u{bb} Redaksi Kaltim", "Redaksi Kaltim\u{e9}.r@x.id"]
+        {
+            for element in ["author", "managingEditor", "webMaster", "dc:creator"] {
+                let text = format!(
+                    "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>T</title>\
+                     <managingEditor>{person}</managingEditor><item><title>A</title><link>https://x.id/1</link>\
+                     <{element}>{person}</{element}></item></channel></rss>"
+                );
+                let feed = parse_feed(text.as_bytes(), None).expect("parses");
+                assert_eq!(feed.articles.len(), 1, "{element}: {person}");
+            }
+            let json = format!(
+                r#"{{"version":"https://jsonfeed.org/version/1.1","title":"J","authors":[{{"name":"{person}"}}],
+                    "items":[{{"id":"1","url":"https://x.id/1","title":"Satu","authors":[{{"name":"{person}"}}]}}]}}"#
+            );
+            let feed = parse_feed(json.as_bytes(), None).expect("json feed");
+            assert_eq!(feed.articles.len(), 1, "json: {person}");
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 
+use super::person::{self, PersonGuard, guard_json_authors};
+
 /// What a body looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -336,8 +338,11 @@ pub fn normalize_json_feed(bytes: &[u8], repairs: &mut Vec<String>) -> Result<Ve
         repairs.push(format!("JSON Feed version {version:?} read as {canonical}"));
         object.insert("version".to_owned(), canonical.into());
     }
+    let mut persons = PersonGuard::default();
+    let mut authors_guarded = guard_json_authors(object, &mut persons);
     let items = object.get_mut("items").and_then(serde_json::Value::as_array_mut).ok_or("no items")?;
     for item in items.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+        authors_guarded |= guard_json_authors(item, &mut persons);
         if let Some(serde_json::Value::String(tags)) = item.get("tags") {
             let list: Vec<serde_json::Value> =
                 tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| t.to_owned().into()).collect();
@@ -348,6 +353,9 @@ pub fn normalize_json_feed(bytes: &[u8], repairs: &mut Vec<String>) -> Result<Ve
             let id = id.to_string();
             item.insert("id".to_owned(), id.into());
         }
+    }
+    if authors_guarded {
+        repairs.push(person::REPAIR.to_owned());
     }
     repairs.dedup();
     serde_json::to_vec(&value).map_err(|err| err.to_string())

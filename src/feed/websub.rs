@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use url::Url;
 
 use super::poller::{FeedWakeups, HubListener};
@@ -143,6 +144,7 @@ impl WebSub {
     }
 
     /// Answers the hub's GET: confirms only a subscription we asked for.
+    #[tracing::instrument(name = "websub", skip_all, fields(feed_id = feed_id))]
     pub async fn verify_intent(
         &self,
         feed_id: i64,
@@ -179,6 +181,7 @@ impl WebSub {
     }
 
     /// Handles a push: a valid signature makes the feed fetch now.
+    #[tracing::instrument(name = "websub", skip_all, fields(feed_id = feed_id))]
     pub async fn receive_push(
         &self,
         feed_id: i64,
@@ -222,7 +225,10 @@ impl WebSub {
                 else {
                     continue;
                 };
-                if let Err(err) = self.ensure_subscribed(subscription.feed_id, &topic, &[hub], Utc::now()).await {
+                let span = tracing::info_span!("websub", feed_id = subscription.feed_id);
+                let hubs = [hub];
+                let renewal = self.ensure_subscribed(subscription.feed_id, &topic, &hubs, Utc::now());
+                if let Err(err) = renewal.instrument(span).await {
                     tracing::error!(feed_id = subscription.feed_id, error = %err, "WebSub renewal failed");
                 }
             }
@@ -233,11 +239,16 @@ impl WebSub {
 impl HubListener for WebSub {
     fn hubs_seen(&self, feed_id: i64, topic: Url, hubs: Vec<Url>) {
         let websub = self.clone();
-        tokio::spawn(async move {
-            if let Err(err) = websub.ensure_subscribed(feed_id, &topic, &hubs, Utc::now()).await {
-                tracing::error!(feed_id, error = %err, "WebSub subscription failed");
+        // A task of its own: it carries the feed, not the poll that saw the hubs.
+        let span = tracing::info_span!("websub", feed_id);
+        tokio::spawn(
+            async move {
+                if let Err(err) = websub.ensure_subscribed(feed_id, &topic, &hubs, Utc::now()).await {
+                    tracing::error!(feed_id, error = %err, "WebSub subscription failed");
+                }
             }
-        });
+            .instrument(span),
+        );
     }
 }
 

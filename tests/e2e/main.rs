@@ -19,6 +19,7 @@ mod feed_watching;
 mod fetch;
 mod flood_guard;
 mod format_props;
+mod log_spans;
 mod lost_database;
 mod newsroom;
 mod operations;
