@@ -25,7 +25,7 @@ use crate::delivery::{
 use crate::domain::{ForumTopics, LinkPreview};
 use crate::feed::websub::WebSub;
 use crate::feed::{AddressPolicy, FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
-use crate::format::{ChannelStyle, PostStyle, Template};
+use crate::format::{ChannelStyle, PostStyle};
 use crate::health::Health;
 use crate::http::{self, HttpState, Readiness};
 use crate::instance::InstanceLock;
@@ -148,7 +148,7 @@ pub fn post_style(config: &Config) -> PostStyle {
     PostStyle {
         timezone: format.timezone,
         excerpt_chars: format.excerpt_chars,
-        template: format.template.as_deref().and_then(|t| Template::parse(t).ok()).unwrap_or_default(),
+        template: format.layout(),
         max_hashtags: format.max_hashtags,
         hidden_categories: format.hidden_categories.clone(),
         sponsored_categories: format.sponsored_categories.clone(),

@@ -4,44 +4,43 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::values::{duration, size};
+use super::check::{self, Invalid, within};
+use super::value;
 
-/// How feeds are fetched and scheduled.
-// Every key is optional: what is left out takes its value from `Default`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FetchConfig {
     /// Whole-request timeout, redirects included.
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "value::duration")]
     pub timeout: Duration,
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "value::duration")]
     pub connect_timeout: Duration,
     /// Largest body accepted on the wire.
-    #[serde(deserialize_with = "size")]
+    #[serde(deserialize_with = "value::size")]
     pub max_body: usize,
     /// Largest body accepted after decompression (a gzip bomb stops here).
-    #[serde(deserialize_with = "size")]
+    #[serde(deserialize_with = "value::size")]
     pub max_decompressed: usize,
     /// No feed is polled more often than this, whatever its interval.
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "value::duration")]
     pub min_interval: Duration,
     /// Default for a feed's `max_interval`.
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "value::duration")]
     pub max_interval: Duration,
     /// Longest wait between attempts at a failing feed.
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "value::duration")]
     pub backoff_max: Duration,
     /// Consecutive failures before admins are told (once; and again on recovery).
     pub alert_after: u32,
     /// Older pages (WordPress `?paged=N`) fetched when every item of a fetch is new.
     pub backfill_pages: u32,
     /// A corrected article's posts are edited if they were sent within this window.
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "value::duration")]
     pub edit_window: Duration,
     /// Hosts (names or IP addresses) that images, redirects and hubs may reach
     /// even on private addresses; the configured feeds' hosts always may.
     pub allow_hosts: Vec<String>,
-    /// A fetch with more new items than this is held for the admins (Kirim semua / Lewati); 0 turns the guard off.
+    /// A fetch with more new items than this is held for the admins (Kirim semua / Lewati).
     pub flood_threshold: u32,
 }
 
@@ -50,11 +49,11 @@ impl Default for FetchConfig {
         Self {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
-            max_body: 5 * 1024 * 1024,
-            max_decompressed: 20 * 1024 * 1024,
+            max_body: 5 * MIB,
+            max_decompressed: 20 * MIB,
             min_interval: Duration::from_secs(30),
             max_interval: Duration::from_secs(15 * 60),
-            backoff_max: Duration::from_secs(60 * 60),
+            backoff_max: Duration::from_secs(3600),
             alert_after: 5,
             backfill_pages: 5,
             edit_window: Duration::from_secs(48 * 3600),
@@ -64,48 +63,144 @@ impl Default for FetchConfig {
     }
 }
 
+const MIB: usize = 1024 * 1024;
+const DAY: Duration = Duration::from_secs(24 * 3600);
+const fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+/// Bounds of `timeout`.
+pub(super) const TIMEOUT: (Duration, Duration) = (ms(100), ms(600_000));
+/// Bounds of `connect_timeout`.
+pub(super) const CONNECT_TIMEOUT: (Duration, Duration) = (ms(100), ms(300_000));
+/// Bounds of `max_body`.
+pub(super) const MAX_BODY: (usize, usize) = (1024, 100 * MIB);
+/// Upper bound of `max_decompressed` (its lower bound is `max_body`).
+pub(super) const MAX_DECOMPRESSED: usize = 500 * MIB;
+/// Bounds of `min_interval`.
+pub(super) const MIN_INTERVAL: (Duration, Duration) = (ms(10), DAY);
+/// Upper bound of `max_interval` (its lower bound is `min_interval`).
+pub(super) const MAX_INTERVAL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Bounds of `backoff_max`.
+pub(super) const BACKOFF_MAX: (Duration, Duration) = (ms(100), MAX_INTERVAL);
+/// Bounds of `alert_after`.
+pub(super) const ALERT_AFTER: (u32, u32) = (1, 1000);
+/// Upper bound of `backfill_pages`.
+pub(super) const BACKFILL_PAGES: u32 = 50;
+/// Bounds of `edit_window`.
+pub(super) const EDIT_WINDOW: (Duration, Duration) = (ms(60_000), Duration::from_secs(30 * 24 * 3600));
+/// Bounds of `flood_threshold`.
+pub(super) const FLOOD_THRESHOLD: (u32, u32) = (1, 10_000);
+
 impl FetchConfig {
-    /// Its own checks; returns the offending key and why.
-    pub(super) fn validate(&self) -> Result<(), (String, String)> {
-        let fetch = self;
-        let positive = [
-            ("fetch.timeout", fetch.timeout),
-            ("fetch.connect_timeout", fetch.connect_timeout),
-            ("fetch.min_interval", fetch.min_interval),
-            ("fetch.backoff_max", fetch.backoff_max),
-        ];
-        if let Some((key, _)) = positive.iter().find(|(_, value)| value.is_zero()) {
-            return Err(((*key).to_owned(), "must be above zero".into()));
-        }
-        if fetch.max_interval < fetch.min_interval {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        within("fetch.timeout", self.timeout, TIMEOUT.0, TIMEOUT.1, check::duration)?;
+        within("fetch.connect_timeout", self.connect_timeout, CONNECT_TIMEOUT.0, CONNECT_TIMEOUT.1, check::duration)?;
+        within("fetch.min_interval", self.min_interval, MIN_INTERVAL.0, MIN_INTERVAL.1, check::duration)?;
+        if self.max_interval < self.min_interval {
             return Err(("fetch.max_interval".into(), "must not be shorter than fetch.min_interval".into()));
         }
-        if fetch.max_body < 1024 {
-            return Err(("fetch.max_body".into(), "must be at least 1KiB".into()));
-        }
-        if fetch.max_decompressed < fetch.max_body {
+        within("fetch.max_interval", self.max_interval, self.min_interval, MAX_INTERVAL, check::duration)?;
+        within("fetch.backoff_max", self.backoff_max, BACKOFF_MAX.0, BACKOFF_MAX.1, check::duration)?;
+        within("fetch.max_body", self.max_body, MAX_BODY.0, MAX_BODY.1, check::size)?;
+        if self.max_decompressed < self.max_body {
             return Err(("fetch.max_decompressed".into(), "must be at least fetch.max_body".into()));
         }
-        if fetch.alert_after == 0 {
-            return Err(("fetch.alert_after".into(), "must be at least 1".into()));
-        }
-        for (index, host) in fetch.allow_hosts.iter().enumerate() {
-            let host_part = host.trim();
-            let unbracketed = host_part.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host_part);
-            let valid = unbracketed.parse::<std::net::IpAddr>().is_ok()
-                || (!host_part.is_empty()
-                    && !host_part.contains(['/', ':', '@', ' '])
-                    && url::Host::parse(host_part).is_ok());
-            if !valid {
+        within("fetch.max_decompressed", self.max_decompressed, self.max_body, MAX_DECOMPRESSED, check::size)?;
+        within("fetch.alert_after", self.alert_after, ALERT_AFTER.0, ALERT_AFTER.1, check::number)?;
+        within("fetch.backfill_pages", self.backfill_pages, 0, BACKFILL_PAGES, check::number)?;
+        within("fetch.edit_window", self.edit_window, EDIT_WINDOW.0, EDIT_WINDOW.1, check::duration)?;
+        within("fetch.flood_threshold", self.flood_threshold, FLOOD_THRESHOLD.0, FLOOD_THRESHOLD.1, check::number)?;
+        for (index, host) in self.allow_hosts.iter().enumerate() {
+            if !is_bare_host(host) {
                 return Err((
                     format!("fetch.allow_hosts[{index}]"),
                     format!("{host:?} is not a host name or IP address (no scheme, port or path)"),
                 ));
             }
         }
-        if fetch.backfill_pages > 50 {
-            return Err(("fetch.backfill_pages".into(), "must be at most 50".into()));
-        }
         Ok(())
+    }
+}
+
+/// A host name or IP address (IPv6 with or without brackets), nothing more.
+fn is_bare_host(host: &str) -> bool {
+    let host = host.trim();
+    let unbracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    unbracketed.parse::<std::net::IpAddr>().is_ok()
+        || (!host.is_empty() && !host.contains(['/', ':', '@', ' ']) && url::Host::parse(host).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(config: FetchConfig) -> String {
+        config.validate().expect_err("refused").0
+    }
+
+    #[test]
+    fn duration_bounds() {
+        let base = FetchConfig::default;
+        let tick = ms(1);
+        let lowest = FetchConfig {
+            timeout: TIMEOUT.0,
+            connect_timeout: CONNECT_TIMEOUT.0,
+            min_interval: MIN_INTERVAL.0,
+            max_interval: MIN_INTERVAL.0,
+            backoff_max: BACKOFF_MAX.0,
+            edit_window: EDIT_WINDOW.0,
+            ..base()
+        };
+        assert_eq!(lowest.validate(), Ok(()));
+        let highest = FetchConfig {
+            timeout: TIMEOUT.1,
+            connect_timeout: CONNECT_TIMEOUT.1,
+            min_interval: MIN_INTERVAL.1,
+            max_interval: MAX_INTERVAL,
+            backoff_max: BACKOFF_MAX.1,
+            edit_window: EDIT_WINDOW.1,
+            ..base()
+        };
+        assert_eq!(highest.validate(), Ok(()));
+        assert_eq!(refused(FetchConfig { timeout: TIMEOUT.0 - tick, ..base() }), "fetch.timeout");
+        assert_eq!(refused(FetchConfig { timeout: TIMEOUT.1 + tick, ..base() }), "fetch.timeout");
+        let connect = |connect_timeout| refused(FetchConfig { connect_timeout, ..base() });
+        assert_eq!(connect(CONNECT_TIMEOUT.0 - tick), "fetch.connect_timeout");
+        assert_eq!(connect(CONNECT_TIMEOUT.1 + tick), "fetch.connect_timeout");
+        assert_eq!(refused(FetchConfig { min_interval: MIN_INTERVAL.0 - tick, ..base() }), "fetch.min_interval");
+        assert_eq!(refused(FetchConfig { max_interval: MAX_INTERVAL + tick, ..base() }), "fetch.max_interval");
+        assert_eq!(refused(FetchConfig { backoff_max: BACKOFF_MAX.0 - tick, ..base() }), "fetch.backoff_max");
+        assert_eq!(refused(FetchConfig { backoff_max: BACKOFF_MAX.1 + tick, ..base() }), "fetch.backoff_max");
+        assert_eq!(refused(FetchConfig { edit_window: EDIT_WINDOW.0 - tick, ..base() }), "fetch.edit_window");
+        assert_eq!(refused(FetchConfig { edit_window: EDIT_WINDOW.1 + tick, ..base() }), "fetch.edit_window");
+    }
+
+    #[test]
+    fn size_and_count_bounds() {
+        let base = FetchConfig::default;
+        let smallest = FetchConfig { max_body: MAX_BODY.0, max_decompressed: MAX_BODY.0, ..base() };
+        assert_eq!(smallest.validate(), Ok(()));
+        let largest = FetchConfig { max_body: MAX_BODY.1, max_decompressed: MAX_DECOMPRESSED, ..base() };
+        assert_eq!(largest.validate(), Ok(()));
+        assert_eq!(refused(FetchConfig { max_body: MAX_BODY.0 - 1, ..base() }), "fetch.max_body");
+        let huge = FetchConfig { max_body: MAX_BODY.1 + 1, max_decompressed: MAX_DECOMPRESSED, ..base() };
+        assert_eq!(refused(huge), "fetch.max_body");
+        let bomb = FetchConfig { max_decompressed: MAX_DECOMPRESSED + 1, ..base() };
+        assert_eq!(refused(bomb), "fetch.max_decompressed");
+        let counts = FetchConfig {
+            alert_after: ALERT_AFTER.1,
+            backfill_pages: BACKFILL_PAGES,
+            flood_threshold: FLOOD_THRESHOLD.1,
+            ..base()
+        };
+        assert_eq!(counts.validate(), Ok(()));
+        assert_eq!(refused(FetchConfig { alert_after: 0, ..base() }), "fetch.alert_after");
+        assert_eq!(refused(FetchConfig { alert_after: ALERT_AFTER.1 + 1, ..base() }), "fetch.alert_after");
+        let pages = FetchConfig { backfill_pages: BACKFILL_PAGES + 1, ..base() };
+        assert_eq!(refused(pages), "fetch.backfill_pages");
+        let flood = FetchConfig { flood_threshold: FLOOD_THRESHOLD.1 + 1, ..base() };
+        assert_eq!(refused(flood), "fetch.flood_threshold");
+        assert_eq!(refused(FetchConfig { flood_threshold: 0, ..base() }), "fetch.flood_threshold");
     }
 }

@@ -1,8 +1,8 @@
-//! `[http]`: Warta's own HTTP listener.
+//! `[http]`: Warta's own HTTP listener (health, metrics, WebSub callbacks, the webhook).
 
 use serde::Deserialize;
 
-/// Warta's own HTTP listener (WebSub callbacks; later health and metrics).
+/// Warta's own HTTP listener.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpConfig {

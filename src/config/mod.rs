@@ -1,16 +1,17 @@
 //! Typed settings: defaults, then `bot.toml`, then `WARTA__SECTION__KEY`
-//! environment variables (env wins). Validated once at start; every error
-//! names the file, key or variable at fault.
+//! environment variables (env wins). Validated once at start — types by
+//! serde, ranges by each section's own `validate`; every error names the
+//! file, key or variable at fault.
+//!
+//! One file per section of bot.toml, each with its struct, its defaults
+//! (written once, in its `Default`) and its bounds.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-use serde::Deserialize;
-use url::Url;
-
-use crate::domain::ChatRef;
-
+mod admins;
+mod channels;
+mod check;
 mod delivery;
+mod env;
+mod error;
 mod feeds;
 mod fetch;
 mod format;
@@ -20,27 +21,33 @@ mod readers;
 mod secrets;
 mod storage;
 mod telegram;
-mod validate;
-mod values;
+mod value;
 mod websub;
 
+use std::path::Path;
+#[cfg(test)]
+use std::{path::PathBuf, time::Duration};
+
+use serde::Deserialize;
+
+pub use admins::AdminsConfig;
+pub use channels::{ChannelConfig, PreviewSetting};
 pub use delivery::DeliveryConfig;
-pub use feeds::{AdminsConfig, ChannelConfig, FeedConfig, PreviewSetting};
+pub use env::ENV_PREFIX;
+pub use error::ConfigError;
+pub use feeds::FeedConfig;
 pub use fetch::FetchConfig;
-pub use format::FormatConfig;
+pub use format::{FormatConfig, LayoutText};
 pub use http::HttpConfig;
 pub use newsroom::{Daytime, NewsroomConfig};
 pub use readers::ReadersConfig;
-pub use secrets::{BotToken, WebhookSecret, bot_token_from_env, webhook_secret_from_env};
+pub use secrets::{BotToken, TOKEN_VAR, WebhookSecret, bot_token_from_env, webhook_secret_from_env};
 pub use storage::StorageConfig;
 pub use telegram::{TelegramConfig, UpdateMode};
-pub use values::{parse_duration, parse_size};
+pub use value::{parse_duration, parse_size};
 pub use websub::WebSubConfig;
-
-/// Prefix of environment variables that override keys of the config file.
-pub const ENV_PREFIX: &str = "WARTA__";
-/// The only place the bot token may come from.
-pub const TOKEN_VAR: &str = "BOT_TOKEN";
+#[cfg(test)]
+use crate::domain::ChatRef;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,26 +77,6 @@ pub struct Config {
     pub newsroom: NewsroomConfig,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("config file {path} not found; pass --config PATH or set WARTA_CONFIG")]
-    NotFound { path: PathBuf },
-    #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("{path}: invalid TOML at line {line}, column {column}: {message}")]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String },
-    #[error("{origin}: {key}: {message}")]
-    Invalid { origin: String, key: String, message: String },
-    #[error("{origin}: {message}")]
-    Document { origin: String, message: String },
-    #[error("{var}: {message}")]
-    Env { var: String, message: String },
-    #[error("{TOKEN_VAR} is not set: export the bot token from @BotFather as {TOKEN_VAR}")]
-    MissingToken,
-    #[error("{TOKEN_VAR} does not look like a bot token (expected <digits>:<secret>, no spaces)")]
-    MalformedToken,
-}
-
 impl Config {
     /// Loads `path`, applies `WARTA__*` overrides from `env`, and validates.
     pub fn load<I>(path: &Path, env: I) -> Result<Self, ConfigError>
@@ -115,7 +102,7 @@ impl Config {
             let (line, column) = err.span().map(|span| line_and_column(text, span.start)).unwrap_or((1, 1));
             ConfigError::Syntax { path: path.to_owned(), line, column, message: err.message().trim().to_owned() }
         })?;
-        let overrides = apply_env_overrides(&mut document, env)?;
+        let overrides = env::apply_env_overrides(&mut document, env)?;
         let file = path.display().to_string();
         let origin_of = |key: &str| match overrides.get(key) {
             Some(var) => format!("{var} (overriding {file})"),
@@ -133,13 +120,21 @@ impl Config {
         config.validate().map_err(|(key, message)| ConfigError::Invalid { origin: origin_of(&key), key, message })?;
         Ok(config)
     }
-}
 
-fn check_http_url(url: &Url) -> Result<(), String> {
-    match url.scheme() {
-        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
-        "http" | "https" => Err(format!("{url} has no host")),
-        other => Err(format!("{url}: only http and https URLs are supported, not {other}:")),
+    /// Checks what types alone cannot, section by section; returns the
+    /// offending key and why.
+    fn validate(&self) -> Result<(), check::Invalid> {
+        self.telegram.validate(&self.http)?;
+        self.storage.validate()?;
+        feeds::validate(&self.feeds)?;
+        channels::validate(&self.channels)?;
+        self.newsroom.validate()?;
+        self.readers.validate()?;
+        self.admins.validate()?;
+        self.format.validate()?;
+        self.delivery.validate()?;
+        self.fetch.validate()?;
+        self.websub.validate(&self.http)
     }
 }
 
@@ -148,93 +143,6 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
-}
-
-/// Applies `WARTA__SECTION__KEY=value` variables to the parsed document.
-/// Returns which key each variable set, so errors can name the variable.
-fn apply_env_overrides<I>(document: &mut toml::Table, env: I) -> Result<BTreeMap<String, String>, ConfigError>
-where
-    I: IntoIterator<Item = (String, String)>,
-{
-    let mut applied = BTreeMap::new();
-    let mut vars: Vec<(String, String)> = env.into_iter().filter(|(name, _)| name.starts_with(ENV_PREFIX)).collect();
-    // Deterministic order, so that creating feeds[1] after feeds[0] works.
-    vars.sort();
-    for (var, raw) in vars {
-        let segments: Vec<String> = var[ENV_PREFIX.len()..].split("__").map(|s| s.to_ascii_lowercase()).collect();
-        if segments.iter().any(|s| s.is_empty()) {
-            return Err(ConfigError::Env { var, message: "expected WARTA__SECTION__KEY".into() });
-        }
-        let key =
-            set_path(document, &segments, &raw).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
-        applied.insert(key, var);
-    }
-    Ok(applied)
-}
-
-/// Sets one value; returns the key path in the same form serde_path_to_error prints.
-fn set_path(document: &mut toml::Table, segments: &[String], raw: &str) -> Result<String, String> {
-    let mut key = String::new();
-    let mut table = document;
-    let (last, parents) = segments.split_last().ok_or("empty key")?;
-    let mut index = 0;
-    while index < parents.len() {
-        let name = &parents[index];
-        if !key.is_empty() {
-            key.push('.');
-        }
-        key.push_str(name);
-        let next_is_index = parents.get(index + 1).and_then(|s| s.parse::<usize>().ok());
-        match next_is_index {
-            Some(position) => {
-                let entry = table.entry(name.clone()).or_insert_with(|| toml::Value::Array(Vec::new()));
-                let array = entry.as_array_mut().ok_or_else(|| format!("{key} is not a list"))?;
-                if position > array.len() {
-                    return Err(format!("{key}[{position}] does not exist ({key} has {} entries)", array.len()));
-                }
-                if position == array.len() {
-                    array.push(toml::Value::Table(toml::Table::new()));
-                }
-                key.push_str(&format!("[{position}]"));
-                table = array[position].as_table_mut().ok_or_else(|| format!("{key} is not a table"))?;
-                index += 2;
-            }
-            None => {
-                let entry = table.entry(name.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                table = entry.as_table_mut().ok_or_else(|| format!("{key} is not a section"))?;
-                index += 1;
-            }
-        }
-    }
-    if !key.is_empty() {
-        key.push('.');
-    }
-    key.push_str(last);
-    let value = env_value(table.get(last.as_str()), raw);
-    table.insert(last.clone(), value);
-    Ok(key)
-}
-
-/// Interprets an environment value: a string stays a string where the file has
-/// a string; otherwise it is read as a TOML value (`42`, `true`, `[1, 2]`),
-/// with bare comma lists accepted for lists.
-fn env_value(existing: Option<&toml::Value>, raw: &str) -> toml::Value {
-    let trimmed = raw.trim();
-    match existing {
-        Some(toml::Value::String(_)) => return toml::Value::String(raw.to_owned()),
-        Some(toml::Value::Array(_)) if !trimmed.starts_with('[') => {
-            if let Some(value) = parse_toml_value(&format!("[{trimmed}]")) {
-                return value;
-            }
-        }
-        _ => {}
-    }
-    parse_toml_value(trimmed).unwrap_or_else(|| toml::Value::String(raw.to_owned()))
-}
-
-fn parse_toml_value(raw: &str) -> Option<toml::Value> {
-    let mut table: toml::Table = toml::from_str(&format!("value = {raw}")).ok()?;
-    table.remove("value")
 }
 
 #[cfg(test)]

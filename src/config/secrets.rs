@@ -1,8 +1,17 @@
-//! The secrets that come only from the environment: the bot token and the webhook secret.
+//! Secrets that come only from the environment: the bot token and the
+//! webhook secret. Their `Debug` never shows them and they have no `Display`.
 
 use std::fmt;
 
-use super::{ConfigError, TOKEN_VAR};
+use super::ConfigError;
+
+/// The only place the bot token may come from.
+pub const TOKEN_VAR: &str = "BOT_TOKEN";
+
+const WEBHOOK_SECRET_VAR: &str = "WEBHOOK_SECRET";
+
+/// The longest token secret accepted (Telegram's are 35 characters).
+const TOKEN_SECRET_MAX: usize = 128;
 
 /// The secret Telegram sends with every webhook request
 /// (`X-Telegram-Bot-Api-Secret-Token`). Never shown, like the token.
@@ -20,8 +29,6 @@ impl fmt::Debug for WebhookSecret {
         f.write_str("WebhookSecret(<redacted>)")
     }
 }
-
-const WEBHOOK_SECRET_VAR: &str = "WEBHOOK_SECRET";
 
 /// Reads `WEBHOOK_SECRET`: 1–256 characters of A–Z, a–z, 0–9, `_` and `-` (Telegram's rule).
 pub fn webhook_secret_from_env<I>(env: I) -> Result<WebhookSecret, ConfigError>
@@ -68,9 +75,6 @@ impl fmt::Debug for BotToken {
 }
 
 /// Reads the bot token from the environment.
-/// The longest token secret accepted (Telegram's are 35 characters).
-const TOKEN_SECRET_MAX: usize = 128;
-
 pub fn bot_token_from_env<I>(env: I) -> Result<BotToken, ConfigError>
 where
     I: IntoIterator<Item = (String, String)>,

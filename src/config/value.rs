@@ -1,13 +1,19 @@
-//! How values are written in the config: durations, sizes, time zones.
+//! How values are written in bot.toml: durations ("30s"), sizes ("5MiB"),
+//! time zones ("Asia/Makassar"). The serde helpers name the key through
+//! serde_path_to_error when a value does not parse.
 
 use std::time::Duration;
 
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer};
 
-pub(super) fn optional_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+pub(super) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     let raw = String::deserialize(deserializer)?;
-    parse_duration(&raw).map(Some).map_err(serde::de::Error::custom)
+    parse_duration(&raw).map_err(serde::de::Error::custom)
+}
+
+pub(super) fn optional_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    duration(deserializer).map(Some)
 }
 
 pub(super) fn size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
@@ -21,6 +27,13 @@ pub(super) fn size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, 
         Raw::Bytes(bytes) => usize::try_from(bytes).map_err(serde::de::Error::custom),
         Raw::Text(text) => parse_size(&text).map_err(serde::de::Error::custom),
     }
+}
+
+pub(super) fn timezone<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Tz, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    raw.parse::<Tz>().map_err(|_| {
+        serde::de::Error::custom(format!("unknown time zone {raw:?}; use an IANA name such as \"Asia/Makassar\""))
+    })
 }
 
 /// Parses "5MiB", "512 KiB", "10MB", "1048576".
@@ -46,20 +59,8 @@ pub fn parse_size(raw: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("size {raw:?} is too large"))
 }
 
-pub(super) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    let raw = String::deserialize(deserializer)?;
-    parse_duration(&raw).map_err(serde::de::Error::custom)
-}
-
 /// Parses "30s", "2m", "1h", "1h30m", "500ms".
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     humantime::parse_duration(raw.trim())
         .map_err(|err| format!("invalid duration {raw:?} ({err}); use e.g. \"30s\", \"2m\", \"1h\""))
-}
-
-pub(super) fn timezone<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Tz, D::Error> {
-    let raw = String::deserialize(deserializer)?;
-    raw.parse::<Tz>().map_err(|_| {
-        serde::de::Error::custom(format!("unknown time zone {raw:?}; use an IANA name such as \"Asia/Makassar\""))
-    })
 }
