@@ -89,7 +89,8 @@ impl ChannelConfig {
         if self.default_topic.is_some_and(|topic| topic <= 0) {
             return Err((key("default_topic"), "must be a positive message_thread_id".into()));
         }
-        let utm = [("utm_source", &self.utm_source), ("utm_medium", &self.utm_medium), ("utm_campaign", &self.utm_campaign)];
+        let utm =
+            [("utm_source", &self.utm_source), ("utm_medium", &self.utm_medium), ("utm_campaign", &self.utm_campaign)];
         for (name, value) in utm {
             check::text(&key(name), value.as_deref(), UTM_MAX)?;
         }

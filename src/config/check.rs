@@ -22,7 +22,8 @@ pub fn within<T: PartialOrd + Copy>(
         v if v > max => ("most", max),
         _ => return Ok(()),
     };
-    let message = format!("must be at {side} {}, not {} (between {} and {})", show(bound), show(value), show(min), show(max));
+    let message =
+        format!("must be at {side} {}, not {} (between {} and {})", show(bound), show(value), show(min), show(max));
     Err((key.into(), message))
 }
 

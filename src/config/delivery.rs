@@ -88,8 +88,10 @@ impl DeliveryConfig {
             return Err(("delivery.retry_initial".into(), "must be at most delivery.retry_max".into()));
         }
         within("delivery.lease", self.lease, LEASE.0, LEASE.1, check::duration)?;
-        let per_second =
-            [("delivery.overall_per_second", self.overall_per_second), ("delivery.paid_per_second", self.paid_per_second)];
+        let per_second = [
+            ("delivery.overall_per_second", self.overall_per_second),
+            ("delivery.paid_per_second", self.paid_per_second),
+        ];
         for (key, rate) in per_second {
             within(key, rate, PER_SECOND.0, PER_SECOND.1, check::number)?;
         }
@@ -136,7 +138,10 @@ mod tests {
         assert_eq!(initial(RETRY_INITIAL.0 - ms(1)), "delivery.retry_initial");
         assert_eq!(initial(RETRY_INITIAL.1 + ms(1)), "delivery.retry_initial");
         assert_eq!(refused(DeliveryConfig { retry_max: RETRY_MAX.1 + ms(1), ..base() }), "delivery.retry_max");
-        assert_eq!(refused(DeliveryConfig { retry_initial: ms(20), retry_max: ms(10), ..base() }), "delivery.retry_initial");
+        assert_eq!(
+            refused(DeliveryConfig { retry_initial: ms(20), retry_max: ms(10), ..base() }),
+            "delivery.retry_initial"
+        );
         assert!(DeliveryConfig { lease: LEASE.0, ..base() }.validate().is_ok());
         assert!(DeliveryConfig { lease: LEASE.1, ..base() }.validate().is_ok());
         assert_eq!(refused(DeliveryConfig { lease: LEASE.0 - ms(1), ..base() }), "delivery.lease");
@@ -146,7 +151,10 @@ mod tests {
         assert_eq!(refused(too_fast), "delivery.overall_per_second");
         assert_eq!(refused(DeliveryConfig { paid_per_second: 0, ..base() }), "delivery.paid_per_second");
         assert!(DeliveryConfig { group_per_minute: PER_MINUTE.1, private_per_minute: 1, ..base() }.validate().is_ok());
-        assert_eq!(refused(DeliveryConfig { group_per_minute: PER_MINUTE.1 + 1, ..base() }), "delivery.group_per_minute");
+        assert_eq!(
+            refused(DeliveryConfig { group_per_minute: PER_MINUTE.1 + 1, ..base() }),
+            "delivery.group_per_minute"
+        );
         assert!(DeliveryConfig { channel_per_minute: CHANNEL_PER_MINUTE.1, ..base() }.validate().is_ok());
         let too_fast = DeliveryConfig { channel_per_minute: CHANNEL_PER_MINUTE.1 + 1, ..base() };
         assert_eq!(refused(too_fast), "delivery.channel_per_minute");

@@ -10,7 +10,10 @@ pub const ENV_PREFIX: &str = "WARTA__";
 
 /// Applies `WARTA__SECTION__KEY=value` variables to the parsed document.
 /// Returns which key each variable set, so errors can name the variable.
-pub(super) fn apply_env_overrides<I>(document: &mut toml::Table, env: I) -> Result<BTreeMap<String, String>, ConfigError>
+pub(super) fn apply_env_overrides<I>(
+    document: &mut toml::Table,
+    env: I,
+) -> Result<BTreeMap<String, String>, ConfigError>
 where
     I: IntoIterator<Item = (String, String)>,
 {
@@ -94,4 +97,3 @@ fn parse_toml_value(raw: &str) -> Option<toml::Value> {
     let mut table: toml::Table = toml::from_str(&format!("value = {raw}")).ok()?;
     table.remove("value")
 }
-

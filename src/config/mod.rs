@@ -30,6 +30,8 @@ use std::{path::PathBuf, time::Duration};
 
 use serde::Deserialize;
 
+#[cfg(test)]
+use crate::domain::ChatRef;
 pub use admins::AdminsConfig;
 pub use channels::{ChannelConfig, PreviewSetting};
 pub use delivery::DeliveryConfig;
@@ -46,8 +48,6 @@ pub use storage::StorageConfig;
 pub use telegram::{TelegramConfig, UpdateMode};
 pub use value::{parse_duration, parse_size};
 pub use websub::WebSubConfig;
-#[cfg(test)]
-use crate::domain::ChatRef;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -48,10 +48,16 @@ mod tests {
     #[test]
     fn bounds_accept_their_ends_and_refuse_past_them() {
         let base = ReadersConfig::default;
-        let lowest =
-            ReadersConfig { command_burst: COMMAND_BURST.0, command_refill: COMMAND_REFILL.0, flood_pause: FLOOD_PAUSE.0 };
-        let highest =
-            ReadersConfig { command_burst: COMMAND_BURST.1, command_refill: COMMAND_REFILL.1, flood_pause: FLOOD_PAUSE.1 };
+        let lowest = ReadersConfig {
+            command_burst: COMMAND_BURST.0,
+            command_refill: COMMAND_REFILL.0,
+            flood_pause: FLOOD_PAUSE.0,
+        };
+        let highest = ReadersConfig {
+            command_burst: COMMAND_BURST.1,
+            command_refill: COMMAND_REFILL.1,
+            flood_pause: FLOOD_PAUSE.1,
+        };
         assert_eq!((lowest.validate(), highest.validate()), (Ok(()), Ok(())));
         let refused = |config: ReadersConfig| config.validate().expect_err("refused").0;
         let tick = Duration::from_millis(1);

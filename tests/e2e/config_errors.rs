@@ -246,3 +246,91 @@ async fn absurd_values_are_refused_with_their_bounds() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("must be"), "accepted at the bounds: {stderr}");
 }
+
+/// Every section's keys, past either end of their range, from the file or
+/// the environment: each refused at start (exit 2) naming the key and the
+/// bound it crossed; the values at the ends themselves start.
+#[tokio::test]
+async fn each_sections_keys_are_refused_past_their_bounds() {
+    let env = TestEnv::start().await;
+    let good = env.config_text("");
+    let fetch = |keys: &str| env.config_text_with_fetch(keys, "");
+    let section = |name: &str, keys: &str| env.config_text(&format!("[{name}]\n{keys}\n"));
+    let delivery = |keys: &str| good.replace("[delivery]\n", &format!("[delivery]\n{keys}\n"));
+    let feed = |keys: &str| good.replace("name = \"Kaltimtoday.co\"", &format!("name = \"K\"\n{keys}"));
+    let channel =
+        |keys: &str| good.replace("chat = \"@kaltimtodaydotco\"", &format!("chat = \"@kaltimtodaydotco\"\n{keys}"));
+    let template = format!("template = \"{{title}} {}\"", "x".repeat(35_000));
+    let cases: Vec<(String, &str, &str)> = vec![
+        // The six the issue measured.
+        (good.replace("timeout = \"5s\"", "timeout = \"1ns\""), "fetch.timeout", "at least 100ms"),
+        (delivery("lease = \"300000y\""), "delivery.lease", "at most 1h"),
+        (delivery("overall_per_second = 100000000"), "delivery.overall_per_second", "at most 1000"),
+        (fetch("edit_window = \"0s\""), "fetch.edit_window", "at least 1m"),
+        (section("format", &template), "format.template", "at most 2000 characters"),
+        (good.replace("chat = \"@kaltimtodaydotco\"", "chat = -1"), "channels[0].chat", "at most -1000000"),
+        // [telegram]
+        (good.replace("poll_timeout = \"2s\"", "poll_timeout = \"16s\""), "telegram.poll_timeout", "at most 15s"),
+        // [[feeds]]
+        (good.replace("interval = \"300ms\"", "interval = \"1ns\""), "feeds[0].interval", "at least 10ms"),
+        (good.replace("interval = \"300ms\"", "interval = \"25h\""), "feeds[0].interval", "at most 24h"),
+        (feed("backfill = 101"), "feeds[0].backfill", "at most 100"),
+        // [[channels]]
+        (good.replace("chat = \"@kaltimtodaydotco\"", "chat = -9999999999999"), "channels[0].chat", "at least"),
+        (channel(&format!("utm_source = \"{}\"", "u".repeat(101))), "channels[0].utm_source", "at most 100 characters"),
+        (channel(&format!("sponsored_label = \"{}\"", "L".repeat(65))), "channels[0].sponsored_label", "at most 64"),
+        // [admins]
+        (good.replace("user_ids = [42]", "user_ids = [4503599627370496]"), "admins.user_ids[0]", "at most"),
+        // [format]
+        (section("format", "excerpt_chars = 39"), "format.excerpt_chars", "at least 40"),
+        (section("format", "excerpt_chars = 2001"), "format.excerpt_chars", "at most 2000"),
+        (section("format", "max_hashtags = 21"), "format.max_hashtags", "at most 20"),
+        (section("format", "max_image_download = \"11MiB\""), "format.max_image_download", "at most 10485760 bytes"),
+        // [delivery]
+        (good.replace("max_attempts = 5", "max_attempts = 0"), "delivery.max_attempts", "at least 1"),
+        (good.replace("retry_max = \"2s\"", "retry_max = \"8d\""), "delivery.retry_max", "at most 7 days"),
+        (delivery("concurrency = 513"), "delivery.concurrency", "at most 512"),
+        (delivery("shutdown_grace = \"9s\""), "delivery.shutdown_grace", "at most 8s"),
+        (delivery("private_per_minute = 0"), "delivery.private_per_minute", "at least 1"),
+        // [fetch]
+        (good.replace("min_interval = \"50ms\"", "min_interval = \"1ms\""), "fetch.min_interval", "at least 10ms"),
+        (fetch("backoff_max = \"1ns\""), "fetch.backoff_max", "at least 100ms"),
+        (fetch("connect_timeout = \"6m\""), "fetch.connect_timeout", "at most 5m"),
+        (fetch("backfill_pages = 51"), "fetch.backfill_pages", "at most 50"),
+        (fetch("max_body = 1023"), "fetch.max_body", "at least 1024 bytes"),
+        (fetch("edit_window = \"31d\""), "fetch.edit_window", "at most 30 days"),
+        // [readers]
+        (section("readers", "command_burst = 0"), "readers.command_burst", "at least 1"),
+        (section("readers", "command_refill = \"2h\""), "readers.command_refill", "at most 1h"),
+        (section("readers", "flood_pause = \"0s\""), "readers.flood_pause", "at least 1s"),
+        (section("readers", "flood_pause = \"25h\""), "readers.flood_pause", "at most 24h"),
+        // [newsroom]
+        (section("newsroom", "preview_expiry = \"25h\""), "newsroom.preview_expiry", "at most 24h"),
+        (section("newsroom", "alert_check = \"1ms\""), "newsroom.alert_check", "at least 100ms"),
+        (section("newsroom", "unpin_after = \"31d\""), "newsroom.unpin_after", "at most 30 days"),
+        // [websub]
+        (section("websub", "lease = \"59s\""), "websub.lease", "at least 1m"),
+        (section("websub", "lease = \"31d\""), "websub.lease", "at most 30 days"),
+    ];
+    assert!(cases.len() >= 26, "{} cases", cases.len());
+    for (text, key, bound) in cases {
+        let output = run_with_config(&env, &text, &[]).await;
+        assert_clean_failure(&output, &[key, bound]);
+    }
+    // From the environment: the variable, the key and the bound are named.
+    let output = run_with_config(&env, &good, &[("WARTA__DELIVERY__CONCURRENCY", "0")]).await;
+    assert_clean_failure(&output, &["WARTA__DELIVERY__CONCURRENCY", "delivery.concurrency", "at least 1"]);
+    // The ends themselves are accepted.
+    let edges = env
+        .config_text_with_fetch(
+            "edit_window = \"1m\"\nconnect_timeout = \"5m\"\nbackfill_pages = 50\nmax_body = 1024",
+            "[readers]\ncommand_burst = 100000\nflood_pause = \"24h\"\n[newsroom]\nunpin_after = \"30d\"\n\
+             [websub]\nlease = \"1m\"\n[format]\nexcerpt_chars = 40\nmax_hashtags = 20\n",
+        )
+        .replace("timeout = \"5s\"", "timeout = \"100ms\"")
+        .replace("max_attempts = 5", "max_attempts = 100\nconcurrency = 512\nshutdown_grace = \"8s\"");
+    env.write_config(&edges);
+    let output = run_to_end(env.warta().args(["check", "--config"]).arg(&env.config_path)).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("must be"), "accepted at the bounds: {stderr}");
+}
