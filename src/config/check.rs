@@ -48,16 +48,16 @@ pub fn duration(value: Duration) -> String {
     const DAY: u64 = 24 * 3600;
     let secs = value.as_secs();
     if value.subsec_nanos() == 0 && secs > 0 && secs <= 365 * DAY {
-        if secs % DAY == 0 && secs > DAY {
+        if secs.is_multiple_of(DAY) && secs > DAY {
             return format!("{} days", secs / DAY);
         }
         for (unit, name) in [(3600, "h"), (60, "m"), (1, "s")] {
-            if secs % unit == 0 {
+            if secs.is_multiple_of(unit) {
                 return format!("{}{name}", secs / unit);
             }
         }
     }
-    if value.subsec_nanos() % 1_000_000 == 0 && !value.is_zero() && secs < 60 {
+    if value.subsec_nanos().is_multiple_of(1_000_000) && !value.is_zero() && secs < 60 {
         return format!("{}ms", value.as_millis());
     }
     humantime::format_duration(value).to_string()

@@ -26,7 +26,7 @@ mod websub;
 
 use std::path::Path;
 #[cfg(test)]
-use std::{path::PathBuf, time::Duration};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
