@@ -458,33 +458,17 @@ async fn press(
             Some(answer) => (None, Followup::Edit(answer)),
             None => (Some(texts.search_expired.to_owned()), Followup::Nothing),
         },
-        Callback::BreakingSend { id } | Callback::BreakingCancel { id } => {
-            // The presser is checked, whatever the button's data or message say.
-            let (true, true, Some(admin)) = (sender.admin, private, sender.user_id) else {
-                tracing::warn!(user_id = ?sender.user_id, chat_id = chat.0, breaking_id = id,
-                    "breaking-news button refused: not an admin");
-                return Ok((Some(lang.newsroom().admin_only.to_owned()), Followup::Nothing));
+        Callback::BreakingSend { id }
+        | Callback::BreakingCancel { id }
+        | Callback::HoldSendAll { id }
+        | Callback::HoldSkip { id } => {
+            let button = match callback {
+                Callback::BreakingSend { .. } => admin::Button::SendBreaking(id),
+                Callback::BreakingCancel { .. } => admin::Button::CancelBreaking(id),
+                Callback::HoldSendAll { .. } => admin::Button::Hold(id, crate::store::HoldDecision::SendAll),
+                _ => admin::Button::Hold(id, crate::store::HoldDecision::Skip),
             };
-            let decision = if matches!(callback, Callback::BreakingSend { .. }) {
-                admin::confirm(bot, state, admin, lang, chat, id).await?
-            } else {
-                admin::cancel(state, admin, lang, chat, id).await?
-            };
-            let followup = if decision.clear_buttons { Followup::ClearButtons } else { Followup::Nothing };
-            (Some(decision.toast), followup)
-        }
-        Callback::HoldSendAll { id } | Callback::HoldSkip { id } => {
-            // The presser is checked, whatever the button's data or message say.
-            let (true, true, Some(admin)) = (sender.admin, private, sender.user_id) else {
-                tracing::warn!(user_id = ?sender.user_id, chat_id = chat.0, batch_id = id,
-                    "flood-guard button refused: not an admin");
-                return Ok((Some(lang.newsroom().admin_only.to_owned()), Followup::Nothing));
-            };
-            let decision = match callback {
-                Callback::HoldSendAll { .. } => crate::store::HoldDecision::SendAll,
-                _ => crate::store::HoldDecision::Skip,
-            };
-            let decision = admin::decide(state, admin, lang, id, decision).await?;
+            let decision = admin::press(bot, state, sender, private, chat, button).await?;
             let followup = if decision.clear_buttons { Followup::ClearButtons } else { Followup::Nothing };
             (Some(decision.toast), followup)
         }

@@ -1,6 +1,6 @@
-//! The admins' side of the bot: who is an admin, and the twelve admin
-//! commands. Only for the user ids in `[admins]`, in private chat; to everyone
-//! else they do not exist.
+//! The admins' side of the bot: who is an admin, the twelve admin commands
+//! and the admins' buttons. Only for the user ids in `[admins]`, in private
+//! chat; to everyone else they do not exist.
 
 mod categories;
 mod editorial;
@@ -10,13 +10,16 @@ mod status;
 use teloxide::Bot;
 use teloxide::types::ChatId;
 
-pub use editorial::{NewsroomSettings, breaking_from_message, cancel, confirm, render_breaking};
-pub use held::{announce_holds, decide, run_hold_announcer};
+pub use editorial::{NewsroomSettings, breaking_from_message, render_breaking};
+pub use held::{announce_holds, run_hold_announcer};
+
+use editorial::Decision;
 
 use super::commands::Command;
 use super::reply::Answer;
 use super::{BotState, Place, Sender};
 use crate::i18n::{CommandId, Lang};
+use crate::store::HoldDecision;
 
 /// Whether an admin command may run here: `None` if so, else the answer
 /// that refuses it. Menus are hints; this is the check.
@@ -69,4 +72,46 @@ pub(super) async fn answer(
         _ => return Ok(None),
     };
     Ok(Some(answer))
+}
+
+/// A press on an admin's button: a breaking-news preview's or a held flood's.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Button {
+    /// Kirim on a breaking-news preview.
+    SendBreaking(i64),
+    /// Batal on a breaking-news preview.
+    CancelBreaking(i64),
+    /// Kirim semua or Lewati on a held flood.
+    Hold(i64, HoldDecision),
+}
+
+/// Acts on a press of an admin's button. The presser is checked here,
+/// whatever the button's data or message say.
+pub(super) async fn press(
+    bot: &Bot,
+    state: &BotState,
+    sender: &Sender,
+    private: bool,
+    chat: ChatId,
+    button: Button,
+) -> anyhow::Result<Decision> {
+    let lang = sender.lang;
+    let (true, true, Some(admin)) = (sender.admin, private, sender.user_id) else {
+        match button {
+            Button::SendBreaking(id) | Button::CancelBreaking(id) => {
+                tracing::warn!(user_id = ?sender.user_id, chat_id = chat.0, breaking_id = id,
+                    "breaking-news button refused: not an admin");
+            }
+            Button::Hold(id, _) => {
+                tracing::warn!(user_id = ?sender.user_id, chat_id = chat.0, batch_id = id,
+                    "flood-guard button refused: not an admin");
+            }
+        }
+        return Ok(Decision { toast: lang.newsroom().admin_only.to_owned(), clear_buttons: false });
+    };
+    match button {
+        Button::SendBreaking(id) => editorial::confirm(bot, state, admin, lang, chat, id).await,
+        Button::CancelBreaking(id) => editorial::cancel(state, admin, lang, chat, id).await,
+        Button::Hold(id, decision) => held::decide(state, admin, lang, id, decision).await,
+    }
 }
