@@ -89,8 +89,8 @@ pub(super) const ALERT_AFTER: (u32, u32) = (1, 1000);
 pub(super) const BACKFILL_PAGES: u32 = 50;
 /// Bounds of `edit_window`.
 pub(super) const EDIT_WINDOW: (Duration, Duration) = (ms(60_000), Duration::from_secs(30 * 24 * 3600));
-/// Bounds of `flood_threshold`.
-pub(super) const FLOOD_THRESHOLD: (u32, u32) = (1, 10_000);
+/// Bounds of `flood_threshold` (0 turns the flood guard off).
+pub(super) const FLOOD_THRESHOLD: (u32, u32) = (0, 10_000);
 
 impl FetchConfig {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
@@ -201,6 +201,6 @@ mod tests {
         assert_eq!(refused(pages), "fetch.backfill_pages");
         let flood = FetchConfig { flood_threshold: FLOOD_THRESHOLD.1 + 1, ..base() };
         assert_eq!(refused(flood), "fetch.flood_threshold");
-        assert_eq!(refused(FetchConfig { flood_threshold: 0, ..base() }), "fetch.flood_threshold");
+        assert!(FetchConfig { flood_threshold: 0, ..base() }.validate().is_ok(), "0 turns the guard off");
     }
 }

@@ -89,6 +89,11 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|err| unusable(format!("cannot create its folder {}: {err}", dir.display())))?;
         }
+        // Checked before SQLite opens it: with its -shm file present SQLite opens a
+        // read-only database and only the first write fails, naming no path.
+        if let Some(reason) = file::unusable_reason(path) {
+            return Err(StoreError::Unusable { path: path.to_owned(), reason });
+        }
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(|err| unusable(err.to_string()))?
             .filename(path)

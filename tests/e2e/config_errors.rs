@@ -201,7 +201,7 @@ async fn absurd_values_are_refused_with_their_bounds() {
         (fetch("connect_timeout = \"1us\""), "fetch.connect_timeout", "at least 100ms"),
         (fetch("edit_window = \"0s\""), "fetch.edit_window", "at least 1m"),
         (fetch("alert_after = 100000"), "fetch.alert_after", "between 1 and 1000"),
-        (fetch("flood_threshold = 0"), "fetch.flood_threshold", "between 1 and 10000"),
+        (fetch("flood_threshold = 100000"), "fetch.flood_threshold", "between 0 and 10000"),
         (fetch("max_body = \"200MiB\"\nmax_decompressed = \"400MiB\""), "fetch.max_body", "bytes"),
         (fetch("max_decompressed = \"100GiB\""), "fetch.max_decompressed", "bytes"),
         (delivery("lease = \"300000y\""), "delivery.lease", "at most 1h"),
