@@ -18,11 +18,12 @@ use url::Url;
 
 use crate::bot::{BotState, CommandLimiter, NewsroomSettings, register_command_menus, schema};
 use crate::config::PreviewSetting;
-use crate::config::{BotToken, Config, UpdateMode, WebhookSecret};
+use crate::config::{BotToken, Config, FetchSecret, UpdateMode, WebhookSecret};
 use crate::delivery::{
     DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender, WorkerSettings,
 };
 use crate::domain::{ForumTopics, LinkPreview};
+use crate::feed::ping::InstantFetch;
 use crate::feed::websub::WebSub;
 use crate::feed::{AddressPolicy, FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
 use crate::format::{ChannelStyle, PostStyle};
@@ -111,6 +112,9 @@ pub fn poll_settings(config: &Config) -> PollSettings {
         backfill_pages: config.fetch.backfill_pages,
         edit_window: config.fetch.edit_window,
         flood_threshold: config.fetch.flood_threshold,
+        max_retry_after: config.fetch.max_retry_after,
+        unconditional_every: config.fetch.unconditional_every,
+        photo_lookup: config.fetch.photo_lookup,
     }
 }
 
@@ -170,6 +174,8 @@ pub struct Secrets {
     pub token: BotToken,
     /// Webhook mode only.
     pub webhook_secret: Option<WebhookSecret>,
+    /// `POST /fetch` exists only with it.
+    pub fetch_secret: Option<FetchSecret>,
 }
 
 /// Runs the bot until `shutdown` is cancelled (or SIGINT/SIGTERM when driven
@@ -263,6 +269,9 @@ async fn run_locked(
         held_ready,
         shutdown.clone(),
     ));
+    // Publish pings and "fetch now" wake only configured feeds.
+    let feed_urls: Vec<(i64, url::Url)> = watched.iter().map(|feed| (feed.id, feed.url.clone())).collect();
+    let instant = InstantFetch::new(&feed_urls, poller.wakeups(), config.fetch.ping_debounce);
     let websub = config.websub.public_url.as_ref().map(|public_url| {
         WebSub::new(store.clone(), feed_fetcher.clone(), public_url.clone(), config.websub.lease, poller.wakeups())
     });
@@ -299,6 +308,8 @@ async fn run_locked(
                 telegram: TelegramApi::new(bot.clone()),
                 alert_after: config.fetch.alert_after,
             }),
+            instant: Some(instant.clone()),
+            fetch_secret: secrets.fetch_secret.clone(),
         };
         tasks.spawn(http::bind(address, state, webhook_router.take(), shutdown.clone()).await?);
     }

@@ -14,11 +14,12 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::WebhookSecret;
+use crate::config::{FetchSecret, WebhookSecret};
+use crate::feed::ping::{self, InstantFetch, WakeOutcome};
 use crate::feed::websub::{IntentQuery, PushOutcome, Verification, WebSub};
 use crate::health::Health;
 use crate::metrics::Metrics;
@@ -39,6 +40,10 @@ pub struct HttpState {
     pub websub: Option<WebSub>,
     pub metrics: Option<Metrics>,
     pub readiness: Option<Readiness>,
+    /// Publish pings (`POST /ping`) and "fetch now" (`POST /fetch`).
+    pub instant: Option<InstantFetch>,
+    /// `POST /fetch` answers only requests bearing it.
+    pub fetch_secret: Option<FetchSecret>,
 }
 
 /// What /readyz checks.
@@ -67,6 +72,8 @@ pub fn router(state: HttpState) -> Router {
         .route("/metrics", get(metrics))
         .route("/websub/{feed_id}", get(websub_verify).post(websub_push))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_PUSH_BODY))
+        .route("/ping", post(publish_ping).layer(axum::extract::DefaultBodyLimit::max(ping::MAX_PING_BODY)))
+        .route("/fetch", post(fetch_now))
         .with_state(state)
 }
 
@@ -241,6 +248,66 @@ async fn websub_push(
             tracing::error!(feed_id, error = %err, "WebSub push failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// WordPress's Update Services ping (XML-RPC). Always answered in XML-RPC:
+/// success for a known site (its configured feeds fetch now) and for an
+/// unknown one (nothing to do, and no hint of which sites are configured),
+/// a fault for anything that is not a ping.
+async fn publish_ping(
+    State(state): State<HttpState>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let Some(instant) = state.instant else { return StatusCode::NOT_FOUND.into_response() };
+    let parsed = match body {
+        Ok(body) => ping::parse_ping(&body),
+        Err(_) => Err(ping::PingError::TooLarge),
+    };
+    let xml = match parsed {
+        Ok(received) => {
+            if let WakeOutcome::Woken(feeds) = instant.ping(&received) {
+                tracing::info!(site = %received.site_url.chars().take(120).collect::<String>(), feeds, method = %received.method,
+                    "publish ping: fetching the site's feeds now");
+            }
+            ping::success_response()
+        }
+        Err(err) => {
+            tracing::info!(error = %err, "malformed publish ping refused");
+            ping::fault_response(err.fault_code(), &err.to_string())
+        }
+    };
+    // XML-RPC answers faults with 200 too.
+    ([(header::CONTENT_TYPE, "text/xml; charset=UTF-8")], xml).into_response()
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct FetchNowQuery {
+    /// A site or feed URL (or a host); absent: every feed.
+    site: Option<String>,
+}
+
+/// "Fetch now" for other CMSs and scripts: `POST /fetch?site=…` with
+/// `Authorization: Bearer <FETCH_SECRET>`.
+async fn fetch_now(State(state): State<HttpState>, Query(query): Query<FetchNowQuery>, headers: HeaderMap) -> Response {
+    let (Some(instant), Some(secret)) = (state.instant, state.fetch_secret) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if !given.is_some_and(|given| constant_time_eq(given.as_bytes(), secret.expose().as_bytes())) {
+        tracing::warn!("fetch-now request without the right secret rejected");
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match instant.fetch_now(query.site.as_deref()) {
+        WakeOutcome::Woken(feeds) => {
+            tracing::info!(feeds, "fetch now requested");
+            (StatusCode::ACCEPTED, format!("fetching {feeds} feed(s)\n")).into_response()
+        }
+        WakeOutcome::UnknownSite => (StatusCode::NOT_FOUND, "no configured feed is on that site\n").into_response(),
     }
 }
 

@@ -536,13 +536,29 @@ fn request_headers(request: FetchRequest<'_>) -> HeaderMap {
         ),
     );
     headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
-    if let Some(value) = request.etag.and_then(|v| HeaderValue::from_str(v).ok()) {
+    if let Some(value) = request.etag.and_then(|v| HeaderValue::from_str(&revalidation_etag(v)).ok()) {
         headers.insert(header::IF_NONE_MATCH, value);
     }
     if let Some(value) = request.last_modified.and_then(|v| HeaderValue::from_str(v).ok()) {
         headers.insert(header::IF_MODIFIED_SINCE, value);
     }
     headers
+}
+
+/// The ETag to send back. Apache's compression appends `-gzip` (mod_deflate)
+/// or `-br` (mod_brotli) to the ETag of what it compresses, but what it hands
+/// the application (WordPress, which answers 304 only when both validators
+/// match) and compares itself for static files is the ETag without it.
+pub fn revalidation_etag(etag: &str) -> String {
+    let etag = etag.trim();
+    for suffix in ["-gzip\"", "-br\""] {
+        if let Some(stem) = etag.strip_suffix(suffix)
+            && stem.contains('"')
+        {
+            return format!("{stem}\"");
+        }
+    }
+    etag.to_owned()
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, ConfigError, UpdateMode, bot_token_from_env, webhook_secret_from_env};
+use crate::config::{
+    Config, ConfigError, UpdateMode, bot_token_from_env, fetch_secret_from_env, webhook_secret_from_env,
+};
 use crate::telemetry::LogFormat;
 
 #[derive(Debug, Parser)]
@@ -82,7 +84,11 @@ impl Cli {
                     },
                     UpdateMode::Polling => None,
                 };
-                let secrets = crate::app::Secrets { token, webhook_secret };
+                let fetch_secret = match fetch_secret_from_env(std::env::vars()) {
+                    Ok(secret) => secret,
+                    Err(err) => return config_failure(&err),
+                };
+                let secrets = crate::app::Secrets { token, webhook_secret, fetch_secret };
                 match crate::app::run_until_signal(config, secrets).await {
                     Ok(()) => ExitCode::SUCCESS,
                     // Not started: the operator must fix the database path or its

@@ -42,6 +42,20 @@ pub struct FetchConfig {
     pub allow_hosts: Vec<String>,
     /// A fetch with more new items than this is held for the admins (Kirim semua / Lewati).
     pub flood_threshold: u32,
+    /// Publish pings and "fetch now" fetch a feed at most once per this long.
+    #[serde(deserialize_with = "value::duration")]
+    pub ping_debounce: Duration,
+    /// A `Retry-After` longer than this (WordPress's maintenance mode says 600 s) is cut to it.
+    #[serde(deserialize_with = "value::duration")]
+    pub max_retry_after: Duration,
+    /// After 304s, a feed is fetched without validators at least this often (a
+    /// scheduled WordPress post can go live without changing the feed's validators).
+    #[serde(deserialize_with = "value::duration")]
+    pub unconditional_every: Duration,
+    /// How long new articles may wait for their photo to be looked up (the
+    /// WordPress REST API, else the page's og:image); then they go out without it.
+    #[serde(deserialize_with = "value::duration")]
+    pub photo_lookup: Duration,
 }
 
 impl Default for FetchConfig {
@@ -59,6 +73,10 @@ impl Default for FetchConfig {
             edit_window: Duration::from_secs(48 * 3600),
             allow_hosts: Vec::new(),
             flood_threshold: 50,
+            ping_debounce: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(60),
+            unconditional_every: Duration::from_secs(15 * 60),
+            photo_lookup: Duration::from_secs(3),
         }
     }
 }
@@ -89,6 +107,14 @@ pub(super) const ALERT_AFTER: (u32, u32) = (1, 1000);
 pub(super) const BACKFILL_PAGES: u32 = 50;
 /// Bounds of `edit_window`.
 pub(super) const EDIT_WINDOW: (Duration, Duration) = (ms(60_000), Duration::from_secs(30 * 24 * 3600));
+/// Bounds of `ping_debounce`.
+pub(super) const PING_DEBOUNCE: (Duration, Duration) = (ms(0), ms(600_000));
+/// Bounds of `max_retry_after`.
+pub(super) const MAX_RETRY_AFTER: (Duration, Duration) = (ms(1000), DAY);
+/// Bounds of `unconditional_every`.
+pub(super) const UNCONDITIONAL_EVERY: (Duration, Duration) = (ms(60_000), DAY);
+/// Bounds of `photo_lookup` (0: no lookup).
+pub(super) const PHOTO_LOOKUP: (Duration, Duration) = (ms(0), ms(30_000));
 /// Bounds of `flood_threshold` (0 turns the flood guard off).
 pub(super) const FLOOD_THRESHOLD: (u32, u32) = (0, 10_000);
 
@@ -111,6 +137,11 @@ impl FetchConfig {
         within("fetch.backfill_pages", self.backfill_pages, 0, BACKFILL_PAGES, check::number)?;
         within("fetch.edit_window", self.edit_window, EDIT_WINDOW.0, EDIT_WINDOW.1, check::duration)?;
         within("fetch.flood_threshold", self.flood_threshold, FLOOD_THRESHOLD.0, FLOOD_THRESHOLD.1, check::number)?;
+        within("fetch.ping_debounce", self.ping_debounce, PING_DEBOUNCE.0, PING_DEBOUNCE.1, check::duration)?;
+        within("fetch.max_retry_after", self.max_retry_after, MAX_RETRY_AFTER.0, MAX_RETRY_AFTER.1, check::duration)?;
+        let every = self.unconditional_every;
+        within("fetch.unconditional_every", every, UNCONDITIONAL_EVERY.0, UNCONDITIONAL_EVERY.1, check::duration)?;
+        within("fetch.photo_lookup", self.photo_lookup, PHOTO_LOOKUP.0, PHOTO_LOOKUP.1, check::duration)?;
         for (index, host) in self.allow_hosts.iter().enumerate() {
             if !is_bare_host(host) {
                 return Err((
@@ -174,6 +205,24 @@ mod tests {
         assert_eq!(refused(FetchConfig { backoff_max: BACKOFF_MAX.1 + tick, ..base() }), "fetch.backoff_max");
         assert_eq!(refused(FetchConfig { edit_window: EDIT_WINDOW.0 - tick, ..base() }), "fetch.edit_window");
         assert_eq!(refused(FetchConfig { edit_window: EDIT_WINDOW.1 + tick, ..base() }), "fetch.edit_window");
+        let debounce = |ping_debounce| refused(FetchConfig { ping_debounce, ..base() });
+        assert_eq!(debounce(PING_DEBOUNCE.1 + tick), "fetch.ping_debounce");
+        let retry = |max_retry_after| refused(FetchConfig { max_retry_after, ..base() });
+        assert_eq!(retry(MAX_RETRY_AFTER.0 - tick), "fetch.max_retry_after");
+        assert_eq!(retry(MAX_RETRY_AFTER.1 + tick), "fetch.max_retry_after");
+        let every = |unconditional_every| refused(FetchConfig { unconditional_every, ..base() });
+        assert_eq!(every(UNCONDITIONAL_EVERY.0 - tick), "fetch.unconditional_every");
+        assert_eq!(every(UNCONDITIONAL_EVERY.1 + tick), "fetch.unconditional_every");
+        let lookup = |photo_lookup| refused(FetchConfig { photo_lookup, ..base() });
+        assert_eq!(lookup(PHOTO_LOOKUP.1 + tick), "fetch.photo_lookup");
+        let edges = FetchConfig {
+            ping_debounce: PING_DEBOUNCE.0,
+            max_retry_after: MAX_RETRY_AFTER.1,
+            unconditional_every: UNCONDITIONAL_EVERY.0,
+            photo_lookup: PHOTO_LOOKUP.1,
+            ..base()
+        };
+        assert_eq!(edges.validate(), Ok(()));
     }
 
     #[test]

@@ -43,7 +43,10 @@ pub use format::{FormatConfig, LayoutText};
 pub use http::HttpConfig;
 pub use newsroom::{Daytime, NewsroomConfig};
 pub use readers::ReadersConfig;
-pub use secrets::{BotToken, TOKEN_VAR, WebhookSecret, bot_token_from_env, webhook_secret_from_env};
+pub use secrets::{
+    BotToken, FETCH_SECRET_VAR, FetchSecret, TOKEN_VAR, WebhookSecret, bot_token_from_env, fetch_secret_from_env,
+    webhook_secret_from_env,
+};
 pub use storage::StorageConfig;
 pub use telegram::{TelegramConfig, UpdateMode};
 pub use value::{parse_duration, parse_size};

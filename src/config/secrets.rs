@@ -10,6 +10,9 @@ pub const TOKEN_VAR: &str = "BOT_TOKEN";
 
 const WEBHOOK_SECRET_VAR: &str = "WEBHOOK_SECRET";
 
+/// The secret that the "fetch now" endpoint (`POST /fetch`) asks for.
+pub const FETCH_SECRET_VAR: &str = "FETCH_SECRET";
+
 /// The longest token secret accepted (Telegram's are 35 characters).
 const TOKEN_SECRET_MAX: usize = 128;
 
@@ -52,6 +55,47 @@ where
         });
     }
     Ok(WebhookSecret(secret))
+}
+
+/// The secret of `POST /fetch` ("fetch now" for other CMSs and scripts). Never shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FetchSecret(String);
+
+impl FetchSecret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for FetchSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FetchSecret(<redacted>)")
+    }
+}
+
+/// Reads `FETCH_SECRET`: unset or empty means no "fetch now" endpoint; else
+/// 16-256 characters of A-Z, a-z, 0-9, `_` and `-`.
+pub fn fetch_secret_from_env<I>(env: I) -> Result<Option<FetchSecret>, ConfigError>
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    let Some(secret) = env
+        .into_iter()
+        .find_map(|(name, value)| (name == FETCH_SECRET_VAR).then_some(value))
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+    else {
+        return Ok(None);
+    };
+    let valid = (16..=256).contains(&secret.len())
+        && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
+        return Err(ConfigError::Env {
+            var: FETCH_SECRET_VAR.to_owned(),
+            message: "must be 16-256 characters of A-Z, a-z, 0-9, _ and -".to_owned(),
+        });
+    }
+    Ok(Some(FetchSecret(secret)))
 }
 
 /// The bot token. Its `Debug` never shows it and it has no `Display`.

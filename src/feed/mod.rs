@@ -3,6 +3,7 @@
 
 pub mod parse;
 mod person;
+pub mod ping;
 pub mod poller;
 pub mod repair;
 pub mod schedule;

@@ -59,6 +59,12 @@ pub struct PollSettings {
     pub edit_window: Duration,
     /// A fetch bringing more new items than this is held for the admins (0: never).
     pub flood_threshold: u32,
+    /// A server's `Retry-After` is honoured up to this long.
+    pub max_retry_after: Duration,
+    /// Validators are skipped when the last full answer is older than this.
+    pub unconditional_every: Duration,
+    /// How long new articles may wait for their photo lookup.
+    pub photo_lookup: Duration,
 }
 
 impl Default for PollSettings {
@@ -70,25 +76,61 @@ impl Default for PollSettings {
             backfill_pages: 5,
             edit_window: Duration::from_secs(48 * 3600),
             flood_threshold: 50,
+            max_retry_after: Duration::from_secs(60),
+            unconditional_every: Duration::from_secs(15 * 60),
+            photo_lookup: Duration::from_secs(3),
         }
     }
 }
 
-/// Wakes a feed's loop before its next scheduled check (a WebSub push).
+/// Wakes a feed's loop before its next scheduled check (a WebSub push, a
+/// publish ping, "fetch now").
 #[derive(Debug, Clone, Default)]
 pub struct FeedWakeups {
-    wakers: Arc<std::sync::Mutex<HashMap<i64, Arc<Notify>>>>,
+    wakers: Arc<std::sync::Mutex<HashMap<i64, Waker>>>,
+}
+
+#[derive(Debug, Default)]
+struct Waker {
+    notify: Arc<Notify>,
+    /// The next fetch skips the validators (a ping means "something changed").
+    fresh: bool,
+    /// How often it was woken (for tests and the debounce's accounting).
+    wakes: u64,
 }
 
 impl FeedWakeups {
-    fn waker(&self, feed_id: i64) -> Arc<Notify> {
+    fn with<T>(&self, feed_id: i64, f: impl FnOnce(&mut Waker) -> T) -> T {
         let mut wakers = self.wakers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        wakers.entry(feed_id).or_default().clone()
+        f(wakers.entry(feed_id).or_default())
+    }
+
+    fn waker(&self, feed_id: i64) -> Arc<Notify> {
+        self.with(feed_id, |w| w.notify.clone())
     }
 
     /// Asks the feed's loop to fetch now.
     pub fn wake(&self, feed_id: i64) {
-        self.waker(feed_id).notify_one();
+        self.with(feed_id, |w| {
+            w.wakes += 1;
+            w.notify.notify_one();
+        });
+    }
+
+    /// Asks the feed's loop to fetch now, unconditionally.
+    pub fn wake_fresh(&self, feed_id: i64) {
+        self.with(feed_id, |w| w.fresh = true);
+        self.wake(feed_id);
+    }
+
+    /// Whether the next fetch must skip the validators; clears the request.
+    pub fn take_fresh(&self, feed_id: i64) -> bool {
+        self.with(feed_id, |w| std::mem::take(&mut w.fresh))
+    }
+
+    /// How many times the feed was woken.
+    pub fn wakes(&self, feed_id: i64) -> u64 {
+        self.with(feed_id, |w| w.wakes)
     }
 }
 
@@ -111,6 +153,9 @@ pub struct FeedPoller {
     held_ready: Arc<Notify>,
     /// Cancelled when Warta stops: fetches in flight are abandoned.
     stop: CancellationToken,
+    /// When each feed last answered in full (200): validators are skipped
+    /// when that is older than `unconditional_every`.
+    full_answers: Arc<std::sync::Mutex<HashMap<i64, std::time::Instant>>>,
 }
 
 impl FeedPoller {
@@ -131,6 +176,7 @@ impl FeedPoller {
             hubs: None,
             held_ready: Arc::new(Notify::new()),
             stop: CancellationToken::new(),
+            full_answers: Arc::default(),
         }
     }
 
@@ -184,13 +230,19 @@ impl FeedPoller {
                 StoreError::Corrupt(format!("feed {} ({}) is not in the database", feed.id, feed.url))
             })?;
         let fetch_url = row.fetch_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| feed.url.clone());
-        let request =
-            FetchRequest { url: &fetch_url, etag: row.etag.as_deref(), last_modified: row.last_modified.as_deref() };
+        // A ping says something changed; and a 304 is trusted only for so long.
+        let unconditional = self.wakeups.take_fresh(feed.id) || self.full_answer_stale(feed.id);
+        let request = if unconditional {
+            FetchRequest::fresh(&fetch_url)
+        } else {
+            FetchRequest { url: &fetch_url, etag: row.etag.as_deref(), last_modified: row.last_modified.as_deref() }
+        };
         let started = std::time::Instant::now();
         let Some(outcome) = self.fetch(request).await else { return Ok(PollOutcome::Interrupted) };
         let mut label = outcome.label();
         let result = match outcome {
             FetchOutcome::Modified(fetched) => {
+                self.note_full_answer(feed.id);
                 self.remember_move(feed, fetched.moved_to.as_ref()).await?;
                 let parsed = parse_guarded(&fetched.body, Some(&fetched.final_url), fetched.charset());
                 match parsed {
@@ -212,11 +264,24 @@ impl FeedPoller {
             }
             failure => {
                 let reason = failure.failure().unwrap_or_else(|| "unknown failure".to_owned());
-                self.record_failure(feed, &row, &reason, failure.retry_after(), now).await
+                // Maintenance mode (503, Retry-After: 600) lasts seconds, and a story may
+                // be published right after: a configured feed is not left that long.
+                let retry_after = failure.retry_after().map(|wait| wait.min(self.settings.max_retry_after));
+                self.record_failure(feed, &row, &reason, retry_after, now).await
             }
         };
         crate::metrics::feed_fetch(label, started.elapsed().as_secs_f64());
         result
+    }
+
+    fn full_answer_stale(&self, feed_id: i64) -> bool {
+        let answers = self.full_answers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        answers.get(&feed_id).is_none_or(|at| at.elapsed() >= self.settings.unconditional_every)
+    }
+
+    fn note_full_answer(&self, feed_id: i64) {
+        let mut answers = self.full_answers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        answers.insert(feed_id, std::time::Instant::now());
     }
 
     async fn remember_move(&self, feed: &WatchedFeed, moved_to: Option<&Url>) -> Result<(), PollError> {
@@ -256,8 +321,9 @@ impl FeedPoller {
             }
         }
         let mut articles = parsed.articles;
-        if row.primed_at.is_some() && !articles.is_empty() && self.none_known(feed.id, &articles).await? {
-            // Every item is new: the feed's window may have overflowed since the last poll.
+        if row.primed_at.is_some() && self.oldest_is_new(feed.id, &articles).await? {
+            // The page's oldest item is new: the feed's window may have overflowed since the
+            // last poll (a known item higher up, e.g. a re-dated story, proves nothing).
             let older = self.fetch_older_pages(feed, &fetched.final_url, &articles).await?;
             if !older.is_empty() {
                 tracing::info!(feed_id = feed.id, older = older.len(), "burst: older pages fetched to close the gap");
@@ -364,14 +430,17 @@ impl FeedPoller {
         Ok(rest.into_iter().filter(|a| !held.contains(a.key.as_str())).collect())
     }
 
-    async fn none_known(&self, feed_id: i64, articles: &[NewArticle]) -> Result<bool, PollError> {
-        let keys: Vec<&str> = articles.iter().map(|a| a.key.as_str()).collect();
-        Ok(self.store.known_keys(feed_id, &keys).await?.is_empty())
+    /// Whether the page's oldest item (its last in document order: a re-dated
+    /// story moves to the top) is not stored yet.
+    async fn oldest_is_new(&self, feed_id: i64, page: &[NewArticle]) -> Result<bool, PollError> {
+        let Some(oldest) = page.last() else { return Ok(false) };
+        Ok(self.store.known_keys(feed_id, &[oldest.key.as_str()]).await?.is_empty())
     }
 
-    /// Fetches `?paged=2`, `?paged=3`, … (WordPress) until a page holds an
-    /// article we know, brings nothing new (the site ignores the parameter),
-    /// fails, or the page limit is reached. Returns the unknown articles.
+    /// Fetches `?paged=2`, `?paged=3`, … (WordPress) while each page's oldest
+    /// item is new, until a page brings nothing new (the site ignores the
+    /// parameter), fails, or the page limit is reached. Returns the unknown
+    /// articles.
     async fn fetch_older_pages(
         &self,
         feed: &WatchedFeed,
@@ -393,6 +462,7 @@ impl FeedPoller {
                 }
             };
             let Ok(parsed) = parsed else { break };
+            let oldest = parsed.articles.last().map(|a| a.key.as_str().to_owned());
             let fresh: Vec<NewArticle> =
                 parsed.articles.into_iter().filter(|a| seen.insert(a.key.as_str().to_owned())).collect();
             if fresh.is_empty() {
@@ -400,9 +470,12 @@ impl FeedPoller {
             }
             let keys: Vec<&str> = fresh.iter().map(|a| a.key.as_str()).collect();
             let known: HashSet<String> = self.store.known_keys(feed.id, &keys).await?.into_iter().collect();
-            let reached_known = !known.is_empty();
+            let oldest_known = match &oldest {
+                Some(key) if !known.contains(key) => !self.store.known_keys(feed.id, &[key.as_str()]).await?.is_empty(),
+                _ => true,
+            };
             older.extend(fresh.into_iter().filter(|a| !known.contains(a.key.as_str())));
-            if reached_known {
+            if oldest_known {
                 break;
             }
         }

@@ -70,6 +70,48 @@ async fn a_burst_larger_than_the_feed_window_is_closed_from_older_pages_oldest_f
 }
 
 #[tokio::test]
+async fn a_redated_story_on_top_does_not_stop_paging_so_no_new_article_is_lost() {
+    let env = TestEnv::start().await;
+    env.feeds.set_feed(FEED_PATH, &items(&[2, 1]));
+    let app = env.spawn();
+    wait_for_more_fetches(&env, FEED_PATH, 2).await;
+    // Six new articles while the editors bump story 1 back to the top: the window
+    // holds a known story and three new ones; three more are only on page 2.
+    let mut bumped = Item::numbered(1);
+    bumped.pub_date = "Thu, 01 Oct 2026 23:30:00 +0000".into();
+    env.feeds.set_feed(&format!("{FEED_PATH}?paged=2"), &items(&[5, 4, 3]));
+    env.feeds.set_feed(&format!("{FEED_PATH}?paged=3"), &items(&[2]));
+    env.feeds.set_feed(FEED_PATH, &rss(&[bumped, Item::numbered(8), Item::numbered(7), Item::numbered(6)]));
+    env.telegram.wait_for_messages(CHANNEL_ID, 6).await;
+    wait_for_more_fetches(&env, FEED_PATH, 2).await;
+    assert_eq!(
+        titles(&env),
+        ["Berita nomor 3", "Berita nomor 4", "Berita nomor 5", "Berita nomor 6", "Berita nomor 7", "Berita nomor 8"]
+    );
+    assert_eq!(env.feeds.requests(&format!("{FEED_PATH}?paged=3")).len(), 1, "page 2's oldest was new: page 3 read");
+    assert!(env.feeds.requests(&format!("{FEED_PATH}?paged=4")).is_empty(), "page 3's oldest is known: done");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_long_maintenance_retry_after_is_cut_to_max_retry_after() {
+    let env = TestEnv::start().await;
+    env.write_config(&env.config_text_with_fetch("max_retry_after = \"1s\"", ""));
+    // WordPress's maintenance mode: 503 with Retry-After: 600.
+    env.feeds.set_answer(FEED_PATH, Answer::status(503).header("retry-after", "600"));
+    let app = env.spawn();
+    env.feeds.wait_for_requests(FEED_PATH, 1).await;
+    env.feeds.set_feed(FEED_PATH, &items(&[1]));
+    tokio::time::timeout(Duration::from_secs(5), env.feeds.wait_for_requests(FEED_PATH, 2))
+        .await
+        .expect("the feed is asked again within seconds, not after 10 minutes");
+    let requests = env.feeds.requests(FEED_PATH);
+    let waited = requests[1].at.duration_since(requests[0].at);
+    assert!(waited >= Duration::from_millis(900), "came back after only {waited:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_corrected_article_edits_its_post_instead_of_posting_again() {
     let env = TestEnv::start().await;
     let app = env.spawn();

@@ -26,6 +26,7 @@ mod operations;
 mod outbox;
 mod parser_props;
 mod photos;
+mod ping;
 mod poller;
 mod readers;
 mod real_feeds;

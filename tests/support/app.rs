@@ -251,3 +251,28 @@ pub async fn get(port: u16, path: &str) -> (u16, String) {
         }
     }
 }
+
+/// POSTs `body` to `path` on the bot's listener at `port` (waiting for it to
+/// listen, as [`get`]) with extra headers; the status and the body.
+pub async fn post(port: u16, path: &str, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) -> (u16, String) {
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
+    let body: Vec<u8> = body.into();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut request = client.post(&url).body(body.clone());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                return (status, response.text().await.unwrap_or_default());
+            }
+            Err(err) if err.is_connect() && std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(err) => panic!("{url}: {err}"),
+        }
+    }
+}
