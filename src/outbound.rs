@@ -74,6 +74,8 @@ pub struct Fetched {
     pub hub_links: Vec<Url>,
     /// `Link: <…>; rel="self"` header (WebSub topic).
     pub self_link: Option<Url>,
+    /// `Link: <…/wp-json/>; rel="https://api.w.org/"`: the site is WordPress, its REST API is there.
+    pub wordpress_api: Option<Url>,
 }
 
 impl Fetched {
@@ -402,6 +404,63 @@ impl Fetcher {
         }
     }
 
+    /// The `<head>` of an HTML page (to read its `og:image`): at most
+    /// `max_bytes`, uncompressed, reading stops at `</head>`. Redirects are
+    /// followed (each hop checked against the address policy).
+    pub async fn fetch_page_head(&self, url: &Url, max_bytes: usize) -> Result<(Url, String), String> {
+        match tokio::time::timeout(self.limits.timeout, self.read_page_head(url, max_bytes)).await {
+            Ok(result) => result,
+            Err(_) => Err(format!("timed out after {}s", self.limits.timeout.as_secs())),
+        }
+    }
+
+    async fn read_page_head(&self, url: &Url, max_bytes: usize) -> Result<(Url, String), String> {
+        let mut url = url.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            if let Err(refused) = self.check_address(&url) {
+                return Err(refused.failure().unwrap_or_default());
+            }
+            let mut response = self
+                .client
+                .get(url.clone())
+                .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                .header(header::ACCEPT_ENCODING, "identity")
+                .send()
+                .await
+                .map_err(|err| classify_error(&err, self.limits.timeout).failure().unwrap_or_default())?;
+            let status = response.status();
+            if status.is_redirection() {
+                let location = header_str(response.headers(), header::LOCATION).ok_or("redirect without Location")?;
+                url = url.join(location.trim()).map_err(|err| err.to_string())?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(format!("redirect to {url}"));
+                }
+                continue;
+            }
+            if !status.is_success() {
+                return Err(format!("HTTP {}", status.as_u16()));
+            }
+            let html = header_str(response.headers(), header::CONTENT_TYPE)
+                .is_none_or(|t| t.to_ascii_lowercase().contains("html"));
+            let compressed = header_str(response.headers(), header::CONTENT_ENCODING)
+                .is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
+            if !html || compressed {
+                return Err("not an uncompressed HTML page".to_owned());
+            }
+            let mut head = Vec::new();
+            while let Some(chunk) =
+                response.chunk().await.map_err(|err| classify_error(&err, self.limits.timeout).failure().unwrap_or_default())?
+            {
+                head.extend_from_slice(&chunk[..chunk.len().min(max_bytes - head.len())]);
+                if head.len() >= max_bytes || contains_ignore_case(&head, b"</head>") {
+                    break;
+                }
+            }
+            return Ok((url, String::from_utf8_lossy(&head).into_owned()));
+        }
+        Err(format!("more than {MAX_REDIRECTS} redirects"))
+    }
+
     /// POSTs a form (a WebSub subscription request); returns the status code.
     pub async fn post_form(&self, url: &Url, form: &[(&str, &str)]) -> Result<u16, String> {
         if let Err(refused) = self.check_address(url) {
@@ -503,7 +562,7 @@ impl Fetcher {
         if body.iter().all(u8::is_ascii_whitespace) {
             return FetchOutcome::NotAFeed { reason: "empty body".to_owned() };
         }
-        let (hub_links, self_link) = parse_link_headers(&headers, &final_url);
+        let links = parse_link_headers(&headers, &final_url);
         FetchOutcome::Modified(Box::new(Fetched {
             body,
             etag: header_str(&headers, header::ETAG),
@@ -512,10 +571,15 @@ impl Fetcher {
             final_url,
             moved_to,
             max_age,
-            hub_links,
-            self_link,
+            hub_links: links.hubs,
+            self_link: links.self_link,
+            wordpress_api: links.wordpress_api,
         }))
     }
+}
+
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 /// JPEG, PNG, GIF or WebP by their magic bytes.
@@ -653,9 +717,18 @@ pub fn parse_max_age(value: &str) -> Option<Duration> {
 }
 
 /// `Link: <https://hub.example/>; rel="hub", <https://site/feed>; rel="self"`.
-fn parse_link_headers(headers: &HeaderMap, base: &Url) -> (Vec<Url>, Option<Url>) {
+/// What a response's `Link` headers name.
+#[derive(Debug, Default)]
+struct Links {
+    hubs: Vec<Url>,
+    self_link: Option<Url>,
+    wordpress_api: Option<Url>,
+}
+
+fn parse_link_headers(headers: &HeaderMap, base: &Url) -> Links {
     let mut hubs = Vec::new();
     let mut self_link = None;
+    let mut wordpress_api = None;
     for value in headers.get_all(header::LINK).iter().filter_map(|v| v.to_str().ok()) {
         for link in split_links(value) {
             let Some((target, params)) = link.trim().strip_prefix('<').and_then(|rest| rest.split_once('>')) else {
@@ -670,12 +743,15 @@ fn parse_link_headers(headers: &HeaderMap, base: &Url) -> (Vec<Url>, Option<Url>
             if rels.iter().any(|r| r == "hub") {
                 hubs.push(url.clone());
             }
+            if rels.iter().any(|r| r == "https://api.w.org/") {
+                wordpress_api = Some(url.clone());
+            }
             if rels.iter().any(|r| r == "self") {
                 self_link = Some(url);
             }
         }
     }
-    (hubs, self_link)
+    Links { hubs, self_link, wordpress_api }
 }
 
 /// Splits a Link header at the commas between links (not those inside <…>).

@@ -93,7 +93,8 @@ pub struct Block {
 /// The article's blocks, in order, boilerplate removed.
 pub fn html_to_blocks(html: &str, conversion: &Conversion<'_>) -> Vec<Block> {
     // Flattened first, so that text under thousands of tags still counts as the lead.
-    let bounded = bound_nesting(html, MAX_MARKUP_DEPTH, Markup::Html);
+    let html = strip_shortcodes(html);
+    let bounded = bound_nesting(&html, MAX_MARKUP_DEPTH, Markup::Html);
     // Markup runs to many times its text; this much HTML holds enough text.
     let html = match conversion.enough_chars {
         Some(enough) => prefix(&bounded, (enough * 16).max(LEAD_BYTES)),
@@ -114,10 +115,10 @@ pub fn html_to_blocks(html: &str, conversion: &Conversion<'_>) -> Vec<Block> {
     walker
         .blocks
         .into_iter()
-        .filter(|block| !is_boilerplate(&block.text.plain(), conversion.remove_blocks))
-        .map(|mut block| {
+        .filter_map(|mut block| {
+            block.text = without_boilerplate(block.text, conversion.remove_blocks)?;
             block.text = strip_read_more_stub(block.text);
-            block
+            Some(block)
         })
         .filter(|block| !block.text.is_empty())
         .collect()
@@ -135,18 +136,23 @@ pub fn html_to_rich(html: &str, conversion: &Conversion<'_>) -> RichText {
     out
 }
 
-/// The first usable image of the article: an http(s) `<img>` that is not a
-/// tracking pixel, resolved against `base`.
+/// The first usable image of the article: an http(s) `<img>` that is not an
+/// icon (see [`is_icon_url`]; nor declared smaller than [`MIN_PHOTO_SIDE`],
+/// nor marked as an emoji or avatar), resolved against `base`.
 pub fn first_image(html: &str, base: Option<&Url>) -> Option<Url> {
     // A picture further down than this is not the article's lead image.
     let fragment = Html::parse_fragment(&bound_nesting(prefix(html, LEAD_BYTES), MAX_MARKUP_DEPTH, Markup::Html));
     let selector = scraper::Selector::parse("img").ok()?;
     fragment.select(&selector).find_map(|img| {
         let element = img.value();
-        let tiny = ["width", "height"]
+        let small = ["width", "height"]
             .iter()
-            .any(|a| element.attr(a).and_then(|v| v.trim().parse::<u32>().ok()).is_some_and(|v| v <= 2));
-        if tiny {
+            .any(|a| element.attr(a).and_then(|v| v.trim().parse::<u32>().ok()).is_some_and(|v| v < MIN_PHOTO_SIDE));
+        let marked_icon = element.classes().any(|class| {
+            let class = class.to_ascii_lowercase();
+            class == "wp-smiley" || class == "emoji" || class.starts_with("avatar")
+        });
+        if small || marked_icon {
             return None;
         }
         let src = element.attr("src").or_else(|| element.attr("data-src"))?.trim();
@@ -155,8 +161,26 @@ pub fn first_image(html: &str, base: Option<&Url>) -> Option<Url> {
             Err(url::ParseError::RelativeUrlWithoutBase) => base?.join(src).ok()?,
             Err(_) => return None,
         };
-        matches!(url.scheme(), "http" | "https").then_some(url)
+        (matches!(url.scheme(), "http" | "https") && !is_icon_url(&url)).then_some(url)
     })
+}
+
+/// An image declared smaller than this on a side is an icon, not the article's photo.
+pub const MIN_PHOTO_SIDE: u32 = 200;
+
+/// Images that are never an article's photo: WordPress's emoji and smilies
+/// (it swaps emoji in feeds for 72×72 PNGs on s.w.org), Twemoji, avatars,
+/// and SVG (Telegram does not take it as a photo).
+pub fn is_icon_url(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let path = url.path().to_ascii_lowercase();
+    (host == "s.w.org" && path.starts_with("/images/core/emoji/"))
+        || path.contains("/wp-includes/images/smilies/")
+        || path.contains("/twemoji/")
+        || (host.ends_with("gravatar.com") && path.starts_with("/avatar/"))
+        || path.contains("/avatars/")
+        || path.ends_with(".svg")
+        || path.ends_with(".svgz")
 }
 
 struct Walker<'a> {
@@ -367,9 +391,9 @@ impl Walker<'_> {
             let text = text.trimmed();
             if !text.is_empty() {
                 let plain = text.plain();
-                if !is_boilerplate(&plain, self.conversion.remove_blocks) {
-                    self.collected += plain.chars().count();
-                }
+                // Only text that survives boilerplate removal counts toward "enough".
+                let kept = boilerplate_start(&plain, self.conversion.remove_blocks);
+                self.collected += kept.unwrap_or_else(|| plain.chars().count());
                 self.blocks.push(Block { kind: self.kind, text });
             }
         }
@@ -410,14 +434,100 @@ fn collapse_spaces(text: &str) -> String {
     out
 }
 
-/// WordPress footers and configured promotions.
-fn is_boilerplate(text: &str, patterns: &[String]) -> bool {
-    let text = text.trim();
-    if text.starts_with("The post ") && text.contains(" appeared first on ") {
-        return true;
+/// A block without the WordPress footer or a configured promotion: a block
+/// that starts with one is dropped; one that runs into it (WordPress's
+/// one-paragraph excerpt: the lead, then the promotion) keeps what comes
+/// before it.
+fn without_boilerplate(text: RichText, patterns: &[String]) -> Option<RichText> {
+    let plain = text.plain();
+    match boilerplate_start(&plain, patterns) {
+        None => Some(text),
+        Some(at) => {
+            let kept = text.prefix_chars(at).trimmed();
+            (!kept.plain().trim().is_empty()).then_some(kept)
+        }
     }
-    let lower = text.to_lowercase();
-    patterns.iter().any(|pattern| !pattern.trim().is_empty() && lower.contains(&pattern.trim().to_lowercase()))
+}
+
+/// Where (in characters) the first footer or promotion starts in `text`.
+fn boilerplate_start(text: &str, patterns: &[String]) -> Option<usize> {
+    let lowered: Vec<String> =
+        patterns.iter().map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty()).collect();
+    let footer = text.find("The post ").filter(|at| text[*at..].contains(" appeared first on "));
+    let mut earliest = footer.map(|at| text[..at].chars().count());
+    // Matched char by char so that positions stay those of the original text.
+    let chars: Vec<char> = text.chars().collect();
+    for start in 0..chars.len() {
+        if earliest.is_some_and(|e| e <= start) {
+            break;
+        }
+        let rest = chars[start..].iter().flat_map(|c| c.to_lowercase());
+        if lowered.iter().any(|pattern| rest.clone().take(pattern.chars().count()).eq(pattern.chars())) {
+            earliest = Some(start);
+            break;
+        }
+    }
+    earliest
+}
+
+
+/// Unexpanded WordPress shortcodes (a disabled plugin's `[gallery ids="1,2"]`,
+/// `[caption …]…[/caption]`) removed: a paired one with what it encloses, a
+/// lone one by itself. Names are lowercase words, so a credit such as
+/// `[RWT | ADV DISKOMINFO]` or the "[…]" stub is text, not a shortcode.
+pub fn strip_shortcodes(html: &str) -> std::borrow::Cow<'_, str> {
+    if !html.contains('[') {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let candidate = &rest[open..];
+        match shortcode_at(candidate) {
+            Some((name, tag_len)) => {
+                let after = &candidate[tag_len..];
+                let closing = format!("[/{name}]");
+                // Paired: drop through the closing tag (within a bounded distance).
+                let skip = match after.get(..after.len().min(SHORTCODE_SPAN)).and_then(|w| w.find(&closing)) {
+                    Some(close) => tag_len + close + closing.len(),
+                    None => tag_len,
+                };
+                rest = &candidate[skip..];
+            }
+            None => {
+                out.push('[');
+                rest = &candidate[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// How far a shortcode's closing tag is looked for.
+const SHORTCODE_SPAN: usize = 16 * 1024;
+
+/// `[name …]`, `[name/]` or `[/name]` at the start of `text`: the name and the tag's length.
+fn shortcode_at(text: &str) -> Option<(&str, usize)> {
+    let inner = text.strip_prefix('[')?;
+    let inner = inner.strip_prefix('/').unwrap_or(inner);
+    let name_len = inner.find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'))?;
+    let name = &inner[..name_len];
+    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let after_name = &inner[name_len..];
+    if !after_name.starts_with([']', ' ', '/']) {
+        return None;
+    }
+    let close = after_name.find(']')?;
+    // Attributes hold no markup or line breaks; a longer "tag" is text.
+    if close > 512 || after_name[..close].contains(['[', '<', '\n']) {
+        return None;
+    }
+    let tag_len = text.len() - after_name.len() + close + 1;
+    Some((name, tag_len))
 }
 
 /// WordPress ends excerpts with "[…]" (the site's own "read more"); posts have their own.
@@ -524,5 +634,48 @@ mod tests {
             Some("https://kaltimtoday.co/wp-content/uploads/foto.jpg".into())
         );
         assert_eq!(first_image("<p>tanpa gambar</p>", Some(&base)), None);
+    }
+
+    #[test]
+    fn a_promotion_inside_the_lead_paragraph_keeps_the_lead() {
+        let patterns = vec!["Dapatkan update berita pilihan".to_owned()];
+        let conversion = Conversion { remove_blocks: &patterns, ..Conversion::default() };
+        // WordPress's excerpt is one paragraph: credit, lead, then the site's promotion.
+        let excerpt = "[RWT | ADV DISKOMINFO KUKAR] TENGGARONG – Pemkab Kukar meresmikan jembatan baru. \
+                       Dapatkan update berita pilihan dan breaking news setiap hari";
+        let text = html_to_rich(excerpt, &conversion).plain();
+        assert_eq!(text, "[RWT | ADV DISKOMINFO KUKAR] TENGGARONG – Pemkab Kukar meresmikan jembatan baru.");
+        // A paragraph that is only the promotion goes; the others stay.
+        let content = "<p>Lead berita.</p><p>Dapatkan update berita pilihan dan breaking news setiap hari</p><p>Lanjutan.</p>";
+        assert_eq!(html_to_rich(content, &conversion).plain(), "Lead berita.\nLanjutan.");
+    }
+
+    #[test]
+    fn unexpanded_shortcodes_are_removed() {
+        let html = r#"<p>[gallery ids="1,2,3"]Warga memadati [caption id="a" width="300"]<img src="x.jpg"> Foto: Redaksi[/caption]lapangan.</p><p>[RWT | ADV] credit and [&hellip;] stay, [/not-open] too</p>"#;
+        let text = html_to_rich(html, &Conversion::default()).plain();
+        assert_eq!(text, "Warga memadati lapangan.\n[RWT | ADV] credit and […] stay, too");
+        assert_eq!(strip_shortcodes("a [b] c"), "a  c");
+        assert_eq!(strip_shortcodes("[Kaltim] Banjir"), "[Kaltim] Banjir");
+        assert_eq!(strip_shortcodes("unclosed [embed https://x"), "unclosed [embed https://x");
+    }
+
+    #[test]
+    fn icons_are_never_the_photo() {
+        let base = Url::parse("https://kaltimtoday.co/2026/11/berita/").expect("url");
+        // WordPress's feed content for a title starting with ⚡, then the real photo.
+        let html = r#"<p><img src="https://s.w.org/images/core/emoji/14.0.0/72x72/26a1.png" alt="⚡" class="wp-smiley" style="height: 1em; max-height: 1em;" /> Listrik padam.</p>
+            <img src="https://secure.gravatar.com/avatar/abc?s=96" width="96" height="96">
+            <img src="/wp-content/uploads/logo.svg">
+            <img src="/wp-content/uploads/ikon.png" width="150" height="150">
+            <img src="https://kaltimtoday.co/wp-content/uploads/2026/11/banjir.jpg" width="1200" height="800">"#;
+        assert_eq!(
+            first_image(html, Some(&base)).map(|u| u.to_string()).as_deref(),
+            Some("https://kaltimtoday.co/wp-content/uploads/2026/11/banjir.jpg")
+        );
+        let only_emoji = r#"<p><img src="https://s.w.org/images/core/emoji/14.0.0/72x72/26a1.png" alt="⚡"> Listrik padam.</p>"#;
+        assert_eq!(first_image(only_emoji, Some(&base)), None, "even without its class");
+        assert!(is_icon_url(&Url::parse("https://kaltimtoday.co/wp-includes/images/smilies/icon_smile.gif").expect("url")));
+        assert!(!is_icon_url(&Url::parse("https://kaltimtoday.co/wp-content/uploads/2026/11/foto.jpg").expect("url")));
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 use url::Url;
 
-use super::html::{Conversion, first_image, html_to_rich};
+use super::html::{Conversion, first_image, html_to_rich, is_icon_url};
 use super::rich::{RichText, escape_html};
 use super::template::RenderTemplate;
 use super::text::{decode_entities, html_to_plain, one_line, truncate_chars};
@@ -243,23 +243,22 @@ fn plain(text: &str) -> RichText {
     RichText::plain_text(text)
 }
 
-/// The article text the excerpt is cut from: the summary (else the content),
-/// converted, boilerplate removed; nothing if it only repeats the title.
+/// The article text the excerpt is cut from: the summary, converted,
+/// boilerplate removed; if nothing is left of it (or it only repeats the
+/// title), the content. Empty only when the article has no other text.
 fn excerpt_source(
     article: &Article,
     style: &PostStyle,
     base: Option<&Url>,
     values: &HashMap<Field, RichText>,
 ) -> RichText {
-    let Some(html) = article.summary_html.as_deref().or(article.content_html.as_deref()) else {
-        return RichText::new();
-    };
-    let excerpt = html_to_rich(html, &style.conversion(base));
     let title = values.get(&Field::Title).map(RichText::plain).unwrap_or_default();
-    if one_line(&excerpt.plain()) == title {
-        return RichText::new();
-    }
-    excerpt
+    [article.summary_html.as_deref(), article.content_html.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(|html| html_to_rich(html, &style.conversion(base)))
+        .find(|excerpt| !excerpt.plain().trim().is_empty() && one_line(&excerpt.plain()) != title)
+        .unwrap_or_default()
 }
 
 /// Lays the post out within `limit`: the excerpt is shortened first (down to
@@ -297,7 +296,7 @@ fn fit(
 /// The image to post: the feed's (media:content, enclosure, thumbnail), else
 /// the first `<img>` of the article.
 fn image_of(article: &Article, base: Option<&Url>) -> Option<Url> {
-    if let Some(url) = &article.image_url {
+    if let Some(url) = article.image_url.as_ref().filter(|url| !is_icon_url(url)) {
         return Some(url.clone());
     }
     [article.content_html.as_deref(), article.summary_html.as_deref()]
@@ -408,6 +407,37 @@ mod tests {
             ("Baca selengkapnya", "https://kaltimtoday.co/banjir-rendam-3-kecamatan/")
         );
         assert_eq!((post.photo, post.link_preview, post.silent), (None, LinkPreview::Disabled, false));
+    }
+
+    #[test]
+    fn an_excerpt_left_empty_by_boilerplate_removal_falls_back_to_the_content() {
+        let mut advertorial = article();
+        advertorial.categories = vec!["Advertorial".into()];
+        advertorial.summary_html = Some("Dapatkan update berita pilihan dan breaking news setiap hari".into());
+        advertorial.content_html = Some(
+            "<p>Dapatkan update berita pilihan dan breaking news setiap hari</p>\
+             <p>[RWT | ADV DISKOMINFO KUKAR] Pemkab Kukar meresmikan jembatan.</p>"
+                .into(),
+        );
+        let style = PostStyle {
+            remove_blocks: vec!["Dapatkan update berita pilihan".into()],
+            ..PostStyle::default()
+        };
+        let post = render_article_post(&advertorial, &style, &ChannelStyle::default());
+        assert!(post.html.contains("Pemkab Kukar meresmikan jembatan."), "{}", post.html);
+    }
+
+    #[test]
+    fn an_emoji_image_is_not_the_photo() {
+        let mut flash = article();
+        flash.title = "⚡ Listrik padam di Samarinda".into();
+        flash.content_html = Some(
+            r#"<p><img src="https://s.w.org/images/core/emoji/14.0.0/72x72/26a1.png" alt="⚡" class="wp-smiley" /> Listrik padam.</p>"#
+                .into(),
+        );
+        assert_eq!(render(&flash).photo, None);
+        flash.image_url = Some(Url::parse("https://s.w.org/images/core/emoji/14.0.0/72x72/26a1.png").expect("url"));
+        assert_eq!(render(&flash).photo, None, "not from the feed's media either");
     }
 
     #[test]
