@@ -534,6 +534,8 @@ async fn seed(database: &std::path::Path, articles: usize, vocabulary: &Vocabula
                     content_html: None,
                     author: Some("Redaksi".into()),
                     categories,
+                    tags: vec![],
+                    page_photo: None,
                     image_url: None,
                     published_at: Some(start + chrono::Duration::minutes((n * 20) as i64)),
                 }

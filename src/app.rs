@@ -23,6 +23,7 @@ use crate::delivery::{
     DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender, WorkerSettings,
 };
 use crate::domain::{ForumTopics, LinkPreview};
+use crate::feed::enrich::Enricher;
 use crate::feed::ping::InstantFetch;
 use crate::feed::websub::WebSub;
 use crate::feed::{AddressPolicy, FeedPoller, FetchLimits, Fetcher, PollSettings, WatchedFeed};
@@ -154,6 +155,7 @@ pub fn post_style(config: &Config) -> PostStyle {
         excerpt_chars: format.excerpt_chars,
         template: format.layout(),
         max_hashtags: format.max_hashtags,
+        tag_hashtags: format.tag_hashtags,
         hidden_categories: format.hidden_categories.clone(),
         sponsored_categories: format.sponsored_categories.clone(),
         sponsored_label: format.sponsored_label.clone(),
@@ -244,7 +246,12 @@ async fn run_locked(
         post_style(config),
         poll_settings(config),
         outbox_ready.clone(),
-    );
+    )
+    .with_enricher(Enricher::new(
+        feed_fetcher.clone(),
+        config.format.max_image_download,
+        config.fetch.photo_lookup,
+    ));
     // A deleted or replaced database file: ERROR and a direct alert to the admins.
     match crate::store::file_identity(&config.storage.database) {
         Some(opened) => {

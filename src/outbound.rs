@@ -448,8 +448,10 @@ impl Fetcher {
                 return Err("not an uncompressed HTML page".to_owned());
             }
             let mut head = Vec::new();
-            while let Some(chunk) =
-                response.chunk().await.map_err(|err| classify_error(&err, self.limits.timeout).failure().unwrap_or_default())?
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|err| classify_error(&err, self.limits.timeout).failure().unwrap_or_default())?
             {
                 head.extend_from_slice(&chunk[..chunk.len().min(max_bytes - head.len())]);
                 if head.len() >= max_bytes || contains_ignore_case(&head, b"</head>") {
@@ -906,9 +908,14 @@ mod tests {
             header::LINK,
             HeaderValue::from_static("<https://hub.example/>; rel=\"hub\", </feed/>; rel=\"self\""),
         );
+        headers.append(
+            header::LINK,
+            HeaderValue::from_static("<https://kaltimtoday.co/wp-json/>; rel=\"https://api.w.org/\""),
+        );
         let base = Url::parse("https://kaltimtoday.co/feed/").expect("url");
-        let (hubs, self_link) = parse_link_headers(&headers, &base);
-        assert_eq!(hubs, [Url::parse("https://hub.example/").expect("url")]);
-        assert_eq!(self_link.as_ref().map(Url::as_str), Some("https://kaltimtoday.co/feed/"));
+        let links = parse_link_headers(&headers, &base);
+        assert_eq!(links.hubs, [Url::parse("https://hub.example/").expect("url")]);
+        assert_eq!(links.self_link.as_ref().map(Url::as_str), Some("https://kaltimtoday.co/feed/"));
+        assert_eq!(links.wordpress_api.as_ref().map(Url::as_str), Some("https://kaltimtoday.co/wp-json/"));
     }
 }

@@ -56,6 +56,10 @@ pub enum Callback {
     HoldSkip {
         id: i64,
     },
+    /// Admin: retract a story that disappeared from the site (Tarik); the presser is checked.
+    RetractGone {
+        post_id: i64,
+    },
 }
 
 impl Callback {
@@ -75,6 +79,7 @@ impl Callback {
             Self::BreakingCancel { .. } => "breaking_cancel",
             Self::HoldSendAll { .. } => "held_send_all",
             Self::HoldSkip { .. } => "held_skip",
+            Self::RetractGone { .. } => "retract_gone",
         }
     }
 
@@ -94,6 +99,7 @@ impl Callback {
             Self::BreakingCancel { id } => format!("b:no:{id}"),
             Self::HoldSendAll { id } => format!("h:ok:{id}"),
             Self::HoldSkip { id } => format!("h:no:{id}"),
+            Self::RetractGone { post_id } => format!("g:tarik:{post_id}"),
         };
         debug_assert!(data.len() <= CALLBACK_DATA_MAX);
         data
@@ -124,6 +130,7 @@ impl Callback {
             ["b", "no", id_text] => Self::BreakingCancel { id: id(id_text)? },
             ["h", "ok", id_text] => Self::HoldSendAll { id: id(id_text)? },
             ["h", "no", id_text] => Self::HoldSkip { id: id(id_text)? },
+            ["g", "tarik", id_text] => Self::RetractGone { post_id: id(id_text)? },
             _ => return None,
         };
         Some(callback)
@@ -175,6 +182,7 @@ mod tests {
             Callback::BreakingCancel { id: 1 },
             Callback::HoldSendAll { id: i64::MAX },
             Callback::HoldSkip { id: 3 },
+            Callback::RetractGone { post_id: i64::MAX },
         ];
         for callback in all {
             let data = callback.encode();

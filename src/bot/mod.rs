@@ -461,11 +461,13 @@ async fn press(
         Callback::BreakingSend { id }
         | Callback::BreakingCancel { id }
         | Callback::HoldSendAll { id }
-        | Callback::HoldSkip { id } => {
+        | Callback::HoldSkip { id }
+        | Callback::RetractGone { post_id: id } => {
             let button = match callback {
                 Callback::BreakingSend { .. } => admin::Button::SendBreaking(id),
                 Callback::BreakingCancel { .. } => admin::Button::CancelBreaking(id),
                 Callback::HoldSendAll { .. } => admin::Button::Hold(id, crate::store::HoldDecision::SendAll),
+                Callback::RetractGone { .. } => admin::Button::RetractGone(id),
                 _ => admin::Button::Hold(id, crate::store::HoldDecision::Skip),
             };
             let decision = admin::press(bot, state, sender, private, chat, button).await?;

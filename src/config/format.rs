@@ -20,6 +20,8 @@ pub struct FormatConfig {
     /// The post layout; `None`: the built-in one.
     pub template: Option<LayoutText>,
     pub max_hashtags: usize,
+    /// A WordPress site's tags fill hashtag slots the categories left free.
+    pub tag_hashtags: bool,
     /// Categories never shown as hashtags.
     pub hidden_categories: Vec<String>,
     /// Categories whose articles carry the sponsored label.
@@ -41,6 +43,7 @@ impl Default for FormatConfig {
             excerpt_chars: 280,
             template: None,
             max_hashtags: 5,
+            tag_hashtags: false,
             hidden_categories: vec!["Uncategorized".into(), "Tak Berkategori".into()],
             sponsored_categories: vec!["Advertorial".into()],
             sponsored_label: "📢 Advertorial".into(),

@@ -121,7 +121,14 @@ pub struct NewArticle {
     pub content_html: Option<String>,
     pub author: Option<String>,
     pub categories: Vec<String>,
+    /// A WordPress site's tags (its feed lists them like categories): never
+    /// picker entries, hashtags only after the categories and if configured.
+    pub tags: Vec<String>,
     pub image_url: Option<Url>,
+    /// The photo found on the site when the item had none (WordPress's
+    /// featured image, else the page's og:image); not part of the item, so
+    /// its absence in a later fetch is no correction.
+    pub page_photo: Option<Url>,
     pub published_at: Option<DateTime<Utc>>,
 }
 
@@ -137,7 +144,9 @@ pub struct Article {
     pub content_html: Option<String>,
     pub author: Option<String>,
     pub categories: Vec<String>,
+    pub tags: Vec<String>,
     pub image_url: Option<Url>,
+    pub page_photo: Option<Url>,
     pub published_at: Option<DateTime<Utc>>,
     /// When Warta first saw the article.
     pub seen_at: DateTime<Utc>,
@@ -158,6 +167,8 @@ impl Article {
             content_html: new.content_html,
             author: new.author,
             categories: new.categories,
+            tags: new.tags,
+            page_photo: new.page_photo,
             image_url: new.image_url,
             published_at: new.published_at,
             seen_at,

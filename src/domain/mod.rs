@@ -7,6 +7,7 @@ mod chat;
 mod layout;
 mod post;
 mod report;
+mod site;
 mod style;
 pub mod time;
 
@@ -17,4 +18,5 @@ pub use chat::{ChatKind, ChatRef, ChatRefError};
 pub use layout::{DEFAULT_TEMPLATE, Field, PART_SEPARATOR, Segment, Template, TemplateError};
 pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, PhotoSource, Post, PostRenderer, SearchText};
 pub use report::{AuditEntry, FeedStatus, OutboxCounts, RaisedAlert, RecentStory, StatusReport, SubscriberCounts};
+pub use site::SiteKey;
 pub use style::StyleKey;

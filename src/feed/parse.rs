@@ -300,6 +300,8 @@ fn convert_entry(entry: Entry, link: Option<Url>) -> Option<(NewArticle, bool)> 
         content_html,
         author,
         categories,
+        tags: vec![],
+        page_photo: None,
         image_url: image_url.filter(|u| matches!(u.scheme(), "http" | "https")),
         published_at: entry.published.or(entry.updated),
     };

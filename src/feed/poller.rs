@@ -11,9 +11,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use url::Url;
 
+use super::enrich::{Enricher, is_password_protected};
 use super::parse::ParsedFeed;
 use super::schedule::{ScheduleHints, SchedulePolicy, next_check_after_failure, next_check_after_success};
 use super::vet::{FeedOf, parse_guarded, record_isolating_failures, skip_failed};
+use super::wordpress::{PostRef, PostState};
 use crate::domain::{AlertKey, NewArticle, NewPost, normalize_link};
 use crate::format::{PostStyle, Reply, render_feed_alert, render_feed_recovered};
 use crate::i18n::Lang;
@@ -156,6 +158,11 @@ pub struct FeedPoller {
     /// When each feed last answered in full (200): validators are skipped
     /// when that is older than `unconditional_every`.
     full_answers: Arc<std::sync::Mutex<HashMap<i64, std::time::Instant>>>,
+    /// Tags told from categories, photos looked up (see [`Enricher`]).
+    enricher: Option<Enricher>,
+    /// Posted articles missing from their feed that the site says are still
+    /// published (moved to another category, re-dated): not asked again.
+    still_published: Arc<std::sync::Mutex<HashSet<i64>>>,
 }
 
 impl FeedPoller {
@@ -177,12 +184,20 @@ impl FeedPoller {
             held_ready: Arc::new(Notify::new()),
             stop: CancellationToken::new(),
             full_answers: Arc::default(),
+            enricher: None,
+            still_published: Arc::default(),
         }
     }
 
     /// Reports hubs to `listener` (WebSub).
     pub fn with_hub_listener(mut self, listener: Arc<dyn HubListener>) -> Self {
         self.hubs = Some(listener);
+        self
+    }
+
+    /// Looks up what feeds leave out (WordPress categories, photos).
+    pub fn with_enricher(mut self, enricher: Enricher) -> Self {
+        self.enricher = Some(enricher);
         self
     }
 
@@ -320,6 +335,8 @@ impl FeedPoller {
                 listener.hubs_seen(feed.id, topic, hubs);
             }
         }
+        let present: Vec<String> = parsed.articles.iter().map(|a| a.key.as_str().to_owned()).collect();
+        let oldest_shown = parsed.articles.iter().filter_map(|a| a.published_at).min();
         let mut articles = parsed.articles;
         if row.primed_at.is_some() && self.oldest_is_new(feed.id, &articles).await? {
             // The page's oldest item is new: the feed's window may have overflowed since the
@@ -332,9 +349,27 @@ impl FeedPoller {
         }
         let articles = in_posting_order(articles);
         let mut articles = skip_failed(&self.store, feed.id, articles).await?;
+        // Password-protected posts are not for readers (nor counted as a flood).
+        let before = articles.len();
+        articles.retain(|article| !is_password_protected(article));
+        if articles.len() < before {
+            tracing::debug!(feed_id = feed.id, left_out = before - articles.len(), "password-protected posts left out");
+        }
         if row.primed_at.is_some() {
             articles = self.guard_flood(feed, articles, now).await?;
         }
+        if let Some(enricher) = &self.enricher {
+            let keys: Vec<&str> = articles.iter().map(|a| a.key.as_str()).collect();
+            let known: HashSet<String> = self.store.known_keys(feed.id, &keys).await?.into_iter().collect();
+            // The first fetch only records: nothing of it is posted, so nothing is looked up.
+            let new: HashSet<String> = if row.primed_at.is_some() || feed.backfill > 0 {
+                keys.iter().filter(|k| !known.contains(**k)).map(|k| (*k).to_owned()).collect()
+            } else {
+                HashSet::new()
+            };
+            articles = enricher.prepare(fetched.wordpress_api.as_ref(), articles, &new).await;
+        }
+        let wordpress_api = fetched.wordpress_api.clone();
         let hints = ScheduleHints {
             max_age: fetched.max_age,
             ttl: parsed.hints.ttl,
@@ -378,8 +413,60 @@ impl FeedPoller {
                 "feed updated"
             );
         }
+        if let (Some(api), Some(oldest), false) = (&wordpress_api, oldest_shown, outcome.primed_now) {
+            self.notice_vanished(feed, api, &present, oldest, now).await?;
+        }
         self.tell_recovery(feed, row, now).await?;
         Ok(PollOutcome::Updated(outcome))
+    }
+
+    /// Posted stories (within the edit window) that should be in the fetch
+    /// but are not: the REST API says whether they were trashed or
+    /// unpublished; if so the admins are told once (with Tarik). Nothing is
+    /// retracted here: editors unpublish to fix a typo.
+    async fn notice_vanished(
+        &self,
+        feed: &WatchedFeed,
+        api: &Url,
+        present: &[String],
+        oldest_shown: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), PollError> {
+        let Some(enricher) = &self.enricher else { return Ok(()) };
+        if self.settings.photo_lookup.is_zero() {
+            return Ok(());
+        }
+        let present: Vec<&str> = present.iter().map(String::as_str).collect();
+        let since = crate::domain::time::earlier(now, self.settings.edit_window);
+        let vanished = self.store.vanished_posts(feed.id, &present, since, oldest_shown, VANISHED_CHECKS).await?;
+        for post in vanished {
+            let checked =
+                self.still_published.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(&post.article_id);
+            let Some(post_ref) = (!checked).then(|| PostRef::of(&post.key, post.link.as_ref())).flatten() else {
+                continue;
+            };
+            let asked =
+                tokio::time::timeout(self.settings.photo_lookup, enricher.wordpress().post(api, &post_ref)).await;
+            match asked.map(|facts| facts.state) {
+                Ok(PostState::Gone(reason)) => {
+                    if self.store.note_gone(&post, &reason, now).await? {
+                        tracing::warn!(feed_id = feed.id, post_id = post.post_id, reason = %reason,
+                            "a posted story disappeared from the site; admins asked whether to retract it");
+                        self.held_ready.notify_one();
+                    }
+                }
+                Ok(PostState::Published) => {
+                    let mut published = self.still_published.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    if published.len() >= STILL_PUBLISHED_REMEMBERED {
+                        published.clear();
+                    }
+                    published.insert(post.article_id);
+                }
+                Ok(PostState::Unknown(why)) => tracing::debug!(post_id = post.post_id, why, "post state unknown"),
+                Err(_) => tracing::debug!(post_id = post.post_id, "post state lookup timed out"),
+            }
+        }
+        Ok(())
     }
 
     /// The flood guard. Items waiting in a held batch are left out; new items
@@ -589,6 +676,11 @@ impl FeedPoller {
     }
 }
 
+/// Missing posted stories asked about per fetch.
+const VANISHED_CHECKS: u32 = 5;
+/// Still-published answers remembered (then forgotten all at once).
+const STILL_PUBLISHED_REMEMBERED: usize = 10_000;
+
 /// The URL of page `page` of a WordPress feed.
 pub fn page_url(feed_url: &Url, page: u32) -> Url {
     let mut url = feed_url.clone();
@@ -629,6 +721,8 @@ mod tests {
             content_html: None,
             author: None,
             categories: vec![],
+            tags: vec![],
+            page_photo: None,
             image_url: None,
             published_at: published.map(|s| Utc.timestamp_opt(s, 0).single().expect("time")),
         }

@@ -165,6 +165,32 @@ pub fn first_image(html: &str, base: Option<&Url>) -> Option<Url> {
     })
 }
 
+/// The page's own share image (`og:image`, else `twitter:image`) from its
+/// `<head>`, resolved against `base`; never an icon or one declared small.
+pub fn og_image(head_html: &str, base: &Url) -> Option<Url> {
+    let document = Html::parse_document(prefix(head_html, OG_HEAD_BYTES));
+    let selector = scraper::Selector::parse("meta").ok()?;
+    let meta = |keys: &[&str]| {
+        document.select(&selector).find_map(|element| {
+            let element = element.value();
+            let key = element.attr("property").or_else(|| element.attr("name"))?.trim().to_ascii_lowercase();
+            keys.contains(&key.as_str()).then(|| element.attr("content")).flatten().map(str::trim)
+        })
+    };
+    let declared_small = ["og:image:width", "og:image:height"]
+        .iter()
+        .any(|key| meta(&[key]).and_then(|v| v.parse::<u32>().ok()).is_some_and(|side| side < MIN_PHOTO_SIDE));
+    if declared_small {
+        return None;
+    }
+    let content = meta(&["og:image:secure_url", "og:image", "og:image:url", "twitter:image", "twitter:image:src"])?;
+    let url = base.join(content).ok()?;
+    (matches!(url.scheme(), "http" | "https") && !is_icon_url(&url)).then_some(url)
+}
+
+/// How much of a page's head is read for its share image.
+const OG_HEAD_BYTES: usize = 256 * 1024;
+
 /// An image declared smaller than this on a side is an icon, not the article's photo.
 pub const MIN_PHOTO_SIDE: u32 = 200;
 
@@ -451,8 +477,7 @@ fn without_boilerplate(text: RichText, patterns: &[String]) -> Option<RichText> 
 
 /// Where (in characters) the first footer or promotion starts in `text`.
 fn boilerplate_start(text: &str, patterns: &[String]) -> Option<usize> {
-    let lowered: Vec<String> =
-        patterns.iter().map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty()).collect();
+    let lowered: Vec<String> = patterns.iter().map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty()).collect();
     let footer = text.find("The post ").filter(|at| text[*at..].contains(" appeared first on "));
     let mut earliest = footer.map(|at| text[..at].chars().count());
     // Matched char by char so that positions stay those of the original text.
@@ -469,7 +494,6 @@ fn boilerplate_start(text: &str, patterns: &[String]) -> Option<usize> {
     }
     earliest
 }
-
 
 /// Unexpanded WordPress shortcodes (a disabled plugin's `[gallery ids="1,2"]`,
 /// `[caption …]…[/caption]`) removed: a paired one with what it encloses, a
@@ -646,7 +670,8 @@ mod tests {
         let text = html_to_rich(excerpt, &conversion).plain();
         assert_eq!(text, "[RWT | ADV DISKOMINFO KUKAR] TENGGARONG – Pemkab Kukar meresmikan jembatan baru.");
         // A paragraph that is only the promotion goes; the others stay.
-        let content = "<p>Lead berita.</p><p>Dapatkan update berita pilihan dan breaking news setiap hari</p><p>Lanjutan.</p>";
+        let content =
+            "<p>Lead berita.</p><p>Dapatkan update berita pilihan dan breaking news setiap hari</p><p>Lanjutan.</p>";
         assert_eq!(html_to_rich(content, &conversion).plain(), "Lead berita.\nLanjutan.");
     }
 
@@ -658,6 +683,24 @@ mod tests {
         assert_eq!(strip_shortcodes("a [b] c"), "a  c");
         assert_eq!(strip_shortcodes("[Kaltim] Banjir"), "[Kaltim] Banjir");
         assert_eq!(strip_shortcodes("unclosed [embed https://x"), "unclosed [embed https://x");
+    }
+
+    #[test]
+    fn the_share_image_is_read_from_the_head() {
+        let base = Url::parse("https://example.com/2026/12/berita/").expect("url");
+        let head = r#"<html><head><meta property="og:title" content="x">
+            <meta property="og:image" content="/uploads/foto.jpg"><meta property="og:image:width" content="1200">
+            </head><body><img src="other.jpg"></body></html>"#;
+        assert_eq!(
+            og_image(head, &base).map(|u| u.to_string()).as_deref(),
+            Some("https://example.com/uploads/foto.jpg")
+        );
+        let small = r#"<meta property="og:image" content="https://example.com/logo.png"><meta property="og:image:width" content="64">"#;
+        assert_eq!(og_image(small, &base), None);
+        let twitter = r#"<meta name="twitter:image" content="https://cdn.example.com/a.webp">"#;
+        assert!(og_image(twitter, &base).is_some());
+        assert_eq!(og_image(r#"<meta property="og:image" content="javascript:alert(1)">"#, &base), None);
+        assert_eq!(og_image(r#"<meta property="og:image" content="https://example.com/logo.svg">"#, &base), None);
     }
 
     #[test]
@@ -673,9 +716,12 @@ mod tests {
             first_image(html, Some(&base)).map(|u| u.to_string()).as_deref(),
             Some("https://kaltimtoday.co/wp-content/uploads/2026/11/banjir.jpg")
         );
-        let only_emoji = r#"<p><img src="https://s.w.org/images/core/emoji/14.0.0/72x72/26a1.png" alt="⚡"> Listrik padam.</p>"#;
+        let only_emoji =
+            r#"<p><img src="https://s.w.org/images/core/emoji/14.0.0/72x72/26a1.png" alt="⚡"> Listrik padam.</p>"#;
         assert_eq!(first_image(only_emoji, Some(&base)), None, "even without its class");
-        assert!(is_icon_url(&Url::parse("https://kaltimtoday.co/wp-includes/images/smilies/icon_smile.gif").expect("url")));
+        assert!(is_icon_url(
+            &Url::parse("https://kaltimtoday.co/wp-includes/images/smilies/icon_smile.gif").expect("url")
+        ));
         assert!(!is_icon_url(&Url::parse("https://kaltimtoday.co/wp-content/uploads/2026/11/foto.jpg").expect("url")));
     }
 }

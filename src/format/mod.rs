@@ -15,7 +15,9 @@ mod time;
 pub mod validate;
 
 pub use crate::domain::{DEFAULT_TEMPLATE, Field, Template, TemplateError};
-pub use html::{Block, BlockKind, Conversion, MIN_PHOTO_SIDE, first_image, html_to_blocks, html_to_rich, is_icon_url};
+pub use html::{
+    Block, BlockKind, Conversion, MIN_PHOTO_SIDE, first_image, html_to_blocks, html_to_rich, is_icon_url, og_image,
+};
 pub use nesting::{MAX_MARKUP_DEPTH, Markup, bound_nesting};
 pub use newsroom::{
     AdminText, TooLong, render_admin_post, render_audit, render_notice, render_retraction_notice, render_status,

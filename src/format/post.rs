@@ -80,6 +80,8 @@ pub struct PostStyle {
     pub excerpt_chars: usize,
     pub template: Template,
     pub max_hashtags: usize,
+    /// Tags after the categories as hashtags (`format.tag_hashtags`).
+    pub tag_hashtags: bool,
     /// Categories never shown as hashtags ("Uncategorized").
     pub hidden_categories: Vec<String>,
     /// Categories whose articles carry the sponsored label.
@@ -100,6 +102,7 @@ impl Default for PostStyle {
             excerpt_chars: 280,
             template: Template::default(),
             max_hashtags: 5,
+            tag_hashtags: false,
             hidden_categories: vec!["Uncategorized".into(), "Tak Berkategori".into()],
             sponsored_categories: vec!["Advertorial".into()],
             sponsored_label: "📢 Advertorial".into(),
@@ -226,7 +229,11 @@ fn fields(
         values.insert(Field::Author, plain(&truncate_chars(&author, BYLINE_UNITS)));
     }
     values.insert(Field::Time, plain(&format_time(article.display_time(), style.timezone, lang)));
-    let tags = hashtags(&article.categories, style);
+    let tags = if style.tag_hashtags {
+        hashtags(&[article.categories.as_slice(), article.tags.as_slice()].concat(), style)
+    } else {
+        hashtags(&article.categories, style)
+    };
     if !tags.is_empty() {
         values.insert(Field::Hashtags, plain(&tags.join(" ")));
     }
@@ -294,7 +301,7 @@ fn fit(
 }
 
 /// The image to post: the feed's (media:content, enclosure, thumbnail), else
-/// the first `<img>` of the article.
+/// the first `<img>` of the article, else the photo found on its page.
 fn image_of(article: &Article, base: Option<&Url>) -> Option<Url> {
     if let Some(url) = article.image_url.as_ref().filter(|url| !is_icon_url(url)) {
         return Some(url.clone());
@@ -303,6 +310,7 @@ fn image_of(article: &Article, base: Option<&Url>) -> Option<Url> {
         .into_iter()
         .flatten()
         .find_map(|html| first_image(html, base.or(article.link.as_ref())))
+        .or_else(|| article.page_photo.clone().filter(|url| !is_icon_url(url)))
 }
 
 fn sponsored(article: &Article, style: &PostStyle) -> bool {
@@ -380,6 +388,8 @@ mod tests {
             content_html: None,
             author: Some("Redaksi".into()),
             categories: vec!["Samarinda".into(), "Bencana Alam".into(), "Uncategorized".into()],
+            tags: vec![],
+            page_photo: None,
             image_url: None,
             published_at: Some(Utc.with_ymd_and_hms(2026, 11, 27, 1, 20, 0).single().expect("time")),
             seen_at: Utc.with_ymd_and_hms(2026, 11, 27, 1, 21, 0).single().expect("time"),
@@ -419,12 +429,20 @@ mod tests {
              <p>[RWT | ADV DISKOMINFO KUKAR] Pemkab Kukar meresmikan jembatan.</p>"
                 .into(),
         );
-        let style = PostStyle {
-            remove_blocks: vec!["Dapatkan update berita pilihan".into()],
-            ..PostStyle::default()
-        };
+        let style = PostStyle { remove_blocks: vec!["Dapatkan update berita pilihan".into()], ..PostStyle::default() };
         let post = render_article_post(&advertorial, &style, &ChannelStyle::default());
         assert!(post.html.contains("Pemkab Kukar meresmikan jembatan."), "{}", post.html);
+    }
+
+    #[test]
+    fn tags_are_hashtags_only_when_configured_and_after_the_categories() {
+        let mut tagged = article();
+        tagged.categories = vec!["Samarinda".into()];
+        tagged.tags = vec!["PLN".into(), "Banjir".into()];
+        assert!(render(&tagged).html.ends_with("#Samarinda"), "{}", render(&tagged).html);
+        let style = PostStyle { tag_hashtags: true, max_hashtags: 2, ..PostStyle::default() };
+        let post = render_article_post(&tagged, &style, &ChannelStyle::default());
+        assert!(post.html.ends_with("#Samarinda #PLN"), "{}", post.html);
     }
 
     #[test]

@@ -233,6 +233,8 @@ mod tests {
             content_html: None,
             author: None,
             categories: vec![],
+            tags: vec![],
+            page_photo: None,
             image_url: None,
             published_at: Some(Utc.with_ymd_and_hms(2026, 11, 27, 1, 20, 0).single().expect("time")),
             seen_at: Utc.with_ymd_and_hms(2026, 11, 27, 1, 20, 0).single().expect("time"),

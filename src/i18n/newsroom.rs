@@ -42,6 +42,11 @@ pub struct NewsroomTexts {
     pub hold_already_sent: &'static str,
     pub hold_already_skipped: &'static str,
     pub hold_not_found: &'static str,
+    /// A posted story gone from the site: `{title}`, `{link}`, `{reason}`, `{id}`.
+    pub gone_notice: &'static str,
+    pub button_retract: &'static str,
+    /// A Tarik press on a story retracted already: `{id}`.
+    pub gone_already_retracted: &'static str,
     /// `{path}`.
     pub database_deleted: &'static str,
     /// `{path}`.
@@ -179,6 +184,9 @@ pub static NEWSROOM_ID: NewsroomTexts = NewsroomTexts {
     hold_already_sent: "Sudah diputuskan: item ini sudah dikirim.",
     hold_already_skipped: "Sudah diputuskan: item ini sudah dilewati.",
     hold_not_found: "Kiriman tertahan ini tidak ditemukan.",
+    gone_notice: "🗑 Berita hilang dari situs\n\n{title}\n{link}\n\nWordPress: {reason}. Pos #{id} masih ada di Telegram. Jika berita ini memang ditarik, tekan Tarik; jika hanya diperbaiki, abaikan pesan ini (menerbitkannya lagi tidak mengirim apa pun).",
+    button_retract: "🗑 Tarik",
+    gone_already_retracted: "#{id} sudah ditarik.",
     database_deleted: "🚨 Berkas database {path} terhapus saat Warta berjalan. Warta masih bekerja pada berkas yang terhapus itu: semua yang ditulis sekarang hilang saat Warta dimulai ulang, dan awal berikutnya menolak berjalan tanpa database.",
     database_replaced: "🚨 Berkas database {path} diganti berkas lain saat Warta berjalan. Warta masih menulis ke berkas lama: yang ditulis sekarang tidak ada di berkas baru.",
     database_rescued: "\n\nSalinan database yang terbuka disimpan di {copy}. Hentikan Warta, pulihkan salinan itu ke tempatnya, lalu jalankan lagi.",
@@ -276,6 +284,9 @@ pub static NEWSROOM_EN: NewsroomTexts = NewsroomTexts {
     hold_already_sent: "Already decided: these items were sent.",
     hold_already_skipped: "Already decided: these items were skipped.",
     hold_not_found: "This held batch was not found.",
+    gone_notice: "🗑 A story disappeared from the site\n\n{title}\n{link}\n\nWordPress: {reason}. Post #{id} is still on Telegram. If the story was withdrawn, press Retract; if it is only being fixed, ignore this message (republishing sends nothing).",
+    button_retract: "🗑 Retract",
+    gone_already_retracted: "#{id} was retracted already.",
     database_deleted: "🚨 The database file {path} was deleted while Warta runs. Warta still works on the deleted file: everything written now is lost at the next restart, and the next start refuses to run without a database.",
     database_replaced: "🚨 The database file {path} was replaced by another file while Warta runs. Warta still writes to the old file: what it writes now is not in the new one.",
     database_rescued: "\n\nA copy of the open database was saved as {copy}. Stop Warta, put that copy in place, and start it again.",

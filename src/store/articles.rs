@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use url::Url;
 
-use super::categories::index_article;
-use super::feeds::source_name;
+use super::categories::{file_under_categories, index_article};
+use super::feeds::{site_name_columns, source_name};
 use super::outbox::{enqueue_article, enqueue_correction};
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::{Article, ArticleKey, NewArticle, PostRenderer, normalize_link};
@@ -67,7 +67,9 @@ struct ArticleRow {
     content_html: Option<String>,
     author: Option<String>,
     categories: String,
+    tags: String,
     image_url: Option<String>,
+    page_photo: Option<String>,
     published_at: Option<i64>,
     seen_at: i64,
     feed_name: Option<String>,
@@ -87,7 +89,9 @@ impl ArticleRow {
             content_html: self.content_html,
             author: self.author,
             categories: serde_json::from_str(&self.categories).unwrap_or_default(),
+            tags: serde_json::from_str(&self.tags).unwrap_or_default(),
             image_url: self.image_url.as_deref().and_then(|l| Url::parse(l).ok()),
+            page_photo: self.page_photo.as_deref().and_then(|l| Url::parse(l).ok()),
             published_at: self.published_at.map(from_ms),
             seen_at: from_ms(self.seen_at),
             source_name: source_name(self.feed_name.as_deref(), self.feed_title.as_deref(), &self.feed_url),
@@ -95,10 +99,13 @@ impl ArticleRow {
     }
 }
 
-const ARTICLE_SELECT: &str = "SELECT a.id, a.feed_id, a.key, a.title, a.link, a.summary_html, a.content_html, a.author,
-            a.categories, a.image_url, a.published_at, a.seen_at,
-            f.name AS feed_name, f.title AS feed_title, f.url AS feed_url
-     FROM articles a JOIN feeds f ON f.id = a.feed_id";
+/// Every article column, with the name its site signs with (see [`site_name_columns`]).
+const ARTICLE_SELECT: &str = concat!(
+    "SELECT a.id, a.feed_id, a.key, a.title, a.link, a.summary_html, a.content_html, a.author,
+            a.categories, a.tags, a.image_url, a.page_photo, a.published_at, a.seen_at, ",
+    site_name_columns!(),
+    ", f.url AS feed_url FROM articles a JOIN feeds f ON f.id = a.feed_id"
+);
 
 impl Store {
     /// Records a successful fetch in one transaction. New articles are
@@ -116,13 +123,18 @@ impl Store {
     ) -> Result<RecordOutcome, StoreError> {
         let now = record.now;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let (primed_at, name, url): (Option<i64>, Option<String>, String) =
-            sqlx::query_as("SELECT primed_at, name, url FROM feeds WHERE id = ?1")
-                .bind(feed_id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let (primed_at, name, site_title, url): (Option<i64>, Option<String>, Option<String>, String) = sqlx::query_as(
+            concat!("SELECT f.primed_at, ", site_name_columns!(), ", f.url FROM feeds f WHERE f.id = ?1"),
+        )
+        .bind(feed_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let title = record.meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
-        let source = source_name(name.as_deref(), title, &url);
+        // The site's main feed's title if it has one, else what this fetch says.
+        let own_title: Option<String> =
+            sqlx::query_scalar("SELECT title FROM feeds WHERE id = ?1").bind(feed_id).fetch_one(&mut *tx).await?;
+        let site_title = site_title.filter(|t| Some(t) != own_title.as_ref());
+        let source = source_name(name.as_deref(), site_title.as_deref().or(title), &url);
         let mut outcome = RecordOutcome { primed_now: primed_at.is_none(), ..RecordOutcome::default() };
         let backfill_from =
             record.articles.len().saturating_sub(usize::try_from(record.backfill).unwrap_or(usize::MAX));
@@ -171,7 +183,14 @@ impl Store {
                         .await?;
                     let text =
                         renderer.search_text(&new.title, new.summary_html.as_deref(), new.content_html.as_deref());
-                    index_article(&mut tx, id, sort_at, &new.categories, &text, now).await?;
+                    let first_copy: Option<i64> = sqlx::query_scalar("SELECT same_as FROM articles WHERE id = ?1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    match first_copy {
+                        None => index_article(&mut tx, id, sort_at, &new.categories, &text, now).await?,
+                        Some(first) => file_under_categories(&mut tx, first, &new.categories, now).await?,
+                    }
                     // Stored before fingerprints were kept: nothing to compare with.
                     if previous.is_none() {
                         continue;
@@ -224,12 +243,13 @@ impl Store {
         let depth = i64::try_from(ARCHIVE_DEPTH).unwrap_or(i64::MAX);
         let (total, rows): (i64, Vec<ArticleRow>) = match category {
             None => {
-                let total = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM articles LIMIT ?1)")
-                    .bind(depth)
-                    .fetch_one(&self.pool)
-                    .await?;
+                let total =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM articles WHERE same_as IS NULL LIMIT ?1)")
+                        .bind(depth)
+                        .fetch_one(&self.pool)
+                        .await?;
                 let rows = sqlx::query_as::<_, ArticleRow>(&format!(
-                    "{ARTICLE_SELECT} ORDER BY a.sort_at DESC, a.id DESC LIMIT ?1 OFFSET ?2"
+                    "{ARTICLE_SELECT} WHERE a.same_as IS NULL ORDER BY a.sort_at DESC, a.id DESC LIMIT ?1 OFFSET ?2"
                 ))
                 .bind(i64::from(limit))
                 .bind(i64::from(offset))
@@ -263,7 +283,7 @@ impl Store {
     /// The newest articles across all feeds, newest first.
     pub async fn latest_articles(&self, limit: u32, offset: u32) -> Result<Vec<Article>, StoreError> {
         let rows = sqlx::query_as::<_, ArticleRow>(&format!(
-            "{ARTICLE_SELECT} ORDER BY a.sort_at DESC, a.id DESC LIMIT ?1 OFFSET ?2"
+            "{ARTICLE_SELECT} WHERE a.same_as IS NULL ORDER BY a.sort_at DESC, a.id DESC LIMIT ?1 OFFSET ?2"
         ))
         .bind(i64::from(limit))
         .bind(i64::from(offset))
@@ -375,9 +395,29 @@ pub(super) async fn record_new_article(
             None => elsewhere = seen_in_other_feeds(tx, feed_id, link_key).await?,
         }
     }
-    let (article, sort_at) = insert_article(tx, feed_id, new, fingerprint, link_key.as_deref(), now, source).await?;
-    let text = renderer.search_text(&new.title, new.summary_html.as_deref(), new.content_html.as_deref());
-    index_article(tx, article.id, sort_at, &new.categories, &text, now).await?;
+    // One story, one entry: a later copy (another feed of the site) stays out of
+    // the archive and search, its categories filed under the first copy.
+    let first_copy: Option<i64> = match &link_key {
+        Some(link_key) if elsewhere != Elsewhere::Nowhere => {
+            sqlx::query_scalar("SELECT id FROM articles WHERE link_key = ?1 AND same_as IS NULL ORDER BY id LIMIT 1")
+                .bind(link_key)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+        _ => None,
+    };
+    let stored = StoredCopy { link_key: link_key.as_deref(), same_as: first_copy };
+    let (article, sort_at) = insert_article(tx, feed_id, new, fingerprint, stored, now, source).await?;
+    match first_copy {
+        None => {
+            let text = renderer.search_text(&new.title, new.summary_html.as_deref(), new.content_html.as_deref());
+            index_article(tx, article.id, sort_at, &new.categories, &text, now).await?;
+        }
+        Some(first) => {
+            file_under_categories(tx, first, &new.categories, now).await?;
+            sqlx::query("UPDATE articles SET indexed = 1 WHERE id = ?1").bind(article.id).execute(&mut **tx).await?;
+        }
+    }
     Ok(NewStory::Stored { article: Box::new(article), elsewhere })
 }
 
@@ -401,23 +441,32 @@ async fn seen_in_other_feeds(
     })
 }
 
+/// How a new article relates to the stories stored already.
+#[derive(Debug, Clone, Copy)]
+struct StoredCopy<'a> {
+    link_key: Option<&'a str>,
+    /// The first copy of the same story (another feed carried it first).
+    same_as: Option<i64>,
+}
+
 /// Inserts a new article; returns it as stored, and its sort time.
 async fn insert_article(
     tx: &mut Transaction<'_, Sqlite>,
     feed_id: i64,
     new: &NewArticle,
     fingerprint: &str,
-    link_key: Option<&str>,
+    copy: StoredCopy<'_>,
     now: DateTime<Utc>,
     source: &str,
 ) -> Result<(Article, i64), StoreError> {
     let categories = serde_json::to_string(&new.categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let tags = serde_json::to_string(&new.tags).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let seen_at = to_ms(now);
     let sort_at = new.published_at.map_or(seen_at, |p| to_ms(p).min(seen_at));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (feed_id, key, title, link, summary_html, content_html, author, categories,
-                               image_url, published_at, seen_at, sort_at, fingerprint, link_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                               image_url, published_at, seen_at, sort_at, fingerprint, link_key, tags, same_as, page_photo)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          RETURNING id",
     )
     .bind(feed_id)
@@ -433,7 +482,10 @@ async fn insert_article(
     .bind(seen_at)
     .bind(sort_at)
     .bind(fingerprint)
-    .bind(link_key)
+    .bind(copy.link_key)
+    .bind(tags)
+    .bind(copy.same_as)
+    .bind(new.page_photo.as_ref().map(Url::as_str))
     .fetch_one(&mut **tx)
     .await?;
     Ok((Article::from_new(new.clone(), id, feed_id, now, source.to_owned()), sort_at))
@@ -447,10 +499,11 @@ async fn update_article(
     fingerprint: &str,
 ) -> Result<Option<Article>, StoreError> {
     let categories = serde_json::to_string(&new.categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let tags = serde_json::to_string(&new.tags).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     sqlx::query(
         "UPDATE articles SET title = ?2, link = ?3, summary_html = ?4, content_html = ?5, author = ?6,
                 categories = ?7, image_url = ?8, published_at = COALESCE(?9, published_at), fingerprint = ?10,
-                link_key = COALESCE(?11, link_key)
+                link_key = COALESCE(?11, link_key), tags = ?12
          WHERE id = ?1",
     )
     .bind(id)
@@ -464,6 +517,7 @@ async fn update_article(
     .bind(new.published_at.map(to_ms))
     .bind(fingerprint)
     .bind(new.link.as_ref().map(normalize_link))
+    .bind(tags)
     .execute(&mut **tx)
     .await?;
     let row = sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_SELECT} WHERE a.id = ?1"))
@@ -490,6 +544,8 @@ mod tests {
             content_html: None,
             author: Some("Redaksi".into()),
             categories: vec!["Samarinda".into()],
+            tags: vec![],
+            page_photo: None,
             image_url: None,
             published_at: Some(Utc::now() - chrono::Duration::minutes(i64::from(100 - n))),
         }
@@ -555,9 +611,60 @@ mod tests {
         // The category feed links the same story with tracking parameters and another guid.
         in_category.link = Some(Url::parse("http://kaltimtoday.co/berita-7?utm_source=rss").expect("url"));
         in_category.key = ArticleKey::from_guid("category-guid-7").expect("key");
+        in_category.categories = vec!["Samarinda".into(), "Pemerintahan".into()];
         let main = record(&store, feeds[0].id, &[article(7)], 0).await;
         let category = record(&store, feeds[1].id, &[in_category], 0).await;
         assert_eq!((main.posts, category.posts, category.duplicates), (1, 0, 1));
+
+        // One story, one entry: the archive, the search index and the categories list it once.
+        let (total, page) = store.latest_page(None, 0, 10).await.expect("latest");
+        assert_eq!((total, page.len()), (1, 1));
+        assert_eq!(store.latest_articles(10, 0).await.expect("latest").len(), 1);
+        let indexed: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM articles_search").fetch_one(&store.pool).await.expect("count");
+        assert_eq!(indexed, 1);
+        let categories = store.categories().await.expect("categories");
+        let filed: Vec<(String, i64)> = categories.iter().map(|c| (c.name.clone(), c.article_count)).collect();
+        assert!(filed.contains(&("Pemerintahan".to_owned(), 1)), "the copy's categories file the first: {filed:?}");
+        assert!(filed.contains(&("Samarinda".to_owned(), 1)), "{filed:?}");
+        let pemerintahan = categories.iter().find(|c| c.name == "Pemerintahan").expect("category");
+        let (_, in_pemerintahan) = store.latest_page(Some(pemerintahan.id), 0, 10).await.expect("page");
+        assert_eq!(in_pemerintahan.iter().map(|a| a.feed_id).collect::<Vec<_>>(), [feeds[0].id]);
+    }
+
+    #[tokio::test]
+    async fn a_category_feed_signs_with_its_sites_name() {
+        let (store, _dir) = temp_store().await;
+        let now = Utc::now();
+        let main = Url::parse("https://kaltimtoday.co/feed/").expect("url");
+        let category = Url::parse("https://kaltimtoday.co/category/samarinda/feed/").expect("url");
+        let other = Url::parse("https://other.example/category/x/feed/").expect("url");
+        let feeds = store.sync_feeds(&[(main, None), (category, None), (other, None)], now).await.expect("sync");
+        store.sync_channels(&[ChatRef::Id(-1001)], now).await.expect("channels");
+        let titled = |title: &str| FetchMeta { etag: None, last_modified: None, title: Some(title.into()) };
+        for (feed, title) in [(0, "Kaltimtoday.co"), (1, "Samarinda – Kaltimtoday.co"), (2, "X – Other")] {
+            let meta = titled(title);
+            let record = FetchRecord {
+                meta: &meta,
+                articles: &[],
+                now,
+                next_check: now,
+                backfill: 0,
+                edit_window: Duration::from_secs(3600),
+            };
+            store.record_fetch_success(feeds[feed].id, record, &TitleRenderer).await.expect("prime");
+        }
+        let mut in_category = article(8);
+        in_category.link = Some(Url::parse("https://kaltimtoday.co/berita-khusus-samarinda/").expect("url"));
+        record(&store, feeds[1].id, &[in_category], 0).await;
+        record(&store, feeds[2].id, &[article(9)], 0).await;
+        let latest = store.latest_articles(10, 0).await.expect("latest");
+        let sources: Vec<(&str, &str)> = latest.iter().map(|a| (a.title.as_str(), a.source_name.as_str())).collect();
+        assert!(sources.contains(&("Berita 8", "Kaltimtoday.co")), "{sources:?}");
+        assert!(sources.contains(&("Berita 9", "X – Other")), "alone on its site: its own title: {sources:?}");
+        let posted: Vec<String> =
+            sqlx::query_scalar("SELECT html FROM posts ORDER BY id").fetch_all(&store.pool).await.expect("posts");
+        assert_eq!(posted.len(), 2);
     }
 
     #[tokio::test]

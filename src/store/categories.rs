@@ -93,6 +93,55 @@ pub(super) async fn index_article(
     Ok(())
 }
 
+/// Adds categories to an article's (those of a later copy of the story, from
+/// a category feed), keeping the ones it has.
+pub(super) async fn file_under_categories(
+    tx: &mut Transaction<'_, Sqlite>,
+    article_id: i64,
+    categories: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sort_at: i64 =
+        sqlx::query_scalar("SELECT sort_at FROM articles WHERE id = ?1").bind(article_id).fetch_one(&mut **tx).await?;
+    let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM article_categories WHERE article_id = ?1")
+        .bind(article_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut room = CATEGORIES_PER_ARTICLE.saturating_sub(usize::try_from(filed).unwrap_or(usize::MAX));
+    for name in categories {
+        let key = CategoryKey::new(name);
+        if key.is_empty() || room == 0 {
+            continue;
+        }
+        let category_id: i64 = sqlx::query_scalar(
+            "INSERT INTO categories (key, name, article_count, created_at) VALUES (?1, ?2, 0, ?3)
+             ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
+        )
+        .bind(key.as_str())
+        .bind(display_category(name))
+        .bind(to_ms(now))
+        .fetch_one(&mut **tx)
+        .await?;
+        let added = sqlx::query(
+            "INSERT OR IGNORE INTO article_categories (category_id, article_id, sort_at) VALUES (?1, ?2, ?3)",
+        )
+        .bind(category_id)
+        .bind(article_id)
+        .bind(sort_at)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if added > 0 {
+            room -= 1;
+            sqlx::query("UPDATE categories SET article_count = article_count + 1 WHERE id = ?1")
+                .bind(category_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct UnindexedRow {
     id: i64,
@@ -259,6 +308,8 @@ mod tests {
             content_html: None,
             author: None,
             categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+            tags: vec![],
+            page_photo: None,
             image_url: None,
             published_at: Some(Utc::now() - chrono::Duration::minutes(i64::from(1000 - n))),
         }

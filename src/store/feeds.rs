@@ -59,6 +59,21 @@ pub(super) fn source_name(name: Option<&str>, title: Option<&str>, url: &str) ->
         .unwrap_or_else(|| url.to_owned())
 }
 
+/// The name and title a feed's posts are signed with, as `feed_name` and
+/// `feed_title` of the feed `f`: its configured name, else that of the site's
+/// main feed (the one with the shortest URL); its title only when no feed of
+/// the site is shorter (a category feed's title is "Samarinda – Site").
+macro_rules! site_name_columns {
+    () => {
+        "COALESCE(f.name, (SELECT m.name FROM feeds m WHERE m.site = f.site AND m.active = 1 AND m.name IS NOT NULL
+                      ORDER BY length(m.url), m.id LIMIT 1)) AS feed_name,
+    COALESCE((SELECT m.title FROM feeds m WHERE m.site = f.site AND m.id != f.id AND m.active = 1
+                AND m.title IS NOT NULL AND length(m.url) < length(f.url)
+              ORDER BY length(m.url), m.id LIMIT 1), f.title) AS feed_title"
+    };
+}
+pub(super) use site_name_columns;
+
 const FEED_COLUMNS: &str = "id, url, name, title, etag, last_modified, primed_at, last_fetched_at, \
                             last_success_at, next_check_at, error_count, last_error, fetch_url, \
                             (SELECT raised_at FROM alerts WHERE key = 'feed:' || feeds.id) AS alerted_at, \
@@ -76,12 +91,13 @@ impl Store {
         sqlx::query("UPDATE feeds SET active = 0").execute(&mut *tx).await?;
         for (url, name) in feeds {
             sqlx::query(
-                "INSERT INTO feeds (url, name, active, created_at) VALUES (?1, ?2, 1, ?3)
-                 ON CONFLICT (url) DO UPDATE SET name = excluded.name, active = 1",
+                "INSERT INTO feeds (url, name, active, created_at, site) VALUES (?1, ?2, 1, ?3, ?4)
+                 ON CONFLICT (url) DO UPDATE SET name = excluded.name, active = 1, site = excluded.site",
             )
             .bind(url.as_str())
             .bind(name.as_deref())
             .bind(to_ms(now))
+            .bind(crate::domain::SiteKey::of(url).map(|site| site.to_string()))
             .execute(&mut *tx)
             .await?;
         }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::articles::{Elsewhere, NewStory, record_new_article};
-use super::feeds::source_name;
+use super::feeds::{site_name_columns, source_name};
 use super::outbox::enqueue_article;
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::domain::{ArticleKey, NewArticle, PostRenderer};
@@ -94,6 +94,8 @@ impl HeldItem {
             content_html: self.content_html,
             author: self.author,
             categories: self.categories,
+            tags: vec![],
+            page_photo: None,
             image_url: self.image_url.as_deref().and_then(|l| Url::parse(l).ok()),
             published_at: self.published_at.map(from_ms),
         }
@@ -147,10 +149,12 @@ impl Store {
     /// Held batches the admins have not been sent the buttons for, oldest first.
     pub async fn unannounced_holds(&self) -> Result<Vec<HeldBatch>, StoreError> {
         type Row = (i64, i64, Option<String>, Option<String>, String, i64);
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT b.id, b.feed_id, f.name, f.title, f.url, b.items FROM held_batches b JOIN feeds f ON f.id = b.feed_id
-             WHERE b.announced_at IS NULL AND b.state = 'held' ORDER BY b.id",
-        )
+        let rows: Vec<Row> = sqlx::query_as(concat!(
+            "SELECT b.id, b.feed_id, ",
+            site_name_columns!(),
+            ", f.url, b.items FROM held_batches b JOIN feeds f ON f.id = b.feed_id
+                 WHERE b.announced_at IS NULL AND b.state = 'held' ORDER BY b.id"
+        ))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -208,7 +212,7 @@ impl Store {
             });
         };
         let (name, title, url): (Option<String>, Option<String>, String) =
-            sqlx::query_as("SELECT name, title, url FROM feeds WHERE id = ?1")
+            sqlx::query_as(concat!("SELECT ", site_name_columns!(), ", f.url FROM feeds f WHERE f.id = ?1"))
                 .bind(feed_id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -266,6 +270,8 @@ mod tests {
             content_html: None,
             author: None,
             categories: vec![],
+            tags: vec![],
+            page_photo: None,
             image_url: None,
             published_at: Some(Utc::now()),
         }

@@ -8,6 +8,7 @@ mod editorial;
 mod failed_items;
 mod feeds;
 mod file;
+mod gone;
 mod held;
 mod instance;
 mod newsroom;
@@ -36,6 +37,7 @@ pub use file::{
     DatabaseMissing, FileIdentity, FileState, check_database_present, file_identity, file_state, marker_path,
     write_marker,
 };
+pub use gone::{GoneStory, VanishedPost};
 pub use held::{HeldBatch, HoldDecision, HoldOutcome};
 pub use instance::{LockAttempt, LockHolder};
 pub use outbox::{

@@ -190,6 +190,8 @@ mod store_tests {
             content_html: None,
             author: None,
             categories: vec![],
+            tags: vec![],
+            page_photo: None,
             image_url: None,
             published_at: Some(Utc::now() - chrono::Duration::minutes(i64::from(1000 - n))),
         }

@@ -126,6 +126,8 @@ async fn a_send_that_cannot_be_recorded_is_recorded_later_not_sent_twice() {
                 content_html: None,
                 author: None,
                 categories: vec![],
+                tags: vec![],
+                page_photo: None,
                 image_url: None,
                 published_at: None,
             }

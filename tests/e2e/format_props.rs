@@ -128,6 +128,8 @@ fn article(
         content_html: content,
         author,
         categories,
+        tags: vec![],
+        page_photo: None,
         image_url: image.then(|| Url::parse("https://kaltimtoday.co/a.jpg").expect("url")),
         published_at: Some(Utc.with_ymd_and_hms(2026, 11, 27, 1, 20, 0).single().expect("time")),
         seen_at: Utc.with_ymd_and_hms(2026, 11, 27, 1, 21, 0).single().expect("time"),

@@ -41,6 +41,8 @@ fn article(n: u32) -> NewArticle {
         content_html: None,
         author: None,
         categories: vec![],
+        tags: vec![],
+        page_photo: None,
         image_url: None,
         published_at: None,
     }

@@ -382,6 +382,35 @@ pub async fn retract_command(state: &BotState, admin: i64, lang: Lang, args: &st
     let Some(story) = find_story(state, name).await? else {
         return Ok(Answer::text(&fill(texts.story_not_found, &[("query", &truncate_chars(name, 80))])));
     };
+    let (post_id, deleting, cancelled) = retract(state, admin, story).await?;
+    Ok(Answer::text(&fill(
+        texts.retracted,
+        &[("id", &post_id.to_string()), ("deleting", &deleting.to_string()), ("cancelled", &cancelled.to_string())],
+    )))
+}
+
+/// Tarik on a story that disappeared from the site (the presser is checked by the caller).
+pub async fn retract_pressed(state: &BotState, admin: i64, lang: Lang, post_id: i64) -> anyhow::Result<Decision> {
+    let texts = lang.newsroom();
+    let Some(story) = state.store.story_by_post(post_id).await? else {
+        let toast = fill(texts.story_not_found, &[("query", &format!("#{post_id}"))]);
+        return Ok(Decision { toast, clear_buttons: true });
+    };
+    let (post_id, deleting, cancelled) = retract(state, admin, story).await?;
+    let id = post_id.to_string();
+    let toast = if deleting == 0 && cancelled == 0 {
+        fill(texts.gone_already_retracted, &[("id", &id)])
+    } else {
+        fill(
+            texts.retracted,
+            &[("id", &id), ("deleting", &deleting.to_string()), ("cancelled", &cancelled.to_string())],
+        )
+    };
+    Ok(Decision { toast, clear_buttons: true })
+}
+
+/// Retracts a story everywhere; its post id, messages being deleted, copies cancelled.
+async fn retract(state: &BotState, admin: i64, story: Story) -> anyhow::Result<(i64, usize, usize)> {
     let style = &state.newsroom.post_style;
     let now = Utc::now();
     let retraction =
@@ -391,14 +420,7 @@ pub async fn retract_command(state: &BotState, admin: i64, lang: Lang, args: &st
     let deleting = i64::try_from(retraction.deleting).unwrap_or(i64::MAX);
     state.store.audit(admin, "retract", Some(&target), Some(&story.title), Some(deleting), now).await?;
     tracing::info!(admin, post_id = story.post_id, deleting, cancelled = retraction.cancelled, "story retracted");
-    Ok(Answer::text(&fill(
-        texts.retracted,
-        &[
-            ("id", &story.post_id.to_string()),
-            ("deleting", &retraction.deleting.to_string()),
-            ("cancelled", &retraction.cancelled.to_string()),
-        ],
-    )))
+    Ok((story.post_id, retraction.deleting, retraction.cancelled))
 }
 
 /// `/jeda` and `/lanjut`.

@@ -1,9 +1,10 @@
-//! The flood guard's side in the bot: the admins are asked, with Kirim semua
-//! and Lewati, what to do with a held batch; a press decides it once.
+//! Questions the watch puts to the admins, with buttons: the flood guard's
+//! held batch (Kirim semua / Lewati; a press decides it once), and a posted
+//! story that disappeared from the site (Tarik).
 //!
-//! The question is sent directly (it needs buttons, which outbox posts do not
-//! carry), by a task that finds undecided batches in the store: a batch held
-//! while Telegram was unreachable, or just before a restart, is still asked.
+//! They are sent directly (they need buttons, which outbox posts do not
+//! carry), by a task that finds unasked ones in the store: one noticed while
+//! Telegram was unreachable, or just before a restart, is still asked.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,9 @@ pub async fn run_hold_announcer(
         if let Err(err) = announce_holds(&bot, &store, &admins).await {
             tracing::error!(error = %err, "cannot ask the admins about a held flood");
         }
+        if let Err(err) = announce_gone(&bot, &store, &admins).await {
+            tracing::error!(error = %err, "cannot tell the admins about a disappeared story");
+        }
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = held_ready.notified() => {}
@@ -67,6 +71,42 @@ pub async fn announce_holds(bot: &Bot, store: &Store, admins: &[i64]) -> anyhow:
                 tracing::error!(batch_id = batch.id, "a flood is held but no admin is configured to decide it");
             }
             store.mark_hold_announced(batch.id, Utc::now()).await?;
+            announced += 1;
+        }
+    }
+    Ok(announced)
+}
+
+/// Tells every admin about each disappeared story not yet told, with Tarik;
+/// told once at least one admin got it. Returns the stories told.
+pub async fn announce_gone(bot: &Bot, store: &Store, admins: &[i64]) -> anyhow::Result<usize> {
+    let mut announced = 0;
+    for story in store.unannounced_gone().await? {
+        let lang = Lang::Id;
+        let texts = lang.newsroom();
+        let text = fill(
+            texts.gone_notice,
+            &[
+                ("title", &story.title),
+                ("link", story.link.as_deref().unwrap_or_default()),
+                ("reason", &story.reason),
+                ("id", &story.post_id.to_string()),
+            ],
+        );
+        let keyboard = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+            texts.button_retract,
+            Callback::RetractGone { post_id: story.post_id }.encode(),
+        )]]);
+        let mut delivered = 0;
+        for admin in admins {
+            match bot.send_message(ChatId(*admin), text.clone()).reply_markup(keyboard.clone()).await {
+                Ok(_) => delivered += 1,
+                Err(err) => tracing::warn!(admin, post_id = story.post_id, error = %err,
+                    "cannot tell an admin about a disappeared story"),
+            }
+        }
+        if delivered > 0 || admins.is_empty() {
+            store.mark_gone_announced(story.article_id, Utc::now()).await?;
             announced += 1;
         }
     }

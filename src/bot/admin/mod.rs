@@ -74,7 +74,8 @@ pub(super) async fn answer(
     Ok(Some(answer))
 }
 
-/// A press on an admin's button: a breaking-news preview's or a held flood's.
+/// A press on an admin's button: a breaking-news preview's, a held flood's,
+/// or a disappeared story's.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Button {
     /// Kirim on a breaking-news preview.
@@ -83,6 +84,8 @@ pub(super) enum Button {
     CancelBreaking(i64),
     /// Kirim semua or Lewati on a held flood.
     Hold(i64, HoldDecision),
+    /// Tarik on a story that disappeared from the site (its post id).
+    RetractGone(i64),
 }
 
 /// Acts on a press of an admin's button. The presser is checked here,
@@ -106,6 +109,10 @@ pub(super) async fn press(
                 tracing::warn!(user_id = ?sender.user_id, chat_id = chat.0, batch_id = id,
                     "flood-guard button refused: not an admin");
             }
+            Button::RetractGone(post_id) => {
+                tracing::warn!(user_id = ?sender.user_id, chat_id = chat.0, post_id,
+                    "retract button refused: not an admin");
+            }
         }
         return Ok(Decision { toast: lang.newsroom().admin_only.to_owned(), clear_buttons: false });
     };
@@ -113,5 +120,6 @@ pub(super) async fn press(
         Button::SendBreaking(id) => editorial::confirm(bot, state, admin, lang, chat, id).await,
         Button::CancelBreaking(id) => editorial::cancel(state, admin, lang, chat, id).await,
         Button::Hold(id, decision) => held::decide(state, admin, lang, id, decision).await,
+        Button::RetractGone(post_id) => editorial::retract_pressed(state, admin, lang, post_id).await,
     }
 }

@@ -518,6 +518,8 @@ mod tests {
             content_html: None,
             author: None,
             categories: vec![],
+            tags: vec![],
+            page_photo: None,
             image_url: None,
             published_at: None,
         }
