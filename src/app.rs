@@ -87,7 +87,11 @@ pub async fn sync_config(store: &Store, config: &Config) -> anyhow::Result<Vec<W
                 backfill: feed.backfill,
             })
         })
-        .collect();
+        .collect::<Vec<WatchedFeed>>();
+    for feed in &watched {
+        let latest = crate::domain::time::later(now, feed.interval);
+        store.check_no_later_than(feed.id, latest).await.context("cannot record the feeds' schedule")?;
+    }
     Ok(watched)
 }
 

@@ -112,7 +112,7 @@ pub(super) const PING_DEBOUNCE: (Duration, Duration) = (ms(0), ms(600_000));
 /// Bounds of `max_retry_after`.
 pub(super) const MAX_RETRY_AFTER: (Duration, Duration) = (ms(1000), DAY);
 /// Bounds of `unconditional_every`.
-pub(super) const UNCONDITIONAL_EVERY: (Duration, Duration) = (ms(60_000), DAY);
+pub(super) const UNCONDITIONAL_EVERY: (Duration, Duration) = (ms(1000), DAY);
 /// Bounds of `photo_lookup` (0: no lookup).
 pub(super) const PHOTO_LOOKUP: (Duration, Duration) = (ms(0), ms(30_000));
 /// Bounds of `flood_threshold` (0 turns the flood guard off).

@@ -152,6 +152,18 @@ impl Store {
         Ok(())
     }
 
+    /// Brings a feed's next check forward to `latest` if it is later (a
+    /// shorter interval in the config takes effect at start, not after the
+    /// old one ran out).
+    pub async fn check_no_later_than(&self, feed_id: i64, latest: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE feeds SET next_check_at = MIN(next_check_at, ?2) WHERE id = ?1")
+            .bind(feed_id)
+            .bind(to_ms(latest))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The feed answered with a permanent redirect: fetch it there from now on.
     pub async fn set_fetch_url(&self, feed_id: i64, url: &Url) -> Result<(), StoreError> {
         sqlx::query("UPDATE feeds SET fetch_url = ?2, etag = NULL, last_modified = NULL WHERE id = ?1")

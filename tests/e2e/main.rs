@@ -32,3 +32,4 @@ mod readers;
 mod real_feeds;
 mod subscribers;
 mod websub;
+mod wordpress;

@@ -9,6 +9,7 @@ pub mod fake_feed;
 pub mod fake_hub;
 pub mod fake_telegram;
 pub mod telegram_html;
+pub mod wordpress;
 
 pub use app::{RunningApp, TestEnv};
 pub use fake_feed::{Answer, FakeFeedServer, Item, rss, rss_with_head};
