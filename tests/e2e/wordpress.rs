@@ -17,30 +17,9 @@ use crate::support::{CHANNEL_ID, FakeUser, TestEnv};
 
 const ADMIN: i64 = 42;
 const WAIT: Duration = Duration::from_secs(30);
-
-/// The test config watching the site's main feed and its Samarinda category
-/// feed (neither named: the site's own name signs the posts).
-fn config(env: &TestEnv, wp: &WordPress, port: u16, interval: &str) -> String {
-    let feeds = format!(
-        "[[feeds]]\nurl = \"{url}/feed/\"\ninterval = \"{interval}\"\nmax_interval = \"{interval}\"\n\n\
-         [[feeds]]\nurl = \"{url}/category/samarinda/feed/\"\ninterval = \"{interval}\"\nmax_interval = \"{interval}\"\n",
-        url = wp.url
-    );
-    // WordPress answers 304 after a trash (its validators follow the newest
-    // published post): the periodic unconditional fetch sees the change.
-    let base = env.config_text_with_fetch(
-        "unconditional_every = \"2s\"",
-        &format!(
-            "[http]\nlisten = \"127.0.0.1:{port}\"\n\n[format]\n\
-         remove_paragraphs = [\"Dapatkan update berita pilihan dan breaking news setiap hari\"]\n\n{feeds}"
-        ),
-    );
-    // Drop the fake publisher's feed from the base config.
-    let start = base.find("[[feeds]]\nurl = \"http://127.0.0.1").expect("base feed");
-    let end = base[start..].find("[[channels]]").map(|i| start + i).expect("channels");
-    let base = format!("{}{}", &base[..start], &base[end..]);
-    base.replace("max_interval = \"1s\"", &format!("max_interval = \"{interval}\""))
-}
+/// WordPress answers 304 after a trash (its validators follow the newest
+/// published post): the periodic unconditional fetch sees the change.
+const FETCH: &str = "unconditional_every = \"2s\"";
 
 fn channel_posts(env: &TestEnv) -> Vec<SentMessage> {
     env.telegram.messages_in(CHANNEL_ID)
@@ -53,15 +32,6 @@ async fn wait_for_post(env: &TestEnv, title: &str) -> SentMessage {
         })
         .await;
     channel_posts(env).into_iter().find(|m| m.text.contains(title)).expect("post")
-}
-
-async fn wait_for_fetches(wp: &WordPress, path: &str, more: usize) {
-    let seen = wp.statuses(path).len();
-    let deadline = Instant::now() + WAIT;
-    while wp.statuses(path).len() < seen + more {
-        assert!(Instant::now() < deadline, "{path} not fetched {more} more times");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 fn unique(label: &str) -> String {
@@ -78,10 +48,10 @@ async fn a_real_wordpress_newsroom_end_to_end() {
     wp.php("pings", &format!("http://127.0.0.1:{port}/ping"));
 
     // Phase 1: polled hourly, so only the publish ping brings a post at once.
-    env.write_config(&config(&env, &wp, port, "1h"));
+    env.write_config(&wp.warta_config(&env, port, "1h", FETCH));
     let app = env.spawn();
-    wait_for_fetches(&wp, "/category/samarinda/feed/", 1).await;
-    wait_for_fetches(&wp, "/feed/", 0).await;
+    wp.wait_for_fetches("/category/samarinda/feed/", 1, WAIT).await;
+    wp.wait_for_fetches("/feed/", 0, WAIT).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     // Emoji title, featured image only, a category and two tags.
@@ -142,9 +112,9 @@ async fn a_real_wordpress_newsroom_end_to_end() {
     let first_known = wp.publish(json!({"title": unique("Berita lama"), "content": "<p>Lama.</p>"}));
     let burst: Vec<String> = (1..=12).map(|n| unique(&format!("Berita beruntun {n:02}"))).collect();
     // Phase 2 first records what is there now: the known story, then the burst.
-    env.write_config(&config(&env, &wp, port, "300ms"));
+    env.write_config(&wp.warta_config(&env, port, "300ms", FETCH));
     let app = env.spawn();
-    wait_for_fetches(&wp, "/feed/", 2).await;
+    wp.wait_for_fetches("/feed/", 2, WAIT).await;
     let _ = app.stop().await;
     wp.php("redate", &first_known.id.to_string());
     let mut burst_posts = Vec::new();
@@ -166,7 +136,7 @@ async fn a_real_wordpress_newsroom_end_to_end() {
 
     // Unchanged: Apache and WordPress answer 304.
     let before = wp.statuses("/feed/").len();
-    wait_for_fetches(&wp, "/feed/", 3).await;
+    wp.wait_for_fetches("/feed/", 3, WAIT).await;
     let later: Vec<u16> = wp.statuses("/feed/").into_iter().skip(before).collect();
     assert!(later.iter().filter(|s| **s == 304).count() >= 2, "conditional fetches get 304: {later:?}");
 
@@ -192,7 +162,7 @@ async fn a_real_wordpress_newsroom_end_to_end() {
         .await;
     // Republishing sends nothing new, and the admins are not asked again.
     wp.php("republish", &trashed.id.to_string());
-    wait_for_fetches(&wp, "/feed/", 4).await;
+    wp.wait_for_fetches("/feed/", 4, WAIT).await;
     let posted = env
         .telegram
         .all_messages()

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::TestEnv;
+
 pub const WORDPRESS_VAR: &str = "WARTA_TEST_WORDPRESS";
 
 #[derive(Debug, Clone)]
@@ -71,6 +73,40 @@ impl WordPress {
     pub async fn visit(&self) {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
         let _ = client.get(format!("{}/", self.url)).send().await;
+    }
+
+    /// A Warta config watching the site's main feed and its Samarinda category
+    /// feed (neither named: the site's own name signs the posts), polled every
+    /// `interval`, with its HTTP listener on `port` and `fetch` lines added
+    /// to `[fetch]`.
+    pub fn warta_config(&self, env: &TestEnv, port: u16, interval: &str, fetch: &str) -> String {
+        let feeds = format!(
+            "[[feeds]]\nurl = \"{url}/feed/\"\ninterval = \"{interval}\"\nmax_interval = \"{interval}\"\n\n\
+             [[feeds]]\nurl = \"{url}/category/samarinda/feed/\"\ninterval = \"{interval}\"\nmax_interval = \"{interval}\"\n",
+            url = self.url
+        );
+        let base = env.config_text_with_fetch(
+            fetch,
+            &format!(
+                "[http]\nlisten = \"127.0.0.1:{port}\"\n\n[format]\n\
+                 remove_paragraphs = [\"Dapatkan update berita pilihan dan breaking news setiap hari\"]\n\n{feeds}"
+            ),
+        );
+        // Drop the fake publisher's feed from the base config.
+        let start = base.find("[[feeds]]\nurl = \"http://127.0.0.1").expect("base feed");
+        let end = base[start..].find("[[channels]]").map(|i| start + i).expect("channels");
+        let base = format!("{}{}", &base[..start], &base[end..]);
+        base.replace("max_interval = \"1s\"", &format!("max_interval = \"{interval}\""))
+    }
+
+    /// Waits until Apache has answered `more` further requests for `path`.
+    pub async fn wait_for_fetches(&self, path: &str, more: usize, within: Duration) {
+        let seen = self.statuses(path).len();
+        let deadline = std::time::Instant::now() + within;
+        while self.statuses(path).len() < seen + more {
+            assert!(std::time::Instant::now() < deadline, "{path} not fetched {more} more times within {within:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The status codes Apache answered for `path` so far.
