@@ -145,6 +145,7 @@ async fn scenario(label: &str, readers: i64, rate: u32, paid: bool, window: Opti
         concurrency: if paid { 128 } else { 32 },
         shutdown_grace: Duration::from_secs(5),
         unpin_after: None,
+        timezone: chrono_tz::Asia::Makassar,
     };
     let images = ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 };
     let sender = TelegramSender::new(bot).with_paid_broadcast(paid);

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::bot::{BotState, CommandLimiter, NewsroomSettings, register_command_menus, schema};
+use crate::bot::{BotState, CommandLimiter, NewsroomSettings, ReaderPace, ReplyPacing, register_command_menus, schema};
 use crate::config::PreviewSetting;
 use crate::config::{BotToken, Config, FetchSecret, UpdateMode, WebhookSecret};
 use crate::delivery::{
@@ -356,6 +356,9 @@ async fn run_locked(
         silent_after: config.newsroom.silent_feed_after,
         daytime: config.newsroom.daytime,
         alert_check: config.newsroom.alert_check,
+        sending_rate: worker.pacer().sending_rate(),
+        paid_rate: crate::delivery::sending_rate_at(config.delivery.paid_per_second),
+        paid_on: config.delivery.paid_broadcast,
     };
     tasks.spawn(NewsroomMonitor::new(store.clone(), outbox_ready.clone(), monitor_settings).run(shutdown.clone()));
 
@@ -366,13 +369,15 @@ async fn run_locked(
         config.format.timezone,
         &config.admins.user_ids,
         &config.format.hidden_categories,
-        limiter,
+        ReaderPace { limiter, replies: ReplyPacing::new(worker.pacer(), config.delivery.reply_freshness) },
         NewsroomSettings {
             preview_expiry: config.newsroom.preview_expiry,
             pin_breaking: config.newsroom.pin_breaking,
             edit_window: config.fetch.edit_window,
             post_style: post_style(config),
             outbox_ready: outbox_ready.clone(),
+            paid_broadcast: config.delivery.paid_broadcast,
+            paid_per_second: config.delivery.paid_per_second,
         },
         health.clone(),
     ));
@@ -485,6 +490,7 @@ pub fn delivery_worker(config: &Config, store: &Store, bot: &Bot, fetcher: Fetch
         concurrency: delivery.concurrency,
         shutdown_grace: delivery.shutdown_grace,
         unpin_after: config.newsroom.unpin_after,
+        timezone: config.format.timezone,
     };
     let images = ImageDownloader { fetcher, max_bytes: config.format.max_image_download };
     let sender = TelegramSender::new(bot.clone()).with_paid_broadcast(delivery.paid_broadcast);

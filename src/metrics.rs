@@ -64,6 +64,10 @@ fn describe() {
     describe_counter!("warta_commands_total", "Commands and button presses handled, by command");
     describe_histogram!("warta_reply_seconds", "From an update's arrival to the reply sent");
     describe_counter!(
+        "warta_replies_dropped_total",
+        "Replies dropped because flood control would have delivered them too late"
+    );
+    describe_counter!(
         "warta_task_panics_total",
         "Panics caught in a unit (update, feed, watch, worker, delivery), which restarted"
     );
@@ -95,6 +99,11 @@ pub fn feed_fetch(outcome: &'static str, seconds: f64) {
 pub fn command(name: &'static str, seconds: f64) {
     counter!("warta_commands_total", "command" => name).increment(1);
     histogram!("warta_reply_seconds", "command" => name).record(seconds);
+}
+
+/// A reply was dropped: flood control would have made it later than its freshness deadline.
+pub fn reply_dropped() {
+    counter!("warta_replies_dropped_total").increment(1);
 }
 
 /// A unit panicked and was restarted: `task` is update, feed, watch, worker or delivery.

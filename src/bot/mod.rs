@@ -40,6 +40,7 @@ pub use menu::register_command_menus;
 pub use rate::{CommandLimiter, Verdict};
 pub use search::SEARCH_PAGE_SIZE;
 
+pub use self::reply::ReplyPacing;
 use self::reply::{Answer, Place, edit_answer, private_chat_button, send_answer};
 use crate::domain::CategoryKey;
 use crate::format::{reader_style, render_help, render_latest_usage, render_start};
@@ -61,6 +62,16 @@ pub struct BotState {
     pub newsroom: NewsroomSettings,
     /// Updates arriving prove Telegram reachable (for /readyz).
     pub health: std::sync::Arc<crate::health::Health>,
+    /// Replies take their turn at Telegram's pace beside the outbox.
+    pub replies: ReplyPacing,
+}
+
+/// How fast readers are served: each reader's command limit, and the
+/// replies' turns at Telegram's pace.
+#[derive(Debug)]
+pub struct ReaderPace {
+    pub limiter: CommandLimiter,
+    pub replies: ReplyPacing,
 }
 
 impl BotState {
@@ -69,13 +80,15 @@ impl BotState {
         timezone: Tz,
         admins: &[i64],
         hidden_categories: &[String],
-        limiter: CommandLimiter,
+        pace: ReaderPace,
         newsroom: NewsroomSettings,
         health: std::sync::Arc<crate::health::Health>,
     ) -> Self {
+        let ReaderPace { limiter, replies } = pace;
         Self {
             newsroom,
             health,
+            replies,
             store,
             timezone,
             admins: admins.iter().copied().collect(),
@@ -216,7 +229,7 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<Bo
             }
         };
         let place = Place { chat_id: msg.chat.id, private, message_id: msg.id, thread: None };
-        send_answer(&bot, &place, answer).await?;
+        send_answer(&state.replies, &bot, &place, answer).await?;
         return Ok(());
     }
     let request = match (command, msg.text()) {
@@ -238,7 +251,7 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<Bo
         Verdict::Allow => {}
         Verdict::Warn => {
             tracing::info!(chat_id = msg.chat.id.0, "reader over the command rate limit; told to wait");
-            send_answer(&bot, &place, Answer::text(texts.rate_limited)).await?;
+            send_answer(&state.replies, &bot, &place, Answer::text(texts.rate_limited)).await?;
             return Ok(());
         }
         Verdict::Ignore => return Ok(()),
@@ -275,7 +288,7 @@ async fn handle_message(bot: Bot, me: Me, msg: Message, state: std::sync::Arc<Bo
         }
     };
     if let Some(answer) = answer {
-        send_answer(&bot, &place, answer).await?;
+        send_answer(&state.replies, &bot, &place, answer).await?;
     }
     crate::metrics::command(metric, started.elapsed().as_secs_f64());
     Ok(())
@@ -404,7 +417,9 @@ async fn handle_callback(bot: Bot, query: CallbackQuery, state: std::sync::Arc<B
     let Some(message) = query.regular_message() else { return Ok(()) };
     match followup {
         Followup::Nothing => {}
-        Followup::Edit(answer) => edit_answer(&bot, message.chat.id, message.id, answer).await?,
+        Followup::Edit(answer) => {
+            edit_answer(&state.replies, message.chat.is_private(), &bot, message.chat.id, message.id, answer).await?
+        }
         Followup::FlipSubscriptionButton(subscribed) => {
             subscription::update_button(&bot, message.chat.id, message.id, subscribed, lang).await;
         }

@@ -38,6 +38,10 @@ pub struct DeliveryConfig {
     /// At shutdown, sends in flight get this long to finish.
     #[serde(deserialize_with = "value::duration")]
     pub shutdown_grace: Duration,
+    /// A reply held back by flood control is still sent when it would arrive
+    /// within this long of the command; later it is dropped.
+    #[serde(deserialize_with = "value::duration")]
+    pub reply_freshness: Duration,
 }
 
 impl Default for DeliveryConfig {
@@ -55,6 +59,7 @@ impl Default for DeliveryConfig {
             paid_broadcast: false,
             paid_per_second: 1000,
             shutdown_grace: Duration::from_secs(5),
+            reply_freshness: Duration::from_secs(60),
         }
     }
 }
@@ -78,6 +83,9 @@ pub(super) const CHANNEL_PER_MINUTE: (u32, u32) = (1, 6000);
 pub(super) const CONCURRENCY: (usize, usize) = (1, 512);
 /// Bounds of `shutdown_grace`: Warta exits within 10s.
 pub(super) const SHUTDOWN_GRACE: (Duration, Duration) = (Duration::ZERO, Duration::from_secs(8));
+
+/// Bounds of `reply_freshness`.
+pub(super) const REPLY_FRESHNESS: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(600));
 
 impl DeliveryConfig {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
@@ -105,6 +113,8 @@ impl DeliveryConfig {
         let channel = self.channel_per_minute;
         within("delivery.channel_per_minute", channel, CHANNEL_PER_MINUTE.0, CHANNEL_PER_MINUTE.1, check::number)?;
         within("delivery.concurrency", self.concurrency, CONCURRENCY.0, CONCURRENCY.1, check::number)?;
+        let freshness = self.reply_freshness;
+        within("delivery.reply_freshness", freshness, REPLY_FRESHNESS.0, REPLY_FRESHNESS.1, check::duration)?;
         within_because(
             "delivery.shutdown_grace",
             self.shutdown_grace,
@@ -163,6 +173,10 @@ mod tests {
         assert_eq!(refused(DeliveryConfig { concurrency: 0, ..base() }), "delivery.concurrency");
         assert_eq!(refused(DeliveryConfig { concurrency: CONCURRENCY.1 + 1, ..base() }), "delivery.concurrency");
         assert!(DeliveryConfig { shutdown_grace: SHUTDOWN_GRACE.1, ..base() }.validate().is_ok());
+        assert!(DeliveryConfig { reply_freshness: REPLY_FRESHNESS.0, ..base() }.validate().is_ok());
+        assert!(DeliveryConfig { reply_freshness: REPLY_FRESHNESS.1, ..base() }.validate().is_ok());
+        let stale = DeliveryConfig { reply_freshness: REPLY_FRESHNESS.1 + ms(1), ..base() };
+        assert_eq!(refused(stale), "delivery.reply_freshness");
         let slow = DeliveryConfig { shutdown_grace: SHUTDOWN_GRACE.1 + ms(1), ..base() };
         assert_eq!(refused(slow), "delivery.shutdown_grace");
     }

@@ -7,7 +7,7 @@ pub mod sender;
 pub mod worker;
 
 pub use gate::SendGate;
-pub use pacer::{Pacer, PacingLimits};
+pub use pacer::{Lane, Pacer, PacingLimits, sending_rate_at};
 pub use policy::RetryPolicy;
 pub use sender::{SendResult, TelegramSender};
 pub use worker::{DeliveryOutcome, DeliveryWorker, ImageDownloader, WorkerSettings};

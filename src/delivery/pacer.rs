@@ -1,17 +1,23 @@
 //! Pacing at Telegram's limits, with the `governor` rate limiter: an overall
 //! rate (about 30 messages/s, or the paid-broadcast rate), and a pace per
 //! chat by kind (about 1/s in a private chat, 20/min in a group, a
-//! configurable rate in a channel). Flood control that hits a private chat
-//! means the overall limit was reached: everything pauses for `retry_after`
-//! and the overall rate steps down, then creeps back up after a calm minute,
-//! so 429s stay rare. (A chat's own 429 pauses only that chat: its delivery is
-//! rescheduled, and the chat's later posts wait behind it.)
+//! configurable rate in a channel). Everything the bot sends takes its turn
+//! here: the outbox's posts and the replies to readers' commands, each in its
+//! [`Lane`], so that a storm of replies does not starve breaking news, nor a
+//! fan-out the replies.
+//!
+//! Flood control that hits a private chat means the overall limit was
+//! reached: everything pauses for `retry_after` and the overall rate steps
+//! down, then returns to the configured rate after a few calm seconds. (A
+//! chat's own 429 pauses only that chat: its delivery is rescheduled, and the
+//! chat's later posts wait behind it.)
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::Semaphore;
 
 use crate::domain::ChatKind;
 
@@ -30,16 +36,49 @@ impl Default for PacingLimits {
     }
 }
 
+/// Who is waiting for a turn. When several lanes wait, turns go round in
+/// proportion to [`Lane::weight`]; a lane alone gets every turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Answers to readers' commands and button presses: someone is waiting.
+    Reply,
+    /// The outbox above routine priority: breaking news, alerts, editorial work.
+    Urgent,
+    /// The outbox's routine posts (new articles, digests of them).
+    Routine,
+}
+
+impl Lane {
+    /// Turns per round while the lanes contend: a reader's answer and
+    /// breaking news two each, a routine post one.
+    fn weight(self) -> usize {
+        match self {
+            Self::Reply | Self::Urgent => 2,
+            Self::Routine => 1,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::Reply => 0,
+            Self::Urgent => 1,
+            Self::Routine => 2,
+        }
+    }
+}
+
 /// After flood control the overall rate steps down by this fraction.
 const STEP_DOWN: f64 = 0.2;
-/// A minute without flood control lets the rate step back up.
-const CALM: Duration = Duration::from_secs(60);
+/// This long without flood control (after the pause) brings the configured rate back.
+const RECOVER: Duration = Duration::from_secs(5);
+/// The free rate is kept this much below the limit: sends leave evenly
+/// spaced, but arrive with network jitter, and Telegram counts per second.
+const JITTER_MARGIN: f64 = 0.025;
 
 struct Adaptive {
     /// The rate in force, at most the configured one.
     current: u32,
     last_flood: Option<Instant>,
-    last_step_up: Instant,
     paused_until: Option<Instant>,
 }
 
@@ -50,8 +89,13 @@ pub struct Pacer {
     group: DefaultKeyedRateLimiter<i64>,
     channel: DefaultKeyedRateLimiter<i64>,
     adaptive: Mutex<Adaptive>,
-    /// Waiters take turns for the overall limiter, first come first served:
-    /// hundreds of tasks polling it at once would waste its permits.
+    /// Calm after flood control that brings the configured rate back.
+    recover_after: Duration,
+    /// Each lane lets `weight` of its waiters at a time into the queue for
+    /// the overall limiter (first come first served within the lane)…
+    lanes: [Semaphore; 3],
+    /// …where they take turns first come first served: hundreds of tasks
+    /// polling the limiter at once would waste its permits.
     queue: tokio::sync::Mutex<()>,
 }
 
@@ -66,14 +110,25 @@ fn nonzero(n: u32) -> NonZeroU32 {
 }
 
 /// Evenly spaced sends, with no second ever over `per_second`: Telegram
-/// counts per second. At high (paid) rates a little burst is allowed, or the
-/// 1 ms timer would cap the rate near 90 %; the steady rate then leaves room
-/// for it and for arrival jitter (960/s plus bursts of 20 at 1000/s; exactly
-/// 30/s at the free limit).
+/// counts per second. At the free rate the spacing leaves a margin for
+/// arrival jitter (29.25/s at 30). At high (paid) rates a little burst is
+/// allowed, or the 1 ms timer would cap the rate near 90 %; the steady rate
+/// then leaves room for it and for jitter (960/s plus bursts of 20 at 1000/s).
 fn overall_limiter(per_second: u32) -> Arc<DefaultDirectRateLimiter> {
     let burst = (per_second / 50).max(1);
-    let steady = if burst > 1 { per_second - 2 * burst } else { per_second };
-    Arc::new(RateLimiter::direct(Quota::per_second(nonzero(steady)).allow_burst(nonzero(burst))))
+    let quota = if burst > 1 {
+        Quota::per_second(nonzero(per_second - 2 * burst)).allow_burst(nonzero(burst))
+    } else {
+        let spacing = Duration::from_secs_f64(1.0 / (f64::from(per_second.max(1)) * (1.0 - JITTER_MARGIN)));
+        Quota::with_period(spacing).unwrap_or_else(|| Quota::per_second(nonzero(per_second)))
+    };
+    Arc::new(RateLimiter::direct(quota))
+}
+
+/// Messages per second [`overall_limiter`] lets through at `per_second`.
+pub fn sending_rate_at(per_second: u32) -> f64 {
+    let burst = (per_second / 50).max(1);
+    if burst > 1 { f64::from(per_second - 2 * burst) } else { f64::from(per_second.max(1)) * (1.0 - JITTER_MARGIN) }
 }
 
 /// A chat tolerates a short burst (three), then its sustained pace.
@@ -83,6 +138,7 @@ fn per_chat(per_minute: u32) -> DefaultKeyedRateLimiter<i64> {
 
 impl Pacer {
     pub fn new(limits: PacingLimits) -> Self {
+        let lane = |lane: Lane| Semaphore::new(lane.weight());
         Self {
             limits,
             overall: RwLock::new(overall_limiter(limits.overall_per_second)),
@@ -92,9 +148,10 @@ impl Pacer {
             adaptive: Mutex::new(Adaptive {
                 current: limits.overall_per_second.max(1),
                 last_flood: None,
-                last_step_up: Instant::now(),
                 paused_until: None,
             }),
+            recover_after: RECOVER,
+            lanes: [lane(Lane::Reply), lane(Lane::Urgent), lane(Lane::Routine)],
             queue: tokio::sync::Mutex::new(()),
         }
     }
@@ -108,13 +165,26 @@ impl Pacer {
         self.state().current
     }
 
+    /// Messages per second actually sent at the rate in force (the margin
+    /// for jitter, or the paid rate's reserve for bursts, taken off).
+    pub fn sending_rate(&self) -> f64 {
+        sending_rate_at(self.current_rate())
+    }
+
+    /// The configured overall rate (messages per second).
+    pub fn configured_rate(&self) -> u32 {
+        self.limits.overall_per_second.max(1)
+    }
+
     /// Waits until a message to `chat` (Telegram's id) of `kind` may go.
-    pub async fn wait_turn(&self, chat: i64, kind: ChatKind) {
+    pub async fn wait_turn(&self, chat: i64, kind: ChatKind, lane: Lane) {
         match kind {
             ChatKind::Private => self.private.until_key_ready(&chat).await,
             ChatKind::Group => self.group.until_key_ready(&chat).await,
             ChatKind::Channel => self.channel.until_key_ready(&chat).await,
         }
+        // A closed semaphore cannot happen (never closed); go on unpaced rather than stall.
+        let _lane = self.lanes[lane.index()].acquire().await.ok();
         loop {
             let pause = self.state().paused_until.map(|until| until.saturating_duration_since(Instant::now()));
             match pause {
@@ -123,6 +193,7 @@ impl Pacer {
             }
         }
         let _turn = self.queue.lock().await;
+        self.recover();
         let overall = self.overall.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
         overall.until_ready().await;
     }
@@ -140,7 +211,7 @@ impl Pacer {
         // overload: step down once per pause, not once per answer.
         let already_paused = state.paused_until.is_some_and(|current| current > now);
         state.paused_until = Some(state.paused_until.map_or(until, |current| current.max(until)));
-        state.last_flood = Some(now);
+        state.last_flood = Some(until);
         if already_paused {
             return;
         }
@@ -156,16 +227,16 @@ impl Pacer {
         }
     }
 
-    /// After a calm minute, steps the overall rate back towards the configured one.
-    pub fn note_success(&self) {
-        let now = Instant::now();
+    /// Back to the configured rate once flood control has been calm for
+    /// [`RECOVER`] after its pause.
+    fn recover(&self) {
         let mut state = self.state();
-        let ceiling = self.limits.overall_per_second.max(1);
-        let calm = state.last_flood.is_none_or(|at| now.duration_since(at) >= CALM);
-        if state.current < ceiling && calm && now.duration_since(state.last_step_up) >= CALM {
-            state.current = (state.current + (ceiling / 10).max(1)).min(ceiling);
-            state.last_step_up = now;
-            self.replace_overall(state.current);
+        let ceiling = self.configured_rate();
+        let calm = state.last_flood.is_none_or(|until| until.elapsed() >= self.recover_after);
+        if state.current < ceiling && calm {
+            state.current = ceiling;
+            self.replace_overall(ceiling);
+            tracing::info!(rate_per_s = ceiling, "flood control over: back to the configured rate");
         }
     }
 
@@ -190,7 +261,7 @@ mod tests {
         let pacer = Pacer::new(PacingLimits { overall_per_second: 50, ..PacingLimits::default() });
         let started = Instant::now();
         for chat in 0..26 {
-            pacer.wait_turn(chat, ChatKind::Private).await;
+            pacer.wait_turn(chat, ChatKind::Private, Lane::Routine).await;
         }
         let elapsed = started.elapsed();
         // 26 sends at 50/s: the first at once, then one every 20 ms.
@@ -203,7 +274,7 @@ mod tests {
         let pacer = Pacer::new(PacingLimits { overall_per_second: 1000, ..PacingLimits::default() });
         let started = Instant::now();
         for _ in 0..4 {
-            pacer.wait_turn(7, ChatKind::Private).await;
+            pacer.wait_turn(7, ChatKind::Private, Lane::Routine).await;
         }
         let elapsed = started.elapsed();
         assert!(elapsed >= Duration::from_millis(900) && elapsed < Duration::from_millis(2000), "{elapsed:?}");
@@ -219,9 +290,58 @@ mod tests {
         pacer.flood_control(ChatKind::Private, Duration::from_millis(300));
         assert_eq!(pacer.current_rate(), 24, "answers to sends already under way step down only once");
         let started = Instant::now();
-        pacer.wait_turn(99, ChatKind::Private).await;
+        pacer.wait_turn(99, ChatKind::Private, Lane::Routine).await;
         assert!(started.elapsed() >= Duration::from_millis(280), "{:?}", started.elapsed());
-        pacer.note_success();
-        assert_eq!(pacer.current_rate(), 24, "no step up before a calm minute");
+        assert_eq!(pacer.current_rate(), 24, "no step up before a calm spell");
+    }
+
+    #[tokio::test]
+    async fn after_flood_control_the_configured_rate_returns_after_a_calm_spell() {
+        let pacer = Pacer {
+            recover_after: Duration::from_millis(300),
+            ..Pacer::new(PacingLimits { overall_per_second: 30, ..PacingLimits::default() })
+        };
+        pacer.flood_control(ChatKind::Private, Duration::from_millis(200));
+        assert_eq!(pacer.current_rate(), 24);
+        pacer.wait_turn(1, ChatKind::Private, Lane::Routine).await;
+        assert_eq!(pacer.current_rate(), 24, "not while the pause and the calm spell last");
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        pacer.wait_turn(2, ChatKind::Private, Lane::Routine).await;
+        assert_eq!(pacer.current_rate(), 30);
+    }
+
+    #[tokio::test]
+    async fn the_free_rate_keeps_a_margin_below_the_limit() {
+        let pacer = Pacer::new(PacingLimits::default());
+        let started = Instant::now();
+        for chat in 0..60 {
+            pacer.wait_turn(chat, ChatKind::Private, Lane::Routine).await;
+        }
+        // 60 sends at 29.25/s: the first at once, then 59 gaps of 34.2 ms.
+        let rate = 59.0 / started.elapsed().as_secs_f64();
+        assert!((28.5..29.5).contains(&rate), "{rate}/s");
+    }
+
+    #[tokio::test]
+    async fn contending_lanes_share_the_rate_by_weight() {
+        let pacer = Arc::new(Pacer::new(PacingLimits { overall_per_second: 200, ..PacingLimits::default() }));
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for n in 0..120i64 {
+            let lane = if n % 2 == 0 { Lane::Reply } else { Lane::Routine };
+            let (pacer, served) = (pacer.clone(), served.clone());
+            tasks.push(tokio::spawn(async move {
+                pacer.wait_turn(n, ChatKind::Private, lane).await;
+                served.lock().unwrap_or_else(|p| p.into_inner()).push(lane);
+            }));
+        }
+        for task in tasks {
+            task.await.expect("task");
+        }
+        let served = served.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        // While both lanes wait, replies get two turns for each routine one.
+        let first: Vec<Lane> = served[..60].to_vec();
+        let replies = first.iter().filter(|lane| **lane == Lane::Reply).count();
+        assert!((36..=44).contains(&replies), "{replies} of the first 60 turns were replies: {first:?}");
     }
 }

@@ -15,15 +15,15 @@ use tracing::Instrument;
 use tokio::task::JoinSet;
 
 use super::gate::SendGate;
-use super::pacer::Pacer;
+use super::pacer::{Lane, Pacer};
 use super::policy::{RetryDecision, RetryPolicy};
 use super::sender::{PhotoTransfer, SendResult, TelegramSender};
 use crate::domain::time::later;
 use crate::domain::{AlertKey, ChatKind, ChatRef, NewPost};
-use crate::format::{render_channel_refuses, render_notice};
+use crate::format::{READER_STYLE_EN, render_backlog, render_channel_refuses, render_notice};
 use crate::i18n::Lang;
 use crate::outbound::Fetcher;
-use crate::store::{ClaimedDelivery, DeliveryAction, SentAs, Store, StoreError};
+use crate::store::{ClaimedDelivery, DeliveryAction, Priority, SentAs, Store, StoreError};
 
 /// Longest idle sleep; the worker also wakes when posts are enqueued.
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
@@ -82,6 +82,8 @@ pub struct WorkerSettings {
     pub shutdown_grace: Duration,
     /// Pinned breaking news is unpinned this long after (`None`: stays pinned).
     pub unpin_after: Option<Duration>,
+    /// Times in a reader's list of new stories are shown in this zone.
+    pub timezone: chrono_tz::Tz,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +108,11 @@ impl DeliveryWorker {
         settings: WorkerSettings,
     ) -> Self {
         Self { store, sender, images, pacer, gate, settings, health: None }
+    }
+
+    /// The pacer every send to Telegram shares (replies take their turns in it too).
+    pub fn pacer(&self) -> Arc<Pacer> {
+        Arc::clone(&self.pacer)
     }
 
     /// Reports successful sends to `health`.
@@ -171,6 +178,9 @@ impl DeliveryWorker {
         thread: Option<i32>,
     ) -> (SendResult, SentAs) {
         let post = &claimed.post.content;
+        if !claimed.together.is_empty() {
+            return (self.send_together(claimed, chat, as_plain).await, SentAs::List);
+        }
         match (claimed.action, claimed.target_message_id) {
             (DeliveryAction::Send, _) if post.photo.is_some() => {
                 self.send_with_photo(claimed, chat, as_plain, thread).await
@@ -210,6 +220,22 @@ impl DeliveryWorker {
         }
     }
 
+    /// A reader's backlog as one message: "3 berita baru", the linked titles
+    /// newest first, each story as it is now.
+    async fn send_together(&self, claimed: &ClaimedDelivery, chat: &ChatRef, as_plain: bool) -> SendResult {
+        let articles: Vec<_> = claimed.together.iter().map(|t| t.article.clone()).collect();
+        let lang = if claimed.style.as_deref() == Some(READER_STYLE_EN) { Lang::En } else { Lang::Id };
+        let list = render_backlog(&articles, self.settings.timezone, lang);
+        let post = NewPost { silent: claimed.post.content.silent, ..NewPost::text(list.html, list.plain) };
+        tracing::info!(
+            delivery_id = claimed.id,
+            chat_id = claimed.chat.id,
+            stories = articles.len(),
+            "sending a reader's new stories together"
+        );
+        self.sender.send_post(chat, &post, as_plain, None).await
+    }
+
     /// Edits an earlier message to show `post`: its caption if it went out as a photo.
     async fn edit(
         &self,
@@ -222,6 +248,8 @@ impl DeliveryWorker {
         match sent_as {
             SentAs::Photo => self.sender.edit_caption(chat, message_id, post, as_plain).await,
             SentAs::Text => self.sender.edit_post(chat, message_id, post, as_plain).await,
+            // The outbox never asks this; a list is not rewritten for one of its stories.
+            SentAs::List => SendResult::Rejected("a list of several stories is not edited for one".to_owned()),
         }
     }
 
@@ -260,7 +288,31 @@ impl DeliveryWorker {
         (self.sender.send_post(chat, post, as_plain, thread).await, SentAs::Text)
     }
 
+    /// Records the outcome for every delivery the claim holds: a backlog sent
+    /// together is done as one; one Telegram refused for good is failed with
+    /// it; otherwise the rest goes back to the outbox as it was.
     async fn record(
+        &self,
+        claimed: &ClaimedDelivery,
+        result: SendResult,
+        sent_as: SentAs,
+        now: DateTime<Utc>,
+    ) -> Result<DeliveryOutcome, StoreError> {
+        let outcome = self.record_one(claimed, result, sent_as, now).await?;
+        let rest = claimed.together.iter().map(|t| t.delivery_id).filter(|id| *id != claimed.id);
+        for delivery_id in rest {
+            match &outcome {
+                DeliveryOutcome::Sent { .. } => crate::metrics::delivery("sent", claimed.chat.kind.as_str()),
+                DeliveryOutcome::Failed { reason, .. } => self.store.mark_failed(delivery_id, reason, now).await?,
+                DeliveryOutcome::Retrying { .. } | DeliveryOutcome::Dead { .. } | DeliveryOutcome::Idle => {
+                    self.store.release_delivery(delivery_id, now).await?;
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn record_one(
         &self,
         claimed: &ClaimedDelivery,
         result: SendResult,
@@ -276,6 +328,9 @@ impl DeliveryWorker {
                     DeliveryAction::Pin => {
                         let unpin_at = self.settings.unpin_after.map(|after| later(now, after));
                         self.store.mark_pinned(delivery_id, now, unpin_at).await?;
+                    }
+                    _ if !claimed.together.is_empty() => {
+                        self.store.mark_sent_together(&claimed.delivery_ids(), message_id, now).await?;
                     }
                     _ => self.store.mark_sent(delivery_id, message_id, sent_as, now).await?,
                 }
@@ -407,7 +462,7 @@ impl DeliveryWorker {
     /// finish, and the rest are released for the next start.
     pub async fn run(self: Arc<Self>, outbox_ready: Arc<Notify>, shutdown: CancellationToken) {
         let mut tasks: JoinSet<()> = JoinSet::new();
-        let mut in_flight: HashMap<tokio::task::Id, i64> = HashMap::new();
+        let mut in_flight: HashMap<tokio::task::Id, Vec<i64>> = HashMap::new();
         let mut last_forget = Instant::now();
         let mut last_sweep = Instant::now();
         let mut waited = false;
@@ -481,11 +536,11 @@ impl DeliveryWorker {
                 continue;
             }
             for claimed in batch {
-                let delivery_id = claimed.id;
+                let delivery_ids = claimed.delivery_ids();
                 let worker = Arc::clone(&self);
                 let span = delivery_span(&claimed);
                 let handle = tasks.spawn(async move { worker.deliver_paced(claimed).await }.instrument(span));
-                in_flight.insert(handle.id(), delivery_id);
+                in_flight.insert(handle.id(), delivery_ids);
             }
             if last_forget.elapsed() > Duration::from_secs(600) {
                 self.pacer.forget_idle_chats();
@@ -499,11 +554,12 @@ impl DeliveryWorker {
     /// is never sent again because the store refused to record it (a full
     /// disk): the record is retried, the claim held, until the store accepts it.
     async fn deliver_paced(&self, claimed: ClaimedDelivery) {
-        let (delivery_id, chat_id) = (claimed.id, claimed.chat.id);
-        self.pacer.wait_turn(chat_id, claimed.chat.kind).await;
+        let (delivery_ids, chat_id) = (claimed.delivery_ids(), claimed.chat.id);
+        let lane = if claimed.priority > Priority::Routine.as_i64() { Lane::Urgent } else { Lane::Routine };
+        self.pacer.wait_turn(chat_id, claimed.chat.kind, lane).await;
         let sent = match self.send(&claimed, Utc::now()).await {
             Ok(sent) => sent,
-            Err(err) => return self.release_unsent(delivery_id, chat_id, &err).await,
+            Err(err) => return self.release_unsent(&delivery_ids, chat_id, &err).await,
         };
         let (result, sent_as, answered_at) = sent;
         let mut wait = RECORD_RETRY_FIRST;
@@ -513,9 +569,9 @@ impl DeliveryWorker {
                 Err(err) => err,
             };
             if !matches!(result, SendResult::Sent { .. }) {
-                return self.release_unsent(delivery_id, chat_id, &err).await;
+                return self.release_unsent(&delivery_ids, chat_id, &err).await;
             }
-            tracing::error!(delivery_id, chat_id, error = %err,
+            tracing::error!(delivery_id = claimed.id, chat_id, error = %err,
                 "the message reached Telegram but cannot be recorded; retrying the record, not the send");
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(RECORD_RETRY_MAX);
@@ -525,16 +581,18 @@ impl DeliveryWorker {
     /// Puts back a delivery whose outcome could not be recorded and that
     /// Telegram did not take: it is sent again. If even that cannot be written,
     /// the sweep of orphaned claims releases it once the store accepts writes.
-    async fn release_unsent(&self, delivery_id: i64, chat_id: i64, err: &StoreError) {
-        tracing::error!(delivery_id, chat_id, error = %err, "delivery failed to record; it will be retried");
-        if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
-            tracing::error!(delivery_id, error = %err, "cannot release the delivery");
+    async fn release_unsent(&self, delivery_ids: &[i64], chat_id: i64, err: &StoreError) {
+        for &delivery_id in delivery_ids {
+            tracing::error!(delivery_id, chat_id, error = %err, "delivery failed to record; it will be retried");
+            if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
+                tracing::error!(delivery_id, error = %err, "cannot release the delivery");
+            }
         }
     }
 
     /// Releases claims no send of this process holds any more.
-    async fn sweep_orphaned_claims(&self, in_flight: &HashMap<tokio::task::Id, i64>) {
-        let held: Vec<i64> = in_flight.values().copied().collect();
+    async fn sweep_orphaned_claims(&self, in_flight: &HashMap<tokio::task::Id, Vec<i64>>) {
+        let held: Vec<i64> = in_flight.values().flatten().copied().collect();
         match self.store.release_orphaned_claims(Utc::now(), &held).await {
             Ok(0) => {}
             Ok(released) => tracing::warn!(released, "released deliveries left claimed by a failed write"),
@@ -545,27 +603,29 @@ impl DeliveryWorker {
     async fn finished(
         &self,
         done: Result<(tokio::task::Id, ()), tokio::task::JoinError>,
-        in_flight: &mut HashMap<tokio::task::Id, i64>,
+        in_flight: &mut HashMap<tokio::task::Id, Vec<i64>>,
     ) {
         let task = match &done {
             Ok((task, ())) => *task,
             Err(err) => err.id(),
         };
-        let Some(delivery_id) = in_flight.remove(&task) else { return };
+        let Some(delivery_ids) = in_flight.remove(&task) else { return };
         if let Err(err) = done {
-            // Cancelled at shutdown, or a bug: the delivery goes back to the outbox.
+            // Cancelled at shutdown, or a bug: the deliveries go back to the outbox.
             if err.is_panic() {
-                tracing::error!(delivery_id, "delivery task panicked");
+                tracing::error!(?delivery_ids, "delivery task panicked");
                 crate::metrics::task_panic("delivery");
             }
-            if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
-                tracing::error!(delivery_id, error = %err, "cannot release the delivery");
+            for delivery_id in delivery_ids {
+                if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
+                    tracing::error!(delivery_id, error = %err, "cannot release the delivery");
+                }
             }
         }
     }
 
     /// Lets sends in flight finish within the grace period; releases the rest.
-    async fn drain(&self, mut tasks: JoinSet<()>, mut in_flight: HashMap<tokio::task::Id, i64>) {
+    async fn drain(&self, mut tasks: JoinSet<()>, mut in_flight: HashMap<tokio::task::Id, Vec<i64>>) {
         let deadline = tokio::time::Instant::now() + self.settings.shutdown_grace;
         while !tasks.is_empty() {
             match tokio::time::timeout_at(deadline, tasks.join_next_with_id()).await {

@@ -16,6 +16,8 @@ pub enum AlertKey {
     ChannelRefuses { chat_id: i64 },
     /// Deliveries were dead-lettered within the last hour.
     DeadLetters,
+    /// The routine outbox kept growing for an hour.
+    BacklogGrowing,
 }
 
 impl fmt::Display for AlertKey {
@@ -25,6 +27,7 @@ impl fmt::Display for AlertKey {
             Self::FeedSilent { feed_id } => write!(f, "silent:{feed_id}"),
             Self::ChannelRefuses { chat_id } => write!(f, "channel:{chat_id}"),
             Self::DeadLetters => f.write_str("dead-letters"),
+            Self::BacklogGrowing => f.write_str("backlog-growing"),
         }
     }
 }
@@ -32,8 +35,10 @@ impl fmt::Display for AlertKey {
 impl AlertKey {
     /// The key a stored alert has; `None` for one this Warta does not know.
     pub fn parse(stored: &str) -> Option<Self> {
-        if stored == "dead-letters" {
-            return Some(Self::DeadLetters);
+        match stored {
+            "dead-letters" => return Some(Self::DeadLetters),
+            "backlog-growing" => return Some(Self::BacklogGrowing),
+            _ => {}
         }
         let (kind, id) = stored.split_once(':')?;
         let id = id.parse().ok()?;
@@ -76,9 +81,10 @@ mod tests {
             AlertKey::FeedSilent { feed_id: 3 },
             AlertKey::ChannelRefuses { chat_id: -7 },
             AlertKey::DeadLetters,
+            AlertKey::BacklogGrowing,
         ];
         let stored: Vec<String> = keys.iter().map(ToString::to_string).collect();
-        assert_eq!(stored, ["feed:3", "silent:3", "channel:-7", "dead-letters"]);
+        assert_eq!(stored, ["feed:3", "silent:3", "channel:-7", "dead-letters", "backlog-growing"]);
         for key in keys {
             assert_eq!(AlertKey::parse(&key.to_string()), Some(key));
         }

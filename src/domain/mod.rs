@@ -17,6 +17,8 @@ pub use category::{CategoryKey, ForumTopics, display_category};
 pub use chat::{ChatKind, ChatRef, ChatRefError};
 pub use layout::{DEFAULT_TEMPLATE, Field, PART_SEPARATOR, Segment, Template, TemplateError};
 pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, PhotoSource, Post, PostRenderer, SearchText};
-pub use report::{AuditEntry, FeedStatus, OutboxCounts, RaisedAlert, RecentStory, StatusReport, SubscriberCounts};
+pub use report::{
+    AuditEntry, Capacity, FeedStatus, OutboxCounts, RaisedAlert, RecentStory, StatusReport, SubscriberCounts,
+};
 pub use site::SiteKey;
 pub use style::StyleKey;

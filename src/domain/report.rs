@@ -70,6 +70,28 @@ pub struct RecentStory {
     pub failed: i64,
 }
 
+/// How long a new article takes to reach every subscriber. A reader's
+/// backlog goes out as one message, so a pass over the subscribers is one
+/// message each, whatever is queued: the time is subscribers / rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Capacity {
+    pub subscribers: i64,
+    /// Messages per second sent now.
+    pub rate_per_second: f64,
+    /// Messages per second with Telegram's paid broadcast, and whether it is on.
+    pub paid_per_second: f64,
+    pub paid_on: bool,
+}
+
+impl Capacity {
+    /// One pass over the subscribers at `per_second`.
+    pub fn pass_at(&self, per_second: f64) -> std::time::Duration {
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        let seconds = self.subscribers.max(0) as f64 / per_second.max(0.001);
+        std::time::Duration::from_secs_f64(seconds.min(1e9))
+    }
+}
+
 /// Everything /status shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusReport {

@@ -20,12 +20,14 @@ pub use html::{
 };
 pub use nesting::{MAX_MARKUP_DEPTH, Markup, bound_nesting};
 pub use newsroom::{
-    AdminText, TooLong, render_admin_post, render_audit, render_notice, render_retraction_notice, render_status,
+    AdminText, TooLong, capacity_line, render_admin_post, render_audit, render_notice, render_retraction_notice,
+    render_status,
 };
 pub use post::{ChannelStyle, PostStyle, READER_STYLE_EN, hashtags, reader_style, render_article_post, with_utm};
 pub use replies::{
-    ArticleList, Reply, render_article_list, render_category_picker, render_channel_refuses, render_feed_alert,
-    render_feed_recovered, render_help, render_item_failed, render_latest_usage, render_start, render_text,
+    ArticleList, Reply, render_article_list, render_backlog, render_category_picker, render_channel_refuses,
+    render_feed_alert, render_feed_recovered, render_help, render_item_failed, render_latest_usage, render_start,
+    render_text,
 };
 pub use rich::{MAX_ENTITIES, Node, RichText, Style, escape_html, utf16_len};
 pub use template::RenderTemplate;

@@ -9,7 +9,7 @@ use super::rich::{RichText, utf16_len};
 use super::text::{one_line, truncate_chars};
 use super::time::format_time;
 use super::{CAPTION_LIMIT, MESSAGE_LIMIT};
-use crate::domain::{AuditEntry, LinkButton, LinkPreview, NewPost, PhotoPost, StatusReport};
+use crate::domain::{AuditEntry, Capacity, LinkButton, LinkPreview, NewPost, PhotoPost, StatusReport};
 use crate::i18n::{Lang, fill};
 
 /// Longest title shown in admin lists.
@@ -109,7 +109,68 @@ pub fn render_notice(title: &str, body: &str) -> Reply {
 }
 
 /// The /status report.
-pub fn render_status(report: &StatusReport, zone: Tz, lang: Lang, now: DateTime<Utc>) -> Reply {
+/// "Jangkauan: artikel baru ≈ 55 menit ke 100.000 pelanggan (29/detik); dengan
+/// paid broadcast ≈ 2 menit".
+pub fn capacity_line(capacity: &Capacity, lang: Lang) -> String {
+    let texts = lang.newsroom();
+    let subscribers = group_thousands(capacity.subscribers, lang);
+    let rate = |per_second: f64| format!("{per_second:.0}");
+    if capacity.paid_on {
+        return fill(
+            texts.status_capacity_paid,
+            &[
+                ("time", &approx_duration(capacity.pass_at(capacity.rate_per_second), lang)),
+                ("subscribers", &subscribers),
+                ("rate", &rate(capacity.rate_per_second)),
+            ],
+        );
+    }
+    fill(
+        texts.status_capacity,
+        &[
+            ("time", &approx_duration(capacity.pass_at(capacity.rate_per_second), lang)),
+            ("subscribers", &subscribers),
+            ("rate", &rate(capacity.rate_per_second)),
+            ("paid_time", &approx_duration(capacity.pass_at(capacity.paid_per_second), lang)),
+        ],
+    )
+}
+
+/// 100000 → "100.000" (Indonesian) or "100,000" (English).
+pub fn group_thousands(n: i64, lang: Lang) -> String {
+    let separator = match lang {
+        Lang::Id => '.',
+        Lang::En => ',',
+    };
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(separator);
+        }
+        grouped.push(digit);
+    }
+    if n < 0 { format!("-{grouped}") } else { grouped }
+}
+
+/// A rough duration: "40 detik", "55 menit", "7 jam 25 menit" (or English).
+pub fn approx_duration(duration: std::time::Duration, lang: Lang) -> String {
+    let seconds = duration.as_secs_f64().round() as u64;
+    let (s, m, h) = match lang {
+        Lang::Id => ("detik", "menit", "jam"),
+        Lang::En => ("s", "min", "h"),
+    };
+    if seconds < 90 {
+        format!("{} {s}", seconds.max(1))
+    } else if seconds < 90 * 60 {
+        format!("{} {m}", seconds.div_ceil(60))
+    } else {
+        let minutes = seconds.div_ceil(60);
+        format!("{} {h} {} {m}", minutes / 60, minutes % 60)
+    }
+}
+
+pub fn render_status(report: &StatusReport, capacity: &Capacity, zone: Tz, lang: Lang, now: DateTime<Utc>) -> Reply {
     let texts = lang.newsroom();
     let time = |at: Option<DateTime<Utc>>| match at {
         Some(at) => format_time(at, zone, lang),
@@ -164,6 +225,9 @@ pub fn render_status(report: &StatusReport, zone: Tz, lang: Lang, now: DateTime<
             ("new", &report.subscribers.new_since.to_string()),
         ],
     ));
+    if capacity.subscribers > 0 {
+        rich.text("\n").text(&capacity_line(capacity, lang));
+    }
     rich.text("\n\n").bold(|b| {
         b.text(texts.status_recent);
     });
@@ -219,6 +283,29 @@ pub fn render_audit(entries: &[AuditEntry], zone: Tz, lang: Lang) -> Reply {
 mod tests {
     use super::*;
     use crate::format::validate;
+
+    #[test]
+    fn capacity_reads_like_a_newsroom_would_say_it() {
+        let free = Capacity { subscribers: 100_000, rate_per_second: 29.25, paid_per_second: 960.0, paid_on: false };
+        assert_eq!(
+            capacity_line(&free, Lang::Id),
+            "Jangkauan: artikel baru ≈ 57 menit ke 100.000 pelanggan (29/detik); dengan paid broadcast ≈ 2 menit"
+        );
+        assert_eq!(
+            capacity_line(&free, Lang::En),
+            "Reach: a new article ≈ 57 min to 100,000 subscribers (29/s); with paid broadcast ≈ 2 min"
+        );
+        let paid = Capacity { paid_on: true, rate_per_second: 960.0, ..free };
+        assert!(capacity_line(&paid, Lang::Id).contains("≈ 2 menit ke 100.000 pelanggan (paid broadcast, 960/detik)"));
+        let big = Capacity { subscribers: 1_000_000, ..free };
+        assert_eq!(approx_duration(big.pass_at(big.rate_per_second), Lang::Id), "9 jam 30 menit");
+        assert_eq!(approx_duration(std::time::Duration::from_secs(34), Lang::Id), "34 detik");
+        assert_eq!(group_thousands(999, Lang::Id), "999");
+        assert_eq!(group_thousands(1_234_567, Lang::En), "1,234,567");
+        assert_eq!(group_thousands(-1000, Lang::Id), "-1.000");
+        let none = Capacity { subscribers: 0, ..free };
+        assert_eq!(approx_duration(none.pass_at(0.0), Lang::En), "1 s");
+    }
 
     fn text(text: &str) -> AdminText<'_> {
         AdminText { text, photo_file_id: None, breaking: true, corrected: false, button: None }

@@ -123,6 +123,24 @@ pub fn render_article_list(list: &ArticleList<'_>, zone: Tz, lang: Lang) -> Repl
     reply.into()
 }
 
+/// A reader's new stories sent together as one message ("3 berita baru"):
+/// linked titles with their time, newest first, within one message.
+pub fn render_backlog(articles: &[Article], zone: Tz, lang: Lang) -> Reply {
+    let mut newest_first = articles.to_vec();
+    newest_first.sort_by_key(|article| std::cmp::Reverse(article.display_time()));
+    let count = newest_first.len().to_string();
+    let title = crate::i18n::fill(lang.texts().backlog_title, &[("count", &count)]);
+    let list = ArticleList {
+        title: &title,
+        subtitle: None,
+        first_number: 1,
+        articles: &newest_first,
+        footer: None,
+        empty: &title,
+    };
+    render_article_list(&list, zone, lang)
+}
+
 /// The text above the category picker; the categories are its buttons.
 pub fn render_category_picker(chosen: &[&str], subscribed: bool, any_categories: bool, lang: Lang) -> Reply {
     let texts = lang.texts();

@@ -112,6 +112,8 @@ pub struct Texts {
     /// `{max}` is the largest N of /latest N.
     pub help_footer: &'static str,
     pub latest_title: &'static str,
+    /// Heading of one message listing a reader's new stories sent together: `{count}`.
+    pub backlog_title: &'static str,
     /// `{category}`.
     pub latest_title_category: &'static str,
     pub latest_empty: &'static str,
@@ -282,6 +284,7 @@ pub static ID: Texts = Texts {
                   /latest N menampilkan N berita (1–{max}), /latest <kategori> hanya satu kategori. \
                   Teks biasa di chat ini langsung dicari.",
     latest_title: "Berita terbaru",
+    backlog_title: "{count} berita baru",
     latest_title_category: "Berita terbaru — {category}",
     latest_empty: "Belum ada berita tersimpan. Coba lagi sebentar lagi.",
     latest_empty_category: "Belum ada berita dalam kategori {category}.",
@@ -389,6 +392,7 @@ pub static EN: Texts = Texts {
     help_footer: "/latest shows the 5 newest stories with ◀ ▶ buttons for older ones; /latest N shows N \
                   stories (1–{max}), /latest <category> one category only. Plain text sent here is searched.",
     latest_title: "Latest news",
+    backlog_title: "{count} new stories",
     latest_title_category: "Latest news — {category}",
     latest_empty: "No news stored yet. Please try again shortly.",
     latest_empty_category: "No news in the category {category} yet.",

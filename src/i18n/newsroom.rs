@@ -90,6 +90,11 @@ pub struct NewsroomTexts {
     pub status_never: &'static str,
     /// `{pending}`, `{dead}`, `{waits}`.
     pub status_outbox: &'static str,
+    /// How long a new article takes to reach every subscriber: `{time}`,
+    /// `{subscribers}`, `{rate}` (messages/s), `{paid_time}` (with paid broadcast).
+    pub status_capacity: &'static str,
+    /// The same with paid broadcast on: `{time}`, `{subscribers}`, `{rate}`.
+    pub status_capacity_paid: &'static str,
     /// `{active}`, `{blocked}`, `{new}`.
     pub status_subscribers: &'static str,
     pub status_recent: &'static str,
@@ -115,6 +120,11 @@ pub struct NewsroomTexts {
     pub dead_title: &'static str,
     pub dead_body: &'static str,
     pub dead_over_title: &'static str,
+    /// The routine outbox grew for an hour: `{pending}` waiting, `{capacity}` the /status line.
+    pub backlog_title: &'static str,
+    pub backlog_body: &'static str,
+    pub backlog_over_title: &'static str,
+    pub backlog_over_body: &'static str,
     pub dead_over_body: &'static str,
     /// `{channel}`.
     pub channel_back_title: &'static str,
@@ -214,6 +224,8 @@ pub static NEWSROOM_ID: NewsroomTexts = NewsroomTexts {
     status_feed_failing: "⚠️ gagal {count}× berturut-turut: {error}",
     status_never: "belum pernah",
     status_outbox: "Antrean: {pending} menunggu, {dead} gagal permanen, {waits} menunggu batas Telegram",
+    status_capacity: "Jangkauan: artikel baru ≈ {time} ke {subscribers} pelanggan ({rate}/detik); dengan paid broadcast ≈ {paid_time}",
+    status_capacity_paid: "Jangkauan: artikel baru ≈ {time} ke {subscribers} pelanggan (paid broadcast, {rate}/detik)",
     status_subscribers: "Pelanggan: {active} aktif, {blocked} memblokir/keluar, {new} baru minggu ini",
     status_recent: "Kiriman terakhir",
     status_recent_line: "#{id} {title} — {sent} terkirim, {pending} menunggu, {failed} gagal",
@@ -232,6 +244,10 @@ pub static NEWSROOM_ID: NewsroomTexts = NewsroomTexts {
     dead_title: "☠️ Kiriman gagal permanen",
     dead_body: "{count} kiriman gagal permanen dalam satu jam terakhir. Lihat /status.",
     dead_over_title: "✅ Kiriman normal lagi",
+    backlog_title: "📈 Antrean pelanggan terus bertambah",
+    backlog_body: "Selama satu jam antrean kiriman rutin bertambah terus: {pending} menunggu. {capacity}. Kanal menjangkau semua pembaca sekaligus; paid broadcast mempercepat kiriman ke pelanggan.",
+    backlog_over_title: "✅ Antrean pelanggan berkurang lagi",
+    backlog_over_body: "Antrean kiriman rutin tidak lagi bertambah.",
     dead_over_body: "Tidak ada kiriman gagal permanen baru dalam satu jam terakhir.",
     channel_back_title: "✅ Kanal menerima posting lagi",
     channel_back_body: "{channel} menerima posting dari bot lagi.",
@@ -314,6 +330,8 @@ pub static NEWSROOM_EN: NewsroomTexts = NewsroomTexts {
     status_feed_failing: "⚠️ failed {count}× in a row: {error}",
     status_never: "never",
     status_outbox: "Outbox: {pending} pending, {dead} dead, {waits} waiting out Telegram's flood control",
+    status_capacity: "Reach: a new article ≈ {time} to {subscribers} subscribers ({rate}/s); with paid broadcast ≈ {paid_time}",
+    status_capacity_paid: "Reach: a new article ≈ {time} to {subscribers} subscribers (paid broadcast, {rate}/s)",
     status_subscribers: "Subscribers: {active} active, {blocked} blocked/left, {new} new this week",
     status_recent: "Last posts",
     status_recent_line: "#{id} {title} — {sent} sent, {pending} pending, {failed} failed",
@@ -332,6 +350,10 @@ pub static NEWSROOM_EN: NewsroomTexts = NewsroomTexts {
     dead_title: "☠️ Deliveries dead-lettered",
     dead_body: "{count} deliveries failed for good in the last hour. See /status.",
     dead_over_title: "✅ Deliveries back to normal",
+    backlog_title: "📈 The subscribers' queue keeps growing",
+    backlog_body: "The routine outbox has grown for an hour: {pending} waiting. {capacity}. The channel reaches every reader at once; paid broadcast speeds up deliveries to subscribers.",
+    backlog_over_title: "✅ The subscribers' queue is shrinking again",
+    backlog_over_body: "The routine outbox is no longer growing.",
     dead_over_body: "No new dead-lettered deliveries in the last hour.",
     channel_back_title: "✅ Channel accepts posts again",
     channel_back_body: "{channel} accepts the bot's posts again.",

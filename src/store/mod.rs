@@ -78,6 +78,8 @@ impl StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Rankings shared by identical searches made at about the same time.
+    rankings: std::sync::Arc<search::SharedRankings>,
 }
 
 impl Store {
@@ -130,7 +132,7 @@ impl Store {
             return Err(StoreError::TooNew { path: path.to_owned(), database, binary });
         }
         migrator.run(&pool).await.map_err(|cause| StoreError::Migrate { path: path.to_owned(), cause })?;
-        Ok(Self { pool })
+        Ok(Self { pool, rankings: std::sync::Arc::default() })
     }
 
     /// The newest migration applied to this database.

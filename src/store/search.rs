@@ -1,7 +1,13 @@
 //! Full-text search over the articles (SQLite FTS5), and the searches kept
 //! behind paged result messages.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
+use tokio::sync::{OnceCell, Semaphore};
 
 use super::articles::articles_by_ids;
 use super::{Store, StoreError, to_ms};
@@ -17,6 +23,70 @@ pub const SEARCH_RESULTS_MAX: usize = 100;
 const RANKED_WINDOW: i64 = 2000;
 /// How long the result pages of a search can be turned.
 const SEARCH_KEPT_HOURS: i64 = 48;
+/// Identical searches within this long share one ranking (while no article
+/// was added): breaking news makes hundreds of readers search the same word.
+const SHARED_FOR: Duration = Duration::from_secs(30);
+/// Rankings remembered at once; past this the old ones are forgotten.
+const SHARED_MAX: usize = 1000;
+/// Rankings computed at once: a burst of different searches queues here
+/// instead of crowding the database's connections, which other readers'
+/// commands and the outbox need too.
+const RANKING_AT_ONCE: usize = 2;
+/// Searches older than [`SEARCH_KEPT_HOURS`] are deleted at most this often.
+const PRUNE_EVERY_MS: i64 = 60_000;
+
+/// A ranking shared by the searches that ask for it while it is fresh.
+type SharedRanking = Arc<OnceCell<Arc<Vec<i64>>>>;
+
+/// The rankings of recent searches, each computed once by whichever search
+/// asked first; the others wait for it.
+#[derive(Debug)]
+pub(super) struct SharedRankings {
+    entries: std::sync::Mutex<HashMap<(String, i64), (Instant, SharedRanking)>>,
+    ranking: Semaphore,
+    last_prune_ms: AtomicI64,
+}
+
+impl Default for SharedRankings {
+    fn default() -> Self {
+        Self {
+            entries: std::sync::Mutex::default(),
+            ranking: Semaphore::new(RANKING_AT_ONCE),
+            last_prune_ms: AtomicI64::new(i64::MIN),
+        }
+    }
+}
+
+impl SharedRankings {
+    /// The cell for a ranking (`what`: the window and the FTS expression) over
+    /// the archive as it is (`newest`: the newest indexed rowid).
+    fn cell(&self, what: &str, newest: i64) -> SharedRanking {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        if entries.len() >= SHARED_MAX {
+            entries.retain(|_, (at, _)| now.duration_since(*at) < SHARED_FOR);
+            if entries.len() >= SHARED_MAX {
+                entries.clear();
+            }
+        }
+        let key = (what.to_owned(), newest);
+        match entries.get(&key) {
+            Some((at, cell)) if now.duration_since(*at) < SHARED_FOR => cell.clone(),
+            _ => {
+                let cell = Arc::new(OnceCell::new());
+                entries.insert(key, (now, cell.clone()));
+                cell
+            }
+        }
+    }
+
+    /// Whether old searches are due to be deleted (once a minute at most).
+    fn prune_due(&self, now_ms: i64) -> bool {
+        let last = self.last_prune_ms.load(Ordering::Relaxed);
+        now_ms.saturating_sub(last) >= PRUNE_EVERY_MS
+            && self.last_prune_ms.compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+}
 
 /// A reader's search, reduced to words: whatever they typed (quotes, `*`,
 /// `NEAR`, `OR`, brackets) is never FTS5 syntax, only words to find.
@@ -90,6 +160,42 @@ impl Store {
         now: DateTime<Utc>,
         window: i64,
     ) -> Result<(i64, usize), StoreError> {
+        let expression = query.fts_expression();
+        // A new article makes earlier rankings stale: it is part of the key.
+        let newest: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM articles_search").fetch_one(&self.pool).await?;
+        let cell = self.rankings.cell(&format!("{window} {expression}"), newest);
+        let ids = cell
+            .get_or_try_init(|| async {
+                let _turn = self.rankings.ranking.acquire().await.ok();
+                self.rank(&expression, window).await.map(Arc::new)
+            })
+            .await?
+            .clone();
+        let results = serde_json::to_string(&*ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let now_ms = to_ms(now);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if self.rankings.prune_due(now_ms) {
+            sqlx::query("DELETE FROM searches WHERE created_at < ?1")
+                .bind(to_ms(now - chrono::Duration::hours(SEARCH_KEPT_HOURS)))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let search_id = sqlx::query_scalar(
+            "INSERT INTO searches (chat_id, query, results, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        )
+        .bind(chat_id)
+        .bind(query.display())
+        .bind(results)
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((search_id, ids.len()))
+    }
+
+    /// The best [`SEARCH_RESULTS_MAX`] of the newest `window` matches.
+    async fn rank(&self, expression: &str, window: i64) -> Result<Vec<i64>, StoreError> {
         // Ranking every match of a very common word costs ~50 ms on 100,000
         // articles; news readers want recent stories anyway. So the newest
         // RANKED_WINDOW matches (ids grow with time) are ranked: title words
@@ -101,28 +207,12 @@ impl Store {
                                       ORDER BY rowid DESC LIMIT 1 OFFSET ?3), 0)
              ORDER BY bm25(articles_search, 4.0, 1.0), rowid DESC LIMIT ?2",
         )
-        .bind(query.fts_expression())
+        .bind(expression)
         .bind(i64::try_from(SEARCH_RESULTS_MAX).unwrap_or(i64::MAX))
         .bind(window - 1)
         .fetch_all(&self.pool)
         .await?;
-        let results = serde_json::to_string(&ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("DELETE FROM searches WHERE created_at < ?1")
-            .bind(to_ms(now - chrono::Duration::hours(SEARCH_KEPT_HOURS)))
-            .execute(&mut *tx)
-            .await?;
-        let search_id = sqlx::query_scalar(
-            "INSERT INTO searches (chat_id, query, results, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
-        )
-        .bind(chat_id)
-        .bind(query.display())
-        .bind(results)
-        .bind(to_ms(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok((search_id, ids.len()))
+        Ok(ids)
     }
 
     /// A page of a stored search, if it exists and was made in `chat_id`

@@ -12,9 +12,10 @@ use chrono_tz::Tz;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::backlog::{BacklogSamples, Trend};
 use crate::config::Daytime;
-use crate::domain::{AlertKey, NewPost};
-use crate::format::{escape_html, format_time, render_notice};
+use crate::domain::{AlertKey, Capacity, NewPost};
+use crate::format::{capacity_line, escape_html, format_time, render_notice};
 use crate::i18n::{Lang, fill};
 use crate::store::{Breaking, Store, StoreError, StoryKey};
 
@@ -31,6 +32,11 @@ pub struct MonitorSettings {
     pub daytime: Daytime,
     /// How often alerts are checked.
     pub alert_check: Duration,
+    /// Messages per second to subscribers, free and with paid broadcast
+    /// (and whether that is on), for the growing-backlog alert.
+    pub sending_rate: f64,
+    pub paid_rate: f64,
+    pub paid_on: bool,
 }
 
 pub struct NewsroomMonitor {
@@ -38,11 +44,13 @@ pub struct NewsroomMonitor {
     /// Wakes the worker when something was enqueued.
     outbox_ready: Arc<Notify>,
     settings: MonitorSettings,
+    /// The routine outbox's size at each alert check.
+    backlog: std::sync::Mutex<BacklogSamples>,
 }
 
 impl NewsroomMonitor {
     pub fn new(store: Store, outbox_ready: Arc<Notify>, settings: MonitorSettings) -> Self {
-        Self { store, outbox_ready, settings }
+        Self { store, outbox_ready, settings, backlog: std::sync::Mutex::default() }
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
@@ -78,6 +86,7 @@ impl NewsroomMonitor {
         if alerts {
             enqueued |= self.check_silent_feeds(now).await?;
             enqueued |= self.check_dead_letters(now).await?;
+            enqueued |= self.check_backlog(now).await?;
         }
         if enqueued {
             self.outbox_ready.notify_one();
@@ -195,6 +204,56 @@ impl NewsroomMonitor {
                 admin_post(texts.dead_over_title, texts.dead_over_body)
             };
             self.store.clear_alert(AlertKey::DeadLetters, &notice, now).await
+        }
+    }
+}
+
+impl NewsroomMonitor {
+    /// The routine outbox growing for an hour: one alert (with how long a new
+    /// article takes to reach everyone), and one when it shrinks again.
+    /// Returns whether a notice was enqueued.
+    async fn check_backlog(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let pending = self.store.routine_pending().await?;
+        let trend = self.backlog.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(now, pending);
+        match trend {
+            Trend::Growing => {
+                let subscribers = self.store.subscriber_counts(now).await?.active;
+                let capacity = Capacity {
+                    subscribers,
+                    rate_per_second: self.settings.sending_rate,
+                    paid_per_second: self.settings.paid_rate,
+                    paid_on: self.settings.paid_on,
+                };
+                let notice = |code: Option<&str>| {
+                    let lang = Lang::from_code(code);
+                    let texts = lang.newsroom();
+                    let body = fill(
+                        texts.backlog_body,
+                        &[("pending", &pending.to_string()), ("capacity", &capacity_line(&capacity, lang))],
+                    );
+                    admin_post(texts.backlog_title, &body)
+                };
+                let raised = self
+                    .store
+                    .raise_alert(AlertKey::BacklogGrowing, &format!("{pending} pending"), &notice, now)
+                    .await?;
+                if raised {
+                    tracing::warn!(
+                        pending,
+                        subscribers,
+                        "the subscribers' outbox kept growing for an hour; admins told"
+                    );
+                }
+                Ok(raised)
+            }
+            Trend::Shrinking => {
+                let notice = |code: Option<&str>| {
+                    let texts = Lang::from_code(code).newsroom();
+                    admin_post(texts.backlog_over_title, texts.backlog_over_body)
+                };
+                self.store.clear_alert(AlertKey::BacklogGrowing, &notice, now).await
+            }
+            Trend::Unclear => Ok(false),
         }
     }
 }

@@ -143,6 +143,7 @@ async fn a_send_that_cannot_be_recorded_is_recorded_later_not_sent_twice() {
         concurrency: 8,
         shutdown_grace: Duration::from_secs(2),
         unpin_after: None,
+        timezone: chrono_tz::Asia::Makassar,
     };
     let pacer = Arc::new(Pacer::new(PacingLimits::default()));
     let worker = Arc::new(DeliveryWorker::new(

@@ -134,7 +134,12 @@ async fn random_commands_and_button_data_never_break_the_bot() {
     env.telegram.add_private_chat(42, "Redaksi");
     // The limit is tested elsewhere; here it must not hide what the handlers do.
     env.write_config(&env.config_text("[readers]\ncommand_burst = 10000\ncommand_refill = \"1ms\"\n"));
-    let app = env.spawn();
+    // Replies keep to Telegram's pace per chat (20 a minute in a group): the
+    // fake enforces no limits here, so neither does the bot.
+    let app = env.spawn_with(
+        &[("WARTA__DELIVERY__GROUP_PER_MINUTE", "600"), ("WARTA__DELIVERY__PRIVATE_PER_MINUTE", "600")],
+        &[],
+    );
     env.feeds.wait_for_requests(FEED_PATH, 2).await;
 
     let users = [

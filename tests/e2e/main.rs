@@ -31,5 +31,6 @@ mod poller;
 mod readers;
 mod real_feeds;
 mod subscribers;
+mod volume;
 mod websub;
 mod wordpress;

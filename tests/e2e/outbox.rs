@@ -73,6 +73,7 @@ async fn outbox(channels: &[ChatRef], posts: u32, policy: RetryPolicy, api_url: 
         concurrency: 8,
         shutdown_grace: Duration::from_secs(2),
         unpin_after: None,
+        timezone: chrono_tz::Asia::Makassar,
     };
     let pacer = Arc::new(Pacer::new(PacingLimits::default()));
     let worker =
@@ -233,6 +234,7 @@ async fn breaking_news_overtakes_a_routine_fan_out() {
         concurrency: 8,
         shutdown_grace: Duration::from_secs(2),
         unpin_after: None,
+        timezone: chrono_tz::Asia::Makassar,
     };
     let pacer = Arc::new(Pacer::new(PacingLimits { overall_per_second: 20, ..PacingLimits::default() }));
     let images = ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 };

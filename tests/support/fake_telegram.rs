@@ -524,12 +524,12 @@ impl FakeTelegram {
         self.shared.lock().callback_answers.values().filter(|a| a.is_none()).count()
     }
 
-    /// Makes the next `times` calls of `method` (to `chat`, if given) fail.
     /// Every answer but getUpdates comes `delay` after the call took effect.
     pub fn set_answer_delay(&self, delay: Option<Duration>) {
         self.shared.lock().answer_delay = delay;
     }
 
+    /// Makes the next `times` calls of `method` (to `chat`, if given) fail.
     pub fn fail_next(&self, method: &str, chat: Option<Value>, failure: Failure, times: usize) {
         self.shared.lock().scripts.push(Script {
             method: method.to_ascii_lowercase(),

@@ -39,6 +39,9 @@ pub struct NewsroomSettings {
     pub post_style: PostStyle,
     /// Wakes the delivery worker when something was enqueued.
     pub outbox_ready: Arc<Notify>,
+    /// Paid broadcast: on, and its rate (for /status's capacity line).
+    pub paid_broadcast: bool,
+    pub paid_per_second: u32,
 }
 
 fn minutes(duration: Duration) -> String {

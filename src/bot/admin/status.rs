@@ -8,6 +8,8 @@ use teloxide::types::{ChatId, InputFile};
 
 use crate::bot::BotState;
 use crate::bot::reply::Answer;
+use crate::delivery::sending_rate_at;
+use crate::domain::Capacity;
 use crate::format::chart::{ChartLabels, render_stats_chart};
 use crate::format::stats::{daily_points, day_start, last_days};
 use crate::format::{render_audit, render_status};
@@ -23,7 +25,13 @@ const AUDIT_ENTRIES: u32 = 15;
 pub async fn status_command(state: &BotState, lang: Lang) -> anyhow::Result<Answer> {
     let now = Utc::now();
     let report = state.store.status_report(now - chrono::Duration::days(7), RECENT_STORIES).await?;
-    Ok(Answer::new(render_status(&report, state.timezone, lang, now), None))
+    let capacity = Capacity {
+        subscribers: report.subscribers.active,
+        rate_per_second: state.replies.sending_rate(),
+        paid_per_second: sending_rate_at(state.newsroom.paid_per_second),
+        paid_on: state.newsroom.paid_broadcast,
+    };
+    Ok(Answer::new(render_status(&report, &capacity, state.timezone, lang, now), None))
 }
 
 pub async fn audit_command(state: &BotState, lang: Lang) -> anyhow::Result<Answer> {

@@ -72,7 +72,7 @@ async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E
         let sent = format!(
             "FROM deliveries d JOIN chats c ON c.id = d.chat_id
              WHERE d.post_id IN ({earlier}) AND d.action = 'send' AND d.status = 'sent'
-               AND d.message_id IS NOT NULL AND c.active = 1"
+               AND d.message_id IS NOT NULL AND c.active = 1 AND d.sent_as IS NOT 'list'"
         );
         let inserted = sqlx::query(&format!(
             "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, sent_as, status, next_attempt_at,
@@ -187,7 +187,7 @@ impl Store {
         let sent = format!(
             "FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
              WHERE p.{column} = ?1 AND d.action = 'send' AND d.status = 'sent' AND d.message_id IS NOT NULL
-               AND c.active = 1"
+               AND c.active = 1 AND d.sent_as IS NOT 'list'"
         );
         let styles: Vec<Option<String>> =
             sqlx::query_scalar(&format!("SELECT DISTINCT p.style {sent} ORDER BY p.style"))

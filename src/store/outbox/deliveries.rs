@@ -6,7 +6,7 @@ use sqlx::{Sqlite, Transaction};
 use url::Url;
 
 use super::Priority;
-use crate::domain::{LinkButton, LinkPreview, NewPost, OutboxCounts, PhotoPost, PhotoSource, Post};
+use crate::domain::{Article, LinkButton, LinkPreview, NewPost, OutboxCounts, PhotoPost, PhotoSource, Post};
 use crate::store::chats::ChatRow;
 use crate::store::{ChatTarget, Store, StoreError, duration_ms, from_ms, to_ms};
 
@@ -53,6 +53,9 @@ const NOT_PAUSED: &str = "(d.priority > 0 OR NOT EXISTS (SELECT 1 FROM settings 
 pub enum SentAs {
     Text,
     Photo,
+    /// One line of a message listing several new stories (a reader's backlog
+    /// sent together): never edited or deleted for one story's sake.
+    List,
 }
 
 impl SentAs {
@@ -60,6 +63,7 @@ impl SentAs {
         match self {
             Self::Text => "text",
             Self::Photo => "photo",
+            Self::List => "list",
         }
     }
 
@@ -67,6 +71,7 @@ impl SentAs {
         match raw {
             "text" => Some(Self::Text),
             "photo" => Some(Self::Photo),
+            "list" => Some(Self::List),
             _ => None,
         }
     }
@@ -88,7 +93,33 @@ pub struct ClaimedDelivery {
     pub thread_id: Option<i32>,
     pub post: Post,
     pub chat: ChatTarget,
+    /// A reader's backlog claimed together: this delivery's article and the
+    /// chat's other routine posts waiting (at most [`MAX_TOGETHER`] in all),
+    /// to be sent as one message. Empty when there is no backlog.
+    pub together: Vec<TogetherPost>,
+    /// The style the post was rendered in (the reader's language).
+    pub style: Option<String>,
 }
+
+impl ClaimedDelivery {
+    /// The ids of every delivery this claim holds.
+    pub fn delivery_ids(&self) -> Vec<i64> {
+        if self.together.is_empty() { vec![self.id] } else { self.together.iter().map(|t| t.delivery_id).collect() }
+    }
+}
+
+/// One story of a reader's backlog sent together, as it is now (a correction
+/// already applied).
+#[derive(Debug, Clone)]
+pub struct TogetherPost {
+    pub delivery_id: i64,
+    pub article: Article,
+}
+
+/// The most stories one backlog message lists; the rest go in the next one.
+/// Twenty linked titles always fit in a message (the list gives each title
+/// its share of the 4,096 characters).
+pub const MAX_TOGETHER: usize = 20;
 
 #[derive(sqlx::FromRow)]
 struct PostRow {
@@ -105,6 +136,7 @@ struct PostRow {
     caption_plain: Option<String>,
     silent: bool,
     pin: bool,
+    style: Option<String>,
 }
 
 impl PostRow {
@@ -183,13 +215,13 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.sort_by_key(|row| (std::cmp::Reverse(row.7), row.0));
-        let mut posts: HashMap<i64, Post> = HashMap::new();
+        let mut posts: HashMap<i64, (Post, Option<String>)> = HashMap::new();
         let mut chats = self.chats_by_id(rows.iter().map(|row| row.2)).await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for (id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id) in rows {
             let action = DeliveryAction::parse(&action)
                 .ok_or_else(|| StoreError::Corrupt(format!("delivery {id} has unknown action {action:?}")))?;
-            let post = match posts.get(&post_id) {
+            let (post, style) = match posts.get(&post_id) {
                 Some(post) => post.clone(),
                 None => {
                     let post = self.post(post_id).await?;
@@ -208,9 +240,83 @@ impl Store {
                 thread_id,
                 post,
                 chat,
+                together: Vec::new(),
+                style,
             });
         }
+        self.claim_backlogs(&mut claimed, now, lease).await?;
         Ok(claimed)
+    }
+
+    /// For each claimed routine post to a reader (a private chat), claims the
+    /// chat's other routine posts waiting, oldest first, so the backlog goes
+    /// out as one message: a reader is never more than one pass over the
+    /// subscriber list behind, whatever the article rate.
+    async fn claim_backlogs(
+        &self,
+        claimed: &mut [ClaimedDelivery],
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<(), StoreError> {
+        let heads: Vec<i64> = claimed
+            .iter()
+            .filter(|c| {
+                c.chat.kind == crate::domain::ChatKind::Private
+                    && c.action == DeliveryAction::Send
+                    && c.priority == Priority::Routine.as_i64()
+                    && c.post.article_id.is_some()
+            })
+            .map(|c| c.chat.id)
+            .collect();
+        if heads.is_empty() {
+            return Ok(());
+        }
+        let now_ms = to_ms(now);
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "UPDATE deliveries
+             SET status = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?1
+             WHERE id IN (
+                 SELECT id FROM (
+                     SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.chat_id ORDER BY d.id) AS n
+                     FROM deliveries d JOIN posts p ON p.id = d.post_id
+                     WHERE d.chat_id IN (SELECT value FROM json_each(?3)) AND d.status = 'pending'
+                       AND d.action = 'send' AND d.priority = ?4 AND p.article_id IS NOT NULL)
+                 WHERE n < ?5)
+             RETURNING id, chat_id, (SELECT article_id FROM posts WHERE posts.id = deliveries.post_id)",
+        )
+        .bind(now_ms)
+        .bind(now_ms.saturating_add(duration_ms(lease)))
+        .bind(serde_json::to_string(&heads).map_err(|err| StoreError::Corrupt(err.to_string()))?)
+        .bind(Priority::Routine.as_i64())
+        .bind(i64::try_from(MAX_TOGETHER).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut backlog: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+        for (delivery_id, chat_id, article_id) in rows {
+            backlog.entry(chat_id).or_default().push((delivery_id, article_id));
+        }
+        for head in claimed.iter_mut() {
+            let Some(mut rest) = backlog.remove(&head.chat.id) else { continue };
+            let Some(article_id) = head.post.article_id else { continue };
+            rest.sort_unstable();
+            rest.insert(0, (head.id, article_id));
+            let mut together = Vec::with_capacity(rest.len());
+            for (delivery_id, article_id) in rest {
+                match self.article(article_id).await? {
+                    Some(article) => together.push(TogetherPost { delivery_id, article }),
+                    None => {
+                        return Err(StoreError::Corrupt(format!(
+                            "article {article_id} of delivery {delivery_id} vanished"
+                        )));
+                    }
+                }
+            }
+            head.together = together;
+        }
+        Ok(())
     }
 
     /// The chats with these ids, in one query.
@@ -232,16 +338,18 @@ impl Store {
         Ok(chats)
     }
 
-    async fn post(&self, post_id: i64) -> Result<Post, StoreError> {
+    /// A post, and the style it was rendered in.
+    async fn post(&self, post_id: i64) -> Result<(Post, Option<String>), StoreError> {
         let post = sqlx::query_as::<_, PostRow>(
             "SELECT id, article_id, html, plain, button_text, button_url, link_preview, photo_url, photo_file_id,
-                    caption_html, caption_plain, silent, pin
+                    caption_html, caption_plain, silent, pin, style
              FROM posts WHERE id = ?1",
         )
         .bind(post_id)
         .fetch_one(&self.pool)
         .await?;
-        Ok(post.into_post())
+        let style = post.style.clone();
+        Ok((post.into_post(), style))
     }
 
     /// While running: claims whose lease ran out and that no send in this
@@ -290,6 +398,22 @@ impl Store {
         // What follows from it, in the same transaction so it is never lost.
         pin_after_send(&mut tx, delivery_id, message_id, now).await?;
         note_unpinned(&mut tx, delivery_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a reader's backlog as sent in one message: every delivery of it
+    /// is done, with that message.
+    pub async fn mark_sent_together(
+        &self,
+        delivery_ids: &[i64],
+        message_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for &delivery_id in delivery_ids {
+            mark_sent_in(&mut tx, delivery_id, message_id, SentAs::List, now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
