@@ -1,12 +1,17 @@
-//! Fan-out benchmark: one post to N subscribers through the real outbox and
-//! delivery worker, against the fake Bot API enforcing Telegram's published
-//! limits with 429s (run in a child process, so the memory measured is the
-//! bot's alone).
+//! Fan-out benchmark: new articles to N subscribers through the real outbox
+//! and delivery worker, against the fake Bot API enforcing Telegram's
+//! published limits with 429s (run in a child process, so the memory
+//! measured is the bot's alone).
 //!
-//!     cargo bench --bench fanout            # 1,000 at 30/s; 100,000 paid at 1000/s; 100,000 at 30/s for 30 s
-//!     cargo bench --bench fanout -- --quick # the 1,000 run only
+//!     cargo bench --bench fanout            # every scenario below (≈ 6 min)
+//!     cargo bench --bench fanout -- --quick # the 1,000-subscriber runs only
+//!     cargo bench --bench fanout -- --storm # the 429 storm only
 //!
-//! Reports enqueue time, achieved messages/s against the limit, 429s, duplicates and peak RSS.
+//! Scenarios: 1 article to 1,000 at 30/s; 5 articles at once to 1,000 (each
+//! reader's backlog goes as one message); 1 article to 2,000 with a 30-second
+//! 429 storm after 10 s; 1 article to 100,000 with paid broadcast at 1000/s;
+//! 100,000 at 30/s for 30 s. Reports enqueue time, messages/s against the
+//! limit, 429s, messages per reader, deliveries lost, and peak RSS.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -23,9 +28,10 @@ use warta::config::BotToken;
 use warta::delivery::{
     DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender, WorkerSettings,
 };
-use warta::domain::NewPost;
+use warta::domain::{ArticleKey, NewArticle};
 use warta::feed::{FetchLimits, Fetcher};
-use warta::store::{Audience, Priority, Store};
+use warta::format::PostStyle;
+use warta::store::{FetchMeta, FetchRecord, Store};
 
 use support::{FakeTelegram, FloodLimits, TOKEN};
 
@@ -42,18 +48,35 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     println!("fan-out benchmark (one post to N subscribers; the fake Bot API enforces the limits with 429s)");
     if let Some(readers) = paid_only {
-        runtime.block_on(scenario(&format!("{readers} subscribers, paid broadcast"), readers, 1000, true, None));
+        let paid = Scenario { readers, rate: 1000, paid: true, articles: 1, window: None, storm: None };
+        runtime.block_on(scenario(&format!("1 article to {readers} subscribers, paid broadcast"), paid));
         return;
     }
-    runtime.block_on(scenario("1,000 subscribers, free tier", 1_000, 30, false, None));
+    let free = |readers| Scenario { readers, rate: 30, paid: false, articles: 1, window: None, storm: None };
+    let storm = Some((Duration::from_secs(10), Duration::from_secs(30)));
+    let storm_label = "1 article to 2,000 subscribers, a 30 s 429 storm after 10 s";
+    if args.iter().any(|a| a == "--storm") {
+        runtime.block_on(scenario(storm_label, Scenario { storm, ..free(2_000) }));
+        return;
+    }
+    runtime.block_on(scenario("1 article to 1,000 subscribers, free tier", free(1_000)));
+    runtime.block_on(scenario(
+        "5 articles at once to 1,000 subscribers, free tier",
+        Scenario { articles: 5, ..free(1_000) },
+    ));
     if !quick {
-        runtime.block_on(scenario("100,000 subscribers, paid broadcast", 100_000, 1000, true, None));
+        let storm = Some((Duration::from_secs(10), Duration::from_secs(30)));
         runtime.block_on(scenario(
-            "100,000 subscribers, free tier (first 30 s)",
-            100_000,
-            30,
-            false,
-            Some(Duration::from_secs(30)),
+            "1 article to 2,000 subscribers, a 30 s 429 storm after 10 s",
+            Scenario { storm, ..free(2_000) },
+        ));
+        runtime.block_on(scenario(
+            "1 article to 100,000 subscribers, paid broadcast",
+            Scenario { rate: 1000, paid: true, ..free(100_000) },
+        ));
+        runtime.block_on(scenario(
+            "1 article to 100,000 subscribers, free tier (first 30 s)",
+            Scenario { window: Some(Duration::from_secs(30)), ..free(100_000) },
         ));
     }
     match peak_rss_kib() {
@@ -72,11 +95,20 @@ fn serve_fake(overall: usize) {
         println!("{}", fake.api_url());
         let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(tokio::io::stdin()));
         while let Ok(Some(line)) = lines.next_line().await {
-            if line.trim() == "counts" {
-                let sent = fake.sent_per_chat();
-                let total: usize = sent.values().sum();
-                let duplicates: usize = sent.values().map(|n| n.saturating_sub(1)).sum();
-                println!("{total} {} {duplicates} {}", sent.len(), fake.flood_refusals());
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words[..] {
+                ["counts"] => {
+                    let sent = fake.sent_per_chat();
+                    let total: usize = sent.values().sum();
+                    let most = sent.values().copied().max().unwrap_or(0);
+                    println!("{total} {} {most} {}", sent.len(), fake.flood_refusals());
+                }
+                ["storm", seconds, retry_after] => {
+                    let seconds = seconds.parse().unwrap_or(30);
+                    fake.flood_storm(Duration::from_secs(seconds), retry_after.parse().unwrap_or(1));
+                    println!("storm");
+                }
+                _ => println!("?"),
             }
         }
     });
@@ -104,13 +136,18 @@ impl FakeProcess {
         Self { child, stdin, stdout, url: url.trim().to_owned() }
     }
 
-    /// (messages delivered, chats reached, duplicates, 429s)
+    /// (messages delivered, chats reached, most messages to one chat, 429s)
     fn counts(&mut self) -> (usize, usize, usize, usize) {
-        writeln!(self.stdin, "counts").expect("ask");
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("answer");
+        let line = self.ask("counts");
         let n: Vec<usize> = line.split_whitespace().filter_map(|n| n.parse().ok()).collect();
         (n[0], n[1], n[2], n[3])
+    }
+
+    fn ask(&mut self, command: &str) -> String {
+        writeln!(self.stdin, "{command}").expect("ask");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("answer");
+        line
     }
 }
 
@@ -121,34 +158,76 @@ impl Drop for FakeProcess {
     }
 }
 
-async fn scenario(label: &str, readers: i64, rate: u32, paid: bool, window: Option<Duration>) {
-    let mut fake = FakeProcess::start(rate);
+struct Scenario {
+    readers: i64,
+    rate: u32,
+    paid: bool,
+    /// New articles recorded in one fetch.
+    articles: usize,
+    /// Stop measuring after this long (else: when the outbox is empty).
+    window: Option<Duration>,
+    /// A 429 storm: after how long, and for how long.
+    storm: Option<(Duration, Duration)>,
+}
+
+/// A story as a feed brings it.
+fn article(n: usize) -> NewArticle {
+    let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
+    NewArticle {
+        key: ArticleKey::from_link(&link),
+        title: format!("Banjir di Samarinda, berita {n}"),
+        link: Some(link),
+        summary_html: Some("<p>Ringkasan berita.</p>".into()),
+        content_html: None,
+        author: None,
+        categories: vec!["Samarinda".into()],
+        tags: vec![],
+        page_photo: None,
+        image_url: None,
+        published_at: Some(Utc::now() - chrono::Duration::minutes(60 - n as i64)),
+    }
+}
+
+async fn record(store: &Store, feed_id: i64, articles: &[NewArticle]) -> usize {
+    let now = Utc::now();
+    let record = FetchRecord {
+        meta: &FetchMeta::default(),
+        articles,
+        now,
+        next_check: now,
+        backfill: 0,
+        edit_window: Duration::from_secs(3600),
+    };
+    store.record_fetch_success(feed_id, record, &PostStyle::default()).await.expect("record").deliveries
+}
+
+async fn scenario(label: &str, run: Scenario) {
+    let mut fake = FakeProcess::start(run.rate);
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("fanout.db")).await.expect("store");
-    let ids: Vec<i64> = (1_000_000..1_000_000 + readers).collect();
+    let ids: Vec<i64> = (1_000_000..1_000_000 + run.readers).collect();
     store.subscribe_many(&ids, Utc::now()).await.expect("subscribers");
+    let feed = Url::parse("https://kaltimtoday.co/feed/").expect("url");
+    let feeds = store.sync_feeds(&[(feed, Some("Kaltimtoday.co".into()))], Utc::now()).await.expect("feed");
+    record(&store, feeds[0].id, &[]).await;
 
-    let post = NewPost::text(
-        "<b>Banjir di Samarinda</b>\n\nRingkasan berita.".into(),
-        "Banjir di Samarinda\n\nRingkasan berita.".into(),
-    );
+    let articles: Vec<NewArticle> = (1..=run.articles).map(article).collect();
     let started = Instant::now();
-    let (_, enqueued) =
-        store.enqueue_post_for(&post, Audience::Readers, Priority::Routine, Utc::now()).await.expect("enqueue");
+    let enqueued = record(&store, feeds[0].id, &articles).await;
     let enqueue_time = started.elapsed();
 
     let bot = build_bot(&Url::parse(&fake.url).expect("url"), &BotToken::new(TOKEN)).expect("bot");
-    let limits = PacingLimits { overall_per_second: rate, ..PacingLimits::default() };
+    let limits = PacingLimits { overall_per_second: run.rate, ..PacingLimits::default() };
     let settings = WorkerSettings {
         policy: RetryPolicy { initial: Duration::from_secs(1), max: Duration::from_secs(10), max_attempts: 10 },
         lease: Duration::from_secs(60),
-        concurrency: if paid { 128 } else { 32 },
+        concurrency: if run.paid { 128 } else { 32 },
         shutdown_grace: Duration::from_secs(5),
         unpin_after: None,
         timezone: chrono_tz::Asia::Makassar,
     };
     let images = ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 };
-    let sender = TelegramSender::new(bot).with_paid_broadcast(paid);
+    let sender = TelegramSender::new(bot).with_paid_broadcast(run.paid);
     let worker = Arc::new(DeliveryWorker::new(
         store.clone(),
         sender,
@@ -159,30 +238,85 @@ async fn scenario(label: &str, readers: i64, rate: u32, paid: bool, window: Opti
     ));
     let shutdown = tokio_util::sync::CancellationToken::new();
     let ready = Arc::new(tokio::sync::Notify::new());
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let running = tokio::spawn(worker.run(ready, shutdown.clone()));
+    let mut storm = run.storm.map(|(after, lasting)| (started + after, lasting));
+    let mut after_storm: Option<(Instant, i64, usize)> = None;
     let delivered = loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let counts = store.outbox_counts().await.expect("counts");
+        if let Some((at, lasting)) = storm
+            && Instant::now() >= at
+        {
+            fake.ask(&format!("storm {} 2", lasting.as_secs()));
+            storm = None;
+            let ends = Instant::now() + lasting;
+            after_storm = Some((ends, -1, 0));
+        }
+        if let Some((ends, sent_then, refused_then)) = after_storm.as_mut()
+            && *sent_then < 0
+            && Instant::now() >= *ends
+        {
+            *sent_then = counts.sent;
+            *refused_then = fake.counts().3;
+        }
         let done = counts.pending + counts.sending == 0;
-        if done || window.is_some_and(|w| started.elapsed() >= w) {
-            break counts.sent;
+        if done || run.window.is_some_and(|w| started.elapsed() >= w) {
+            break counts;
         }
     };
     let elapsed = started.elapsed();
+    let cpu = cpu_seconds() - cpu_before;
     shutdown.cancel();
     let _ = running.await;
-    let (_, chats, duplicates, refused) = fake.counts();
-    let per_second = delivered as f64 / elapsed.as_secs_f64();
+    let (messages, chats, most, refused) = fake.counts();
+    let per_second = messages as f64 / elapsed.as_secs_f64();
     println!("\n{label}");
-    println!("  enqueue {enqueued} deliveries (one INSERT … SELECT): {:.0} ms", enqueue_time.as_secs_f64() * 1000.0);
     println!(
-        "  delivered {delivered} in {:.1} s ({chats} chats reached by the end): {per_second:.1} msg/s = {:.1} % of the {rate}/s limit",
-        elapsed.as_secs_f64(),
-        per_second / f64::from(rate) * 100.0
+        "  enqueue {enqueued} deliveries ({} article(s), one INSERT … SELECT each): {:.0} ms",
+        run.articles,
+        enqueue_time.as_secs_f64() * 1000.0
     );
-    println!("  429s: {refused}; duplicates: {duplicates}");
+    println!(
+        "  {} deliveries done by {messages} messages in {:.1} s to {chats} chats: {per_second:.1} msg/s = {:.1} % of the {}/s limit",
+        delivered.sent,
+        elapsed.as_secs_f64(),
+        per_second / f64::from(run.rate) * 100.0,
+        run.rate
+    );
+    println!(
+        "  429s: {refused}; most messages to one reader: {most}; deliveries not sent: {} pending, {} dead, {} failed",
+        delivered.pending + delivered.sending,
+        delivered.dead,
+        delivered.failed
+    );
+    if messages > 0 {
+        println!("  bot CPU: {:.2} s per 1,000 messages", cpu / messages as f64 * 1000.0);
+    }
+    if let Some((ends, sent_then, refused_then)) = after_storm
+        && sent_then >= 0
+    {
+        let rest = delivered.sent - sent_then;
+        let took = elapsed.saturating_sub(ends.duration_since(started));
+        println!(
+            "  after the storm: the remaining {rest} in {:.1} s = {:.1} msg/s ({} 429s during the storm)",
+            took.as_secs_f64(),
+            rest as f64 / took.as_secs_f64().max(0.001),
+            refused_then
+        );
+    }
     store.close().await;
+}
+
+/// CPU time this process used so far (user + system), in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // After the name: state is field 0, utime 11, stime 12; 100 ticks a second on Linux.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn peak_rss_kib() -> Option<u64> {

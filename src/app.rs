@@ -357,7 +357,7 @@ async fn run_locked(
         daytime: config.newsroom.daytime,
         alert_check: config.newsroom.alert_check,
         sending_rate: worker.pacer().sending_rate(),
-        paid_rate: crate::delivery::sending_rate_at(config.delivery.paid_per_second),
+        paid_rate: crate::telegram::sending_rate_at(config.delivery.paid_per_second),
         paid_on: config.delivery.paid_broadcast,
     };
     tasks.spawn(NewsroomMonitor::new(store.clone(), outbox_ready.clone(), monitor_settings).run(shutdown.clone()));

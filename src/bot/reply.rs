@@ -15,10 +15,10 @@ use teloxide::types::{
 use teloxide::{ApiError, Bot, RequestError};
 use url::Url;
 
-use crate::delivery::{Lane, Pacer};
 use crate::domain::ChatKind;
 use crate::format::{Reply, render_text};
 use crate::telegram::link_preview_options;
+use crate::telegram::{Lane, Pacer};
 
 /// A reply and its buttons.
 #[derive(Debug, Clone)]

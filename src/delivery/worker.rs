@@ -15,7 +15,6 @@ use tracing::Instrument;
 use tokio::task::JoinSet;
 
 use super::gate::SendGate;
-use super::pacer::{Lane, Pacer};
 use super::policy::{RetryDecision, RetryPolicy};
 use super::sender::{PhotoTransfer, SendResult, TelegramSender};
 use crate::domain::time::later;
@@ -24,6 +23,7 @@ use crate::format::{READER_STYLE_EN, render_backlog, render_channel_refuses, ren
 use crate::i18n::Lang;
 use crate::outbound::Fetcher;
 use crate::store::{ClaimedDelivery, DeliveryAction, Priority, SentAs, Store, StoreError};
+use crate::telegram::{Lane, Pacer};
 
 /// Longest idle sleep; the worker also wakes when posts are enqueued.
 const IDLE_RECHECK: Duration = Duration::from_secs(30);

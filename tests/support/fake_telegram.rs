@@ -168,6 +168,8 @@ impl Default for FloodLimits {
 #[derive(Debug, Default)]
 struct Flood {
     limits: Option<FloodLimits>,
+    /// Until then every send is refused with 429 and this retry_after (a flood-control storm).
+    storm: Option<(Instant, u64)>,
     overall: std::collections::VecDeque<Instant>,
     per_chat: HashMap<i64, std::collections::VecDeque<Instant>>,
     refused: usize,
@@ -582,6 +584,12 @@ impl FakeTelegram {
         self.shared.lock().flood.limits = Some(limits);
     }
 
+    /// Refuses every send with 429 (`retry_after` seconds) for `duration`: a
+    /// flood-control storm, whatever the rate.
+    pub fn flood_storm(&self, duration: Duration, retry_after: u64) {
+        self.shared.lock().flood.storm = Some((Instant::now() + duration, retry_after));
+    }
+
     /// Sends refused with 429 by the enforced limits.
     pub fn flood_refusals(&self) -> usize {
         self.shared.lock().flood.refused
@@ -906,8 +914,15 @@ fn flood_check(shared: &Shared, method: &str, params: &Map<String, Value>) -> Op
     }
     let chat = find_chat(shared, params).ok()?;
     let mut inner = shared.lock();
-    let limits = inner.flood.limits?;
     let now = Instant::now();
+    if let Some((until, retry_after)) = inner.flood.storm {
+        if now < until {
+            inner.flood.refused += 1;
+            return Some(retry_after);
+        }
+        inner.flood.storm = None;
+    }
+    let limits = inner.flood.limits?;
     let second = Duration::from_secs(1);
     let (window, per_chat) = match chat.kind {
         "private" => (second, limits.private_per_second),

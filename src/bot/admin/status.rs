@@ -8,12 +8,12 @@ use teloxide::types::{ChatId, InputFile};
 
 use crate::bot::BotState;
 use crate::bot::reply::Answer;
-use crate::delivery::sending_rate_at;
 use crate::domain::Capacity;
 use crate::format::chart::{ChartLabels, render_stats_chart};
 use crate::format::stats::{daily_points, day_start, last_days};
 use crate::format::{render_audit, render_status};
 use crate::i18n::{Lang, fill};
+use crate::telegram::sending_rate_at;
 
 /// Days the chart covers.
 const CHART_DAYS: u32 = 30;

@@ -41,8 +41,9 @@ impl DeliveryAction {
     }
 }
 
-/// id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority
-type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>, i64, Option<i32>);
+/// id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id,
+/// and whether more sends of that priority wait for the chat
+type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>, i64, Option<i32>, bool);
 
 /// While admins have paused routine posting (/jeda), only deliveries above
 /// routine priority (breaking news, alerts, admins' corrections) are due.
@@ -207,7 +208,10 @@ impl Store {
                                   AND (e.priority > d.priority OR (e.priority = d.priority AND e.id < d.id)))))
                  ORDER BY d.priority DESC, d.next_attempt_at, d.id
                  LIMIT ?3)
-             RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id"
+             RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id,
+                       EXISTS (SELECT 1 FROM deliveries e
+                               WHERE e.chat_id = deliveries.chat_id AND e.status = 'pending'
+                                 AND e.action = 'send' AND e.priority = deliveries.priority)"
         ))
         .bind(now_ms)
         .bind(now_ms.saturating_add(duration_ms(lease)))
@@ -218,7 +222,11 @@ impl Store {
         let mut posts: HashMap<i64, (Post, Option<String>)> = HashMap::new();
         let mut chats = self.chats_by_id(rows.iter().map(|row| row.2)).await?;
         let mut claimed = Vec::with_capacity(rows.len());
-        for (id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id) in rows {
+        let mut backlogged = Vec::new();
+        for (id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id, backlog) in rows {
+            if backlog {
+                backlogged.push(chat_id);
+            }
             let action = DeliveryAction::parse(&action)
                 .ok_or_else(|| StoreError::Corrupt(format!("delivery {id} has unknown action {action:?}")))?;
             let (post, style) = match posts.get(&post_id) {
@@ -244,7 +252,9 @@ impl Store {
                 style,
             });
         }
-        self.claim_backlogs(&mut claimed, now, lease).await?;
+        if !backlogged.is_empty() {
+            self.claim_backlogs(&mut claimed, &backlogged, now, lease).await?;
+        }
         Ok(claimed)
     }
 
@@ -255,13 +265,15 @@ impl Store {
     async fn claim_backlogs(
         &self,
         claimed: &mut [ClaimedDelivery],
+        backlogged: &[i64],
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<(), StoreError> {
         let heads: Vec<i64> = claimed
             .iter()
             .filter(|c| {
-                c.chat.kind == crate::domain::ChatKind::Private
+                backlogged.contains(&c.chat.id)
+                    && c.chat.kind == crate::domain::ChatKind::Private
                     && c.action == DeliveryAction::Send
                     && c.priority == Priority::Routine.as_i64()
                     && c.post.article_id.is_some()

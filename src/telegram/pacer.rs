@@ -8,9 +8,9 @@
 //!
 //! Flood control that hits a private chat means the overall limit was
 //! reached: everything pauses for `retry_after` and the overall rate steps
-//! down, then returns to the configured rate after a few calm seconds. (A
-//! chat's own 429 pauses only that chat: its delivery is rescheduled, and the
-//! chat's later posts wait behind it.)
+//! down by a fifth, then returns to the configured rate after a few calm
+//! seconds. (A chat's own 429 pauses only that chat: its delivery is
+//! rescheduled, and the chat's later posts wait behind it.)
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, RwLock};
@@ -67,10 +67,11 @@ impl Lane {
     }
 }
 
-/// After flood control the overall rate steps down by this fraction.
+/// After flood control the overall rate steps down to this fraction of the
+/// configured one (once: a storm of 429s does not compound it).
 const STEP_DOWN: f64 = 0.2;
 /// This long without flood control (after the pause) brings the configured rate back.
-const RECOVER: Duration = Duration::from_secs(5);
+const RECOVER: Duration = Duration::from_secs(3);
 /// The free rate is kept this much below the limit: sends leave evenly
 /// spaced, but arrive with network jitter, and Telegram counts per second.
 const JITTER_MARGIN: f64 = 0.025;
@@ -215,7 +216,7 @@ impl Pacer {
         if already_paused {
             return;
         }
-        let lowered = ((f64::from(state.current) * (1.0 - STEP_DOWN)).floor() as u32).max(1);
+        let lowered = ((f64::from(self.configured_rate()) * (1.0 - STEP_DOWN)).floor() as u32).max(1);
         if lowered < state.current {
             state.current = lowered;
             self.replace_overall(lowered);
@@ -293,6 +294,12 @@ mod tests {
         pacer.wait_turn(99, ChatKind::Private, Lane::Routine).await;
         assert!(started.elapsed() >= Duration::from_millis(280), "{:?}", started.elapsed());
         assert_eq!(pacer.current_rate(), 24, "no step up before a calm spell");
+        // A storm: each 429 comes after the last pause; the rate does not sink with each.
+        for chat in 0..5 {
+            pacer.flood_control(ChatKind::Private, Duration::from_millis(20));
+            pacer.wait_turn(chat, ChatKind::Channel, Lane::Routine).await;
+        }
+        assert_eq!(pacer.current_rate(), 24);
     }
 
     #[tokio::test]
