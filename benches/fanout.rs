@@ -28,11 +28,10 @@ use warta::config::BotToken;
 use warta::delivery::{
     DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender, WorkerSettings,
 };
-use warta::domain::{ArticleKey, NewArticle};
 use warta::feed::{FetchLimits, Fetcher};
-use warta::format::PostStyle;
-use warta::store::{FetchMeta, FetchRecord, Store};
+use warta::store::Store;
 
+use support::bench::{record, story};
 use support::{FakeTelegram, FloodLimits, TOKEN};
 
 fn main() {
@@ -170,37 +169,6 @@ struct Scenario {
     storm: Option<(Duration, Duration)>,
 }
 
-/// A story as a feed brings it.
-fn article(n: usize) -> NewArticle {
-    let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
-    NewArticle {
-        key: ArticleKey::from_link(&link),
-        title: format!("Banjir di Samarinda, berita {n}"),
-        link: Some(link),
-        summary_html: Some("<p>Ringkasan berita.</p>".into()),
-        content_html: None,
-        author: None,
-        categories: vec!["Samarinda".into()],
-        tags: vec![],
-        page_photo: None,
-        image_url: None,
-        published_at: Some(Utc::now() - chrono::Duration::minutes(60 - n as i64)),
-    }
-}
-
-async fn record(store: &Store, feed_id: i64, articles: &[NewArticle]) -> usize {
-    let now = Utc::now();
-    let record = FetchRecord {
-        meta: &FetchMeta::default(),
-        articles,
-        now,
-        next_check: now,
-        backfill: 0,
-        edit_window: Duration::from_secs(3600),
-    };
-    store.record_fetch_success(feed_id, record, &PostStyle::default()).await.expect("record").deliveries
-}
-
 async fn scenario(label: &str, run: Scenario) {
     let mut fake = FakeProcess::start(run.rate);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -209,11 +177,12 @@ async fn scenario(label: &str, run: Scenario) {
     store.subscribe_many(&ids, Utc::now()).await.expect("subscribers");
     let feed = Url::parse("https://kaltimtoday.co/feed/").expect("url");
     let feeds = store.sync_feeds(&[(feed, Some("Kaltimtoday.co".into()))], Utc::now()).await.expect("feed");
-    record(&store, feeds[0].id, &[]).await;
+    record(&store, feeds[0].id, &[], Utc::now()).await;
 
-    let articles: Vec<NewArticle> = (1..=run.articles).map(article).collect();
+    let articles: Vec<_> =
+        (1..=run.articles).map(|n| story(n, Utc::now() - chrono::Duration::minutes(60 - n as i64))).collect();
     let started = Instant::now();
-    let enqueued = record(&store, feeds[0].id, &articles).await;
+    let enqueued = record(&store, feeds[0].id, &articles, Utc::now()).await;
     let enqueue_time = started.elapsed();
 
     let bot = build_bot(&Url::parse(&fake.url).expect("url"), &BotToken::new(TOKEN)).expect("bot");

@@ -19,15 +19,8 @@ use support::{CHANNEL, CHANNEL_ID, FakeFeedServer, FakeTelegram, Item, TOKEN, rs
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(default)
-    };
-    let subscribers = arg("--subscribers", 100_000);
-    let starts = arg("--starts", 5).max(1);
+    let subscribers = support::bench::count_arg("--subscribers", 100_000);
+    let starts = support::bench::count_arg("--starts", 5).max(1);
     // Another build of warta (e.g. a container's) can be measured too.
     let binary = args
         .iter()

@@ -10,27 +10,22 @@
 //! Reports messages sent, the largest outbox, and each reader's lag per story
 //! (publication → the message that brought it) against one pass over the list.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use url::Url;
-use warta::domain::{ArticleKey, NewArticle};
-use warta::format::PostStyle;
-use warta::store::{FetchMeta, FetchRecord, SentAs, Store};
+use warta::store::{SentAs, Store};
 use warta::telegram::sending_rate_at;
 
+use support::bench::{count_arg, record, story};
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(default)
-    };
-    let readers = arg("--readers", 100_000);
-    let articles = arg("--articles", 80);
+    let readers = count_arg("--readers", 100_000);
+    let articles = count_arg("--articles", 80);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(run(readers, articles));
 }
@@ -50,23 +45,6 @@ fn schedule(start: DateTime<Utc>, articles: usize) -> Vec<DateTime<Utc>> {
     times
 }
 
-fn article(n: usize, published: DateTime<Utc>) -> NewArticle {
-    let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
-    NewArticle {
-        key: ArticleKey::from_link(&link),
-        title: format!("Berita {n}: Pemkot Samarinda bahas anggaran"),
-        link: Some(link),
-        summary_html: Some("<p>Ringkasan berita.</p>".into()),
-        content_html: None,
-        author: None,
-        categories: vec!["Samarinda".into()],
-        tags: vec![],
-        page_photo: None,
-        image_url: None,
-        published_at: Some(published),
-    }
-}
-
 async fn run(readers: usize, articles: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("day.db")).await.expect("store");
@@ -76,21 +54,7 @@ async fn run(readers: usize, articles: usize) {
     let feed = Url::parse("https://kaltimtoday.co/feed/").expect("url");
     let feeds = store.sync_feeds(&[(feed, Some("Kaltimtoday.co".into()))], start).await.expect("feed");
     let feed_id = feeds[0].id;
-    let record = |batch: Vec<NewArticle>, now: DateTime<Utc>| {
-        let store = store.clone();
-        async move {
-            let record = FetchRecord {
-                meta: &FetchMeta::default(),
-                articles: &batch,
-                now,
-                next_check: now,
-                backfill: 0,
-                edit_window: Duration::from_secs(3600),
-            };
-            store.record_fetch_success(feed_id, record, &PostStyle::default()).await.expect("record");
-        }
-    };
-    record(Vec::new(), start).await;
+    record(&store, feed_id, &[], start).await;
 
     let rate = sending_rate_at(30);
     let pass = Duration::from_secs_f64(readers as f64 / rate);
@@ -111,7 +75,7 @@ async fn run(readers: usize, articles: usize) {
     loop {
         while next < times.len() && times[next] <= clock {
             let n = next + 1;
-            record(vec![article(n, times[next])], times[next]).await;
+            record(&store, feed_id, &[story(n, times[next])], times[next]).await;
             next += 1;
         }
         let batch = store.claim_batch(clock, Duration::from_secs(3600), 64).await.expect("claim");

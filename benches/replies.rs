@@ -30,18 +30,11 @@ const FEEDS: usize = 100;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(default)
-    };
-    let articles = arg("--articles", 100_000);
-    let readers = arg("--readers", 200);
-    let rounds = arg("--rounds", 5);
-    let per_second = arg("--rate", 100);
-    let steady_seconds = arg("--seconds", 20) as u64;
+    let articles = support::bench::count_arg("--articles", 100_000);
+    let readers = support::bench::count_arg("--readers", 200);
+    let rounds = support::bench::count_arg("--rounds", 5);
+    let per_second = support::bench::count_arg("--rate", 100);
+    let steady_seconds = support::bench::count_arg("--seconds", 20) as u64;
     let database =
         args.iter().position(|a| a == "--database").and_then(|i| args.get(i + 1)).map(std::path::PathBuf::from);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");

@@ -17,19 +17,12 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::app::FEED_PATH;
+use support::bench::count_arg;
 use support::{FakeUser, FloodLimits, Item, TestEnv, rss};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(default)
-    };
-    let subscribers = arg("--subscribers", 2_000);
-    let storm = arg("--storm", 1_000);
+    let subscribers = count_arg("--subscribers", 2_000);
+    let storm = count_arg("--storm", 1_000);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(run(subscribers, storm));
 }

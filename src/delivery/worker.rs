@@ -223,7 +223,10 @@ impl DeliveryWorker {
     /// A reader's backlog as one message: "3 berita baru", the linked titles
     /// newest first, each story as it is now.
     async fn send_together(&self, claimed: &ClaimedDelivery, chat: &ChatRef, as_plain: bool) -> SendResult {
-        let articles: Vec<_> = claimed.together.iter().map(|t| t.article.clone()).collect();
+        let mut articles: Vec<_> = claimed.together.iter().map(|t| t.article.clone()).collect();
+        // A story queued twice for the reader is listed once.
+        let mut listed = std::collections::HashSet::new();
+        articles.retain(|article| listed.insert(article.id));
         let lang = if claimed.style.as_deref() == Some(READER_STYLE_EN) { Lang::En } else { Lang::Id };
         let list = render_backlog(&articles, self.settings.timezone, lang);
         let post = NewPost { silent: claimed.post.content.silent, ..NewPost::text(list.html, list.plain) };

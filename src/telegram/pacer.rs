@@ -1,7 +1,8 @@
-//! Pacing at Telegram's limits, with the `governor` rate limiter: an overall
-//! rate (about 30 messages/s, or the paid-broadcast rate), and a pace per
-//! chat by kind (about 1/s in a private chat, 20/min in a group, a
-//! configurable rate in a channel). Everything the bot sends takes its turn
+//! Pacing at Telegram's limits: an overall rate (about 30 messages/s, or the
+//! paid-broadcast rate; one schedule whose spacing follows the rate in
+//! force), and a pace per chat by kind (the `governor` rate limiter:
+//! about 1/s in a private chat, 20/min in a group, a configurable rate in a
+//! channel). Everything the bot sends takes its turn
 //! here: the outbox's posts and the replies to readers' commands, each in its
 //! [`Lane`], so that a storm of replies does not starve breaking news, nor a
 //! fan-out the replies.
@@ -13,10 +14,10 @@
 //! rescheduled, and the chat's later posts wait behind it.)
 
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
 
 use crate::domain::ChatKind;
@@ -85,7 +86,6 @@ struct Adaptive {
 
 pub struct Pacer {
     limits: PacingLimits,
-    overall: RwLock<Arc<DefaultDirectRateLimiter>>,
     private: DefaultKeyedRateLimiter<i64>,
     group: DefaultKeyedRateLimiter<i64>,
     channel: DefaultKeyedRateLimiter<i64>,
@@ -95,9 +95,9 @@ pub struct Pacer {
     /// Each lane lets `weight` of its waiters at a time into the queue for
     /// the overall limiter (first come first served within the lane)…
     lanes: [Semaphore; 3],
-    /// …where they take turns first come first served: hundreds of tasks
-    /// polling the limiter at once would waste its permits.
-    queue: tokio::sync::Mutex<()>,
+    /// …where they take turns first come first served, by the one schedule
+    /// of the overall rate.
+    queue: tokio::sync::Mutex<Schedule>,
 }
 
 impl std::fmt::Debug for Pacer {
@@ -115,21 +115,43 @@ fn nonzero(n: u32) -> NonZeroU32 {
 /// arrival jitter (29.25/s at 30). At high (paid) rates a little burst is
 /// allowed, or the 1 ms timer would cap the rate near 90 %; the steady rate
 /// then leaves room for it and for jitter (960/s plus bursts of 20 at 1000/s).
-fn overall_limiter(per_second: u32) -> Arc<DefaultDirectRateLimiter> {
+/// Returns the spacing between sends and the burst allowed.
+fn pace_at(per_second: u32) -> (Duration, u32) {
     let burst = (per_second / 50).max(1);
-    let quota = if burst > 1 {
-        Quota::per_second(nonzero(per_second - 2 * burst)).allow_burst(nonzero(burst))
-    } else {
-        let spacing = Duration::from_secs_f64(1.0 / (f64::from(per_second.max(1)) * (1.0 - JITTER_MARGIN)));
-        Quota::with_period(spacing).unwrap_or_else(|| Quota::per_second(nonzero(per_second)))
-    };
-    Arc::new(RateLimiter::direct(quota))
+    (Duration::from_secs_f64(1.0 / sending_rate_at(per_second)), burst)
 }
 
-/// Messages per second [`overall_limiter`] lets through at `per_second`.
+/// Messages per second [`pace_at`] lets through at `per_second`.
 pub fn sending_rate_at(per_second: u32) -> f64 {
     let burst = (per_second / 50).max(1);
     if burst > 1 { f64::from(per_second - 2 * burst) } else { f64::from(per_second.max(1)) * (1.0 - JITTER_MARGIN) }
+}
+
+/// The overall rate's schedule (GCRA): when the next send is due. A change
+/// of rate changes the spacing from the next send on; nothing starts afresh,
+/// so a change never lets a burst through.
+#[derive(Debug, Default)]
+struct Schedule {
+    next: Option<Instant>,
+}
+
+impl Schedule {
+    /// How long to wait before a send may go at `per_second`; takes the slot
+    /// when it may go now (`Duration::ZERO`).
+    fn take(&mut self, per_second: u32, now: Instant) -> Duration {
+        let (spacing, burst) = pace_at(per_second);
+        let next = self.next.unwrap_or(now);
+        let tolerance = spacing * burst.saturating_sub(1);
+        let earliest = next.checked_sub(tolerance).unwrap_or(next);
+        if now < earliest {
+            return earliest - now;
+        }
+        // A timer that woke a little late does not cost the slot it was
+        // late for; time left idle longer than one spacing is not saved up.
+        let base = if now.saturating_duration_since(next) < spacing { next } else { now };
+        self.next = Some(base + spacing);
+        Duration::ZERO
+    }
 }
 
 /// A chat tolerates a short burst (three), then its sustained pace.
@@ -142,7 +164,6 @@ impl Pacer {
         let lane = |lane: Lane| Semaphore::new(lane.weight());
         Self {
             limits,
-            overall: RwLock::new(overall_limiter(limits.overall_per_second)),
             private: per_chat(limits.private_per_minute),
             group: per_chat(limits.group_per_minute),
             channel: per_chat(limits.channel_per_minute),
@@ -153,7 +174,7 @@ impl Pacer {
             }),
             recover_after: RECOVER,
             lanes: [lane(Lane::Reply), lane(Lane::Urgent), lane(Lane::Routine)],
-            queue: tokio::sync::Mutex::new(()),
+            queue: tokio::sync::Mutex::new(Schedule::default()),
         }
     }
 
@@ -186,17 +207,21 @@ impl Pacer {
         }
         // A closed semaphore cannot happen (never closed); go on unpaced rather than stall.
         let _lane = self.lanes[lane.index()].acquire().await.ok();
+        let mut schedule = self.queue.lock().await;
         loop {
+            // Checked in the turn: a pause that began while this send queued holds it too.
             let pause = self.state().paused_until.map(|until| until.saturating_duration_since(Instant::now()));
-            match pause {
-                Some(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
-                _ => break,
+            if let Some(wait) = pause.filter(|wait| !wait.is_zero()) {
+                tokio::time::sleep(wait).await;
+                continue;
             }
+            self.recover();
+            let wait = schedule.take(self.current_rate(), Instant::now());
+            if wait.is_zero() {
+                return;
+            }
+            tokio::time::sleep(wait).await;
         }
-        let _turn = self.queue.lock().await;
-        self.recover();
-        let overall = self.overall.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-        overall.until_ready().await;
     }
 
     /// Telegram answered 429 with `retry_after` for a send to a chat of `kind`.
@@ -219,7 +244,6 @@ impl Pacer {
         let lowered = ((f64::from(self.configured_rate()) * (1.0 - STEP_DOWN)).floor() as u32).max(1);
         if lowered < state.current {
             state.current = lowered;
-            self.replace_overall(lowered);
             tracing::warn!(
                 rate_per_s = lowered,
                 retry_after_s = retry_after.as_secs(),
@@ -236,13 +260,8 @@ impl Pacer {
         let calm = state.last_flood.is_none_or(|until| until.elapsed() >= self.recover_after);
         if state.current < ceiling && calm {
             state.current = ceiling;
-            self.replace_overall(ceiling);
             tracing::info!(rate_per_s = ceiling, "flood control over: back to the configured rate");
         }
-    }
-
-    fn replace_overall(&self, per_second: u32) {
-        *self.overall.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = overall_limiter(per_second);
     }
 
     /// Forgets the pace state of chats not seen for a while (memory stays bounded).
@@ -255,6 +274,8 @@ impl Pacer {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[tokio::test]
@@ -315,6 +336,24 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(350)).await;
         pacer.wait_turn(2, ChatKind::Private, Lane::Routine).await;
         assert_eq!(pacer.current_rate(), 30);
+    }
+
+    #[test]
+    fn a_change_of_rate_never_lets_a_burst_through() {
+        let mut schedule = Schedule::default();
+        let start = Instant::now();
+        assert_eq!(schedule.take(30, start), Duration::ZERO);
+        let wait = schedule.take(30, start);
+        assert!(wait > Duration::from_millis(33), "{wait:?}");
+        // Stepping down and back up keeps the schedule: still no second send at once.
+        assert!(schedule.take(24, start) > Duration::from_millis(33));
+        assert!(schedule.take(30, start) > Duration::from_millis(33));
+        // A slot woken 5 ms late is kept; a long idle spell is not saved up.
+        assert_eq!(schedule.take(30, start + wait + Duration::from_millis(5)), Duration::ZERO);
+        assert!(schedule.take(30, start + wait + Duration::from_millis(5)) > Duration::from_millis(25));
+        let later = start + Duration::from_secs(10);
+        assert_eq!(schedule.take(30, later), Duration::ZERO);
+        assert!(schedule.take(30, later) > Duration::from_millis(33));
     }
 
     #[tokio::test]

@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod app;
+pub mod bench;
 pub mod fake_feed;
 pub mod fake_hub;
 pub mod fake_telegram;
