@@ -17,8 +17,8 @@ use url::Url;
 
 use crate::domain::ChatKind;
 use crate::format::{Reply, render_text};
+use crate::telegram::Pacer;
 use crate::telegram::link_preview_options;
-use crate::telegram::{Lane, Pacer};
 
 /// A reply and its buttons.
 #[derive(Debug, Clone)]
@@ -81,12 +81,14 @@ impl ReplyPacing {
     {
         let started = Instant::now();
         loop {
-            self.pacer.wait_turn(chat_id.0, kind, Lane::Reply).await;
+            self.pacer.wait_reply_turn(chat_id.0, kind).await;
             match request().await {
                 Err(RequestError::RetryAfter(seconds)) => {
+                    // Only this reply waits: a reader's burst of commands meets
+                    // their chat's own limit, which says nothing of the others'.
+                    // The outbox's sends tell the pacer of overall flood control.
                     let wait = seconds.duration();
                     crate::metrics::flood_wait(wait.as_secs());
-                    self.pacer.flood_control(kind, wait);
                     if started.elapsed() + wait > self.freshness {
                         crate::metrics::reply_dropped();
                         tracing::warn!(

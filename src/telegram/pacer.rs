@@ -205,6 +205,22 @@ impl Pacer {
             ChatKind::Group => self.group.until_key_ready(&chat).await,
             ChatKind::Channel => self.channel.until_key_ready(&chat).await,
         }
+        self.overall_turn(lane).await;
+    }
+
+    /// Waits until a reply to a command in `chat` may go: its turn at the
+    /// overall rate, and in a group the group's pace. A private chat's own
+    /// pace is left to the reader's command limit (a burst of commands, then
+    /// one every few seconds), so an answer does not wait behind the reader's
+    /// previous one.
+    pub async fn wait_reply_turn(&self, chat: i64, kind: ChatKind) {
+        if kind == ChatKind::Group {
+            self.group.until_key_ready(&chat).await;
+        }
+        self.overall_turn(Lane::Reply).await;
+    }
+
+    async fn overall_turn(&self, lane: Lane) {
         // A closed semaphore cannot happen (never closed); go on unpaced rather than stall.
         let _lane = self.lanes[lane.index()].acquire().await.ok();
         let mut schedule = self.queue.lock().await;
