@@ -120,6 +120,15 @@ async fn run(readers: usize, articles: usize) {
             last_sample = clock;
             let counts = store.outbox_counts().await.expect("counts");
             biggest_outbox = biggest_outbox.max(counts.pending + counts.sending);
+            // A sign of life every simulated hour: the full day takes about an hour of CPU.
+            if (clock - start).num_minutes() % 60 < 10 {
+                eprintln!(
+                    "  {:>4.1} simulated h, {next} articles, {messages} messages, outbox {} ({:.0} s)",
+                    (clock - start).num_seconds() as f64 / 3600.0,
+                    counts.pending + counts.sending,
+                    wall.elapsed().as_secs_f64()
+                );
+            }
         }
     }
     lags.sort_unstable();
