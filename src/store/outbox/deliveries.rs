@@ -7,6 +7,7 @@ use url::Url;
 
 use super::Priority;
 use crate::domain::{Article, LinkButton, LinkPreview, NewPost, OutboxCounts, PhotoPost, PhotoSource, Post};
+use crate::store::articles::articles_by_ids;
 use crate::store::chats::ChatRow;
 use crate::store::{ChatTarget, Store, StoreError, duration_ms, from_ms, to_ms};
 
@@ -307,6 +308,13 @@ impl Store {
             return Ok(());
         }
         let mut backlog: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+        // Every article of every backlog (the heads' too), read in one query.
+        let mut wanted: Vec<i64> =
+            rows.iter().map(|row| row.2).chain(claimed.iter().filter_map(|c| c.post.article_id)).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let articles: HashMap<i64, Article> =
+            articles_by_ids(&self.pool, &wanted).await?.into_iter().map(|article| (article.id, article)).collect();
         for (delivery_id, chat_id, article_id) in rows {
             backlog.entry(chat_id).or_default().push((delivery_id, article_id));
         }
@@ -317,14 +325,10 @@ impl Store {
             rest.insert(0, (head.id, article_id));
             let mut together = Vec::with_capacity(rest.len());
             for (delivery_id, article_id) in rest {
-                match self.article(article_id).await? {
-                    Some(article) => together.push(TogetherPost { delivery_id, article }),
-                    None => {
-                        return Err(StoreError::Corrupt(format!(
-                            "article {article_id} of delivery {delivery_id} vanished"
-                        )));
-                    }
-                }
+                let article = articles.get(&article_id).cloned().ok_or_else(|| {
+                    StoreError::Corrupt(format!("article {article_id} of delivery {delivery_id} vanished"))
+                })?;
+                together.push(TogetherPost { delivery_id, article });
             }
             head.together = together;
         }
