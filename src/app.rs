@@ -67,6 +67,10 @@ pub async fn sync_config(store: &Store, config: &Config) -> anyhow::Result<Vec<W
         let topics =
             ForumTopics::new(channel.default_topic, channel.topics.iter().map(|(name, topic)| (name.as_str(), *topic)));
         store.set_forum_topics(target.id, Some(&topics)).await.context("cannot record the forum topics")?;
+        store
+            .set_channel_mode(target.id, channel.mode.delivery_mode())
+            .await
+            .context("cannot record the channel's mode")?;
     }
     store.sync_admins(&config.admins.user_ids, now).await.context("cannot record the configured admins")?;
     let indexed =
@@ -336,7 +340,30 @@ async fn run_locked(
         tasks.spawn(websub.run_renewals(shutdown.clone()));
     }
     let gate = SendGate::default();
-    let worker = Arc::new(delivery_worker(config, store, &bot, feed_fetcher, gate.clone()).with_health(health.clone()));
+    let clock = crate::clock::from_env();
+    let quiet_night = config.readers.quiet_hours.map(|hours| crate::delivery::QuietNight {
+        hours,
+        zone: config.format.timezone,
+        clock: clock.clone(),
+    });
+    let worker = Arc::new(
+        delivery_worker(config, store, &bot, feed_fetcher, gate.clone())
+            .with_health(health.clone())
+            .with_quiet_night(quiet_night),
+    );
+    let schedule = crate::domain::DigestSchedule::new(config.digest.times.clone(), config.format.timezone)
+        .context("[digest] times is empty")?;
+    let digest_settings = crate::digest::DigestSettings {
+        schedule: schedule.clone(),
+        max_items: usize::try_from(config.digest.max_items).unwrap_or(10),
+        catch_up: config.digest.catch_up,
+        pick_categories: config.digest.pick_categories.clone(),
+        more_url: Url::parse(&format!("https://t.me/{}?start=latest", me.username())).ok(),
+    };
+    tasks.spawn(
+        crate::digest::DigestScheduler::new(store.clone(), digest_settings, clock.clone(), outbox_ready.clone())
+            .run(shutdown.clone()),
+    );
     // Pending posts from an earlier run go out at once.
     outbox_ready.notify_one();
     tasks.spawn(poller.run(watched, shutdown.clone()));
@@ -364,23 +391,31 @@ async fn run_locked(
 
     let limiter =
         CommandLimiter::new(config.readers.command_burst, config.readers.command_refill, config.readers.flood_pause);
-    let state = Arc::new(BotState::new(
-        store.clone(),
-        config.format.timezone,
-        &config.admins.user_ids,
-        &config.format.hidden_categories,
-        ReaderPace { limiter, replies: ReplyPacing::new(worker.pacer(), config.delivery.reply_freshness) },
-        NewsroomSettings {
-            preview_expiry: config.newsroom.preview_expiry,
-            pin_breaking: config.newsroom.pin_breaking,
-            edit_window: config.fetch.edit_window,
-            post_style: post_style(config),
-            outbox_ready: outbox_ready.clone(),
-            paid_broadcast: config.delivery.paid_broadcast,
-            paid_per_second: config.delivery.paid_per_second,
-        },
-        health.clone(),
-    ));
+    let state = Arc::new(
+        BotState::new(
+            store.clone(),
+            config.format.timezone,
+            &config.admins.user_ids,
+            &config.format.hidden_categories,
+            ReaderPace { limiter, replies: ReplyPacing::new(worker.pacer(), config.delivery.reply_freshness) },
+            NewsroomSettings {
+                preview_expiry: config.newsroom.preview_expiry,
+                pin_breaking: config.newsroom.pin_breaking,
+                edit_window: config.fetch.edit_window,
+                post_style: post_style(config),
+                outbox_ready: outbox_ready.clone(),
+                paid_broadcast: config.delivery.paid_broadcast,
+                paid_per_second: config.delivery.paid_per_second,
+            },
+            health.clone(),
+        )
+        .with_choices(crate::bot::DeliveryChoices {
+            schedule,
+            quiet_hours: config.readers.quiet_hours,
+            pick_categories: config.digest.pick_categories.clone(),
+            clock,
+        }),
+    );
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![state])
         .default_handler(|update| async move {

@@ -7,8 +7,10 @@
 pub mod app;
 pub mod bot;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod delivery;
+pub mod digest;
 pub mod domain;
 pub mod feed;
 pub mod format;

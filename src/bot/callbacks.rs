@@ -4,6 +4,9 @@
 //! Buttons never carry a reader's id: who pressed is taken from Telegram's
 //! update, so forged data can at worst show public pages or act on the presser.
 
+use chrono::{NaiveTime, Timelike};
+
+use crate::domain::DeliveryMode;
 use crate::i18n::Lang;
 
 /// Telegram's limit on callback data.
@@ -60,6 +63,23 @@ pub enum Callback {
     RetractGone {
         post_id: i64,
     },
+    /// /atur: how the presser gets the news (choosing subscribes).
+    SetMode(DeliveryMode),
+    /// /atur: take (`on`) or drop a digest time. The state is in the data, so
+    /// a replayed press repeats the same change.
+    SetDigestTime {
+        time: NaiveTime,
+        on: bool,
+    },
+    /// /atur: the quiet night on or off.
+    SetQuietNight(bool),
+    /// /atur: subscribe or unsubscribe, staying on the settings.
+    SetSubscribed(bool),
+    /// /atur: open the category picker, or the language choice, in place.
+    SettingsCategories,
+    SettingsLanguage,
+    /// Open the presser's settings in place.
+    ShowSettings,
 }
 
 impl Callback {
@@ -80,6 +100,13 @@ impl Callback {
             Self::HoldSendAll { .. } => "held_send_all",
             Self::HoldSkip { .. } => "held_skip",
             Self::RetractGone { .. } => "retract_gone",
+            Self::SetMode(_) => "settings_mode",
+            Self::SetDigestTime { .. } => "settings_digest_time",
+            Self::SetQuietNight(_) => "settings_quiet_night",
+            Self::SetSubscribed(_) => "settings_subscription",
+            Self::SettingsCategories => "settings_categories",
+            Self::SettingsLanguage => "settings_language",
+            Self::ShowSettings => "settings",
         }
     }
 
@@ -100,6 +127,13 @@ impl Callback {
             Self::HoldSendAll { id } => format!("h:ok:{id}"),
             Self::HoldSkip { id } => format!("h:no:{id}"),
             Self::RetractGone { post_id } => format!("g:tarik:{post_id}"),
+            Self::SetMode(mode) => format!("a:m:{}", mode.as_str()),
+            Self::SetDigestTime { time, on } => format!("a:t:{:02}{:02}:{}", time.hour(), time.minute(), u8::from(on)),
+            Self::SetQuietNight(on) => format!("a:q:{}", u8::from(on)),
+            Self::SetSubscribed(on) => format!("a:s:{}", u8::from(on)),
+            Self::SettingsCategories => "a:k".to_owned(),
+            Self::SettingsLanguage => "a:l".to_owned(),
+            Self::ShowSettings => "a:v".to_owned(),
         };
         debug_assert!(data.len() <= CALLBACK_DATA_MAX);
         data
@@ -131,9 +165,33 @@ impl Callback {
             ["h", "ok", id_text] => Self::HoldSendAll { id: id(id_text)? },
             ["h", "no", id_text] => Self::HoldSkip { id: id(id_text)? },
             ["g", "tarik", id_text] => Self::RetractGone { post_id: id(id_text)? },
+            ["a", "m", mode] => Self::SetMode(DeliveryMode::parse(mode)?),
+            ["a", "t", time, on] => Self::SetDigestTime { time: hhmm(time)?, on: switch(on)? },
+            ["a", "q", on] => Self::SetQuietNight(switch(on)?),
+            ["a", "s", on] => Self::SetSubscribed(switch(on)?),
+            ["a", "k"] => Self::SettingsCategories,
+            ["a", "l"] => Self::SettingsLanguage,
+            ["a", "v"] => Self::ShowSettings,
             _ => return None,
         };
         Some(callback)
+    }
+}
+
+/// "0600": a time of day, four digits.
+fn hhmm(text: &str) -> Option<NaiveTime> {
+    if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    NaiveTime::from_hms_opt(text[..2].parse().ok()?, text[2..].parse().ok()?, 0)
+}
+
+/// "1" or "0".
+fn switch(text: &str) -> Option<bool> {
+    match text {
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
     }
 }
 
@@ -183,6 +241,18 @@ mod tests {
             Callback::HoldSendAll { id: i64::MAX },
             Callback::HoldSkip { id: 3 },
             Callback::RetractGone { post_id: i64::MAX },
+            Callback::SetMode(DeliveryMode::Every),
+            Callback::SetMode(DeliveryMode::Digest),
+            Callback::SetMode(DeliveryMode::BreakingOnly),
+            Callback::SetDigestTime { time: NaiveTime::from_hms_opt(6, 0, 0).expect("time"), on: true },
+            Callback::SetDigestTime { time: NaiveTime::from_hms_opt(23, 59, 0).expect("time"), on: false },
+            Callback::SetQuietNight(true),
+            Callback::SetQuietNight(false),
+            Callback::SetSubscribed(true),
+            Callback::SetSubscribed(false),
+            Callback::SettingsCategories,
+            Callback::SettingsLanguage,
+            Callback::ShowSettings,
         ];
         for callback in all {
             let data = callback.encode();
@@ -220,6 +290,16 @@ mod tests {
             "h:all:1",
             "h:no:1:2",
             "l:0:0:5:extra",
+            "a:m:all",
+            "a:m:",
+            "a:t:2400:1",
+            "a:t:0660:1",
+            "a:t:600:1",
+            "a:t:0600:2",
+            "a:t:0600",
+            "a:q:yes",
+            "a:s:-1",
+            "a:k:1",
             "\u{0}",
         ] {
             assert_eq!(Callback::parse(forged), None, "{forged:?}");

@@ -26,6 +26,13 @@ pub enum Command {
     Language(String),
     Subscribe,
     Unsubscribe,
+    /// `/atur`: how the news reaches the reader.
+    Settings,
+    /// `/ringkasan`: the daily digest in one step.
+    Digest,
+    /// Admin: `/pilih <post>`, `/batalpilih <post>`.
+    Pick(String),
+    Unpick(String),
     /// Admin: `/sembunyikan <kategori>`, `/tampilkan <kategori>`.
     HideCategory(String),
     ShowCategory(String),
@@ -56,6 +63,10 @@ impl Command {
             Self::Language(_) => "language",
             Self::Subscribe => "subscribe",
             Self::Unsubscribe => "unsubscribe",
+            Self::Settings => "settings",
+            Self::Digest => "digest",
+            Self::Pick(_) => "pick",
+            Self::Unpick(_) => "unpick",
             Self::HideCategory(_) => "hide",
             Self::ShowCategory(_) => "show",
             Self::Breaking(_) => "breaking",
@@ -75,6 +86,8 @@ impl Command {
         matches!(
             self,
             Self::HideCategory(_)
+                | Self::Pick(_)
+                | Self::Unpick(_)
                 | Self::ShowCategory(_)
                 | Self::Breaking(_)
                 | Self::Correct(_)
@@ -130,6 +143,10 @@ pub fn parse_command(text: &str, bot_username: &str) -> Option<Command> {
         "bahasa" | "lang" | "language" => Command::Language(args),
         "subscribe" | "langganan" => Command::Subscribe,
         "unsubscribe" | "berhenti" => Command::Unsubscribe,
+        "atur" | "settings" | "pengaturan" => Command::Settings,
+        "ringkasan" | "digest" => Command::Digest,
+        "pilih" | "pick" => Command::Pick(args),
+        "batalpilih" | "unpick" => Command::Unpick(args),
         "sembunyikan" | "hide" => Command::HideCategory(args),
         "tampilkan" | "unhide" | "show" => Command::ShowCategory(args),
         "breaking" | "darurat" => Command::Breaking(text.chars().take(TEXT_CHARS).collect()),
@@ -209,6 +226,13 @@ mod tests {
         assert_eq!(parse_command("/status@warta_bot", BOT), Some(Command::Status));
         assert_eq!(parse_command("/statistik", BOT), Some(Command::Stats));
         assert_eq!(parse_command("/audit", BOT), Some(Command::Audit));
+        assert_eq!(parse_command("/atur", BOT), Some(Command::Settings));
+        assert_eq!(parse_command("/settings@warta_bot", BOT), Some(Command::Settings));
+        assert_eq!(parse_command("/ringkasan", BOT), Some(Command::Digest));
+        assert_eq!(parse_command("/digest", BOT), Some(Command::Digest));
+        assert_eq!(parse_command("/pilih #12", BOT), Some(Command::Pick("#12".into())));
+        assert_eq!(parse_command("/pick 12", BOT), Some(Command::Pick("12".into())));
+        assert_eq!(parse_command("/batalpilih #12", BOT), Some(Command::Unpick("#12".into())));
         // A breaking text is kept whole; other arguments are bounded.
         let long = "kata ".repeat(600);
         match parse_command(&format!("/breaking {long}"), BOT) {

@@ -17,6 +17,7 @@ mod menu;
 pub mod rate;
 mod reply;
 mod search;
+mod settings;
 mod subscription;
 
 use std::collections::HashSet;
@@ -39,6 +40,7 @@ pub use commands::{Command, LATEST_DEFAULT, LATEST_MAX, LatestArg, parse_command
 pub use menu::register_command_menus;
 pub use rate::{CommandLimiter, Verdict};
 pub use search::SEARCH_PAGE_SIZE;
+pub use settings::DeliveryChoices;
 
 pub use self::reply::ReplyPacing;
 use self::reply::{Answer, Place, edit_answer, private_chat_button, send_answer};
@@ -64,6 +66,8 @@ pub struct BotState {
     pub health: std::sync::Arc<crate::health::Health>,
     /// Replies take their turn at Telegram's pace beside the outbox.
     pub replies: ReplyPacing,
+    /// Delivery modes, digest times and the quiet night readers choose from.
+    pub choices: DeliveryChoices,
 }
 
 /// How fast readers are served: each reader's command limit, and the
@@ -94,7 +98,14 @@ impl BotState {
             admins: admins.iter().copied().collect(),
             hidden_categories: hidden_categories.iter().map(|name| CategoryKey::new(name)).collect(),
             limiter: Mutex::new(limiter),
+            choices: DeliveryChoices::default(),
         }
+    }
+
+    /// What readers may choose in /atur.
+    pub fn with_choices(mut self, choices: DeliveryChoices) -> Self {
+        self.choices = choices;
+        self
     }
 
     /// The categories readers may see and choose, the most used first.
@@ -322,6 +333,9 @@ async fn answer_command(
             Some("subscribe") => subscription::subscribe(state, reader, sender, true).await?,
             Some("kategori" | "topics") => categories::picker(state, reader, lang, 0).await?,
             Some("bahasa" | "lang") => language::prompt(lang),
+            Some("atur" | "settings") => settings::settings(state, reader, lang).await?,
+            Some("ringkasan" | "digest") => settings::digest_command(state, settings_reader(reader, sender)).await?,
+            Some("latest" | "terbaru") => latest::latest_command(state, lang, LATEST_DEFAULT, None).await?,
             _ => {
                 if sender.admin {
                     // At start the admin's chat may not have existed yet.
@@ -352,6 +366,10 @@ async fn answer_command(
         (Command::Subscribe, Some(reader)) => subscription::subscribe(state, reader, sender, true).await?,
         (Command::Unsubscribe, Some(reader)) => subscription::subscribe(state, reader, sender, false).await?,
         (Command::Subscribe | Command::Unsubscribe, None) => in_private("subscribe", texts.subscribe_in_private),
+        (Command::Settings, Some(reader)) => settings::settings(state, reader, lang).await?,
+        (Command::Settings, None) => in_private("atur", texts.settings_in_private),
+        (Command::Digest, Some(reader)) => settings::digest_command(state, settings_reader(reader, sender)).await?,
+        (Command::Digest, None) => in_private("ringkasan", texts.settings_in_private),
         (Command::Unknown(_), _) if place.private => Answer::text(texts.unknown_command),
         // Answered above.
         (
@@ -360,6 +378,8 @@ async fn answer_command(
             | Command::Breaking(_)
             | Command::Correct(_)
             | Command::Retract(_)
+            | Command::Pick(_)
+            | Command::Unpick(_)
             | Command::Pause
             | Command::Resume
             | Command::Status
@@ -370,6 +390,11 @@ async fn answer_command(
         (Command::Unknown(_), _) => return Ok(None),
     };
     Ok(Some(answer))
+}
+
+/// The reader behind a settings command or press.
+fn settings_reader(reader: i64, sender: &Sender) -> settings::Reader<'_> {
+    settings::Reader { id: reader, language_code: sender.language_code.as_deref(), lang: sender.lang }
 }
 
 /// What to do after a press is answered.
@@ -506,6 +531,16 @@ async fn press(
         Callback::Language(choice) => {
             let (_, answer) = language::choose(bot, state, reader, sender.language_code.as_deref(), choice).await?;
             (Some(answer.reply.plain.clone()), Followup::Edit(answer))
+        }
+        Callback::SettingsCategories => (None, Followup::Edit(categories::picker(state, reader, lang, 0).await?)),
+        Callback::SettingsLanguage => (None, Followup::Edit(language::prompt(lang))),
+        Callback::ShowSettings => (None, Followup::Edit(settings::settings(state, reader, lang).await?)),
+        Callback::SetMode(_)
+        | Callback::SetDigestTime { .. }
+        | Callback::SetQuietNight(_)
+        | Callback::SetSubscribed(_) => {
+            let (toast, answer) = settings::press(state, settings_reader(reader, sender), callback).await?;
+            (Some(toast), Followup::Edit(answer))
         }
     };
     Ok(done)

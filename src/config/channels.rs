@@ -37,6 +37,27 @@ pub struct ChannelConfig {
     /// In a forum group: the topic for posts of no listed category (unset: General).
     #[serde(default)]
     pub default_topic: Option<i32>,
+    /// "every" (each article as it appears) or "digest" (only the `[digest]`
+    /// digests, e.g. a morning-briefing channel).
+    #[serde(default)]
+    pub mode: ChannelMode,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelMode {
+    #[default]
+    Every,
+    Digest,
+}
+
+impl ChannelMode {
+    pub fn delivery_mode(self) -> crate::domain::DeliveryMode {
+        match self {
+            Self::Every => crate::domain::DeliveryMode::Every,
+            Self::Digest => crate::domain::DeliveryMode::Digest,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -114,6 +135,7 @@ mod tests {
             images: None,
             topics: BTreeMap::new(),
             default_topic: None,
+            mode: ChannelMode::Every,
         }
     }
 

@@ -10,6 +10,7 @@ mod admins;
 mod channels;
 mod check;
 mod delivery;
+mod digest;
 mod env;
 mod error;
 mod feeds;
@@ -33,8 +34,9 @@ use serde::Deserialize;
 #[cfg(test)]
 use crate::domain::ChatRef;
 pub use admins::AdminsConfig;
-pub use channels::{ChannelConfig, PreviewSetting};
+pub use channels::{ChannelConfig, ChannelMode, PreviewSetting};
 pub use delivery::DeliveryConfig;
+pub use digest::DigestConfig;
 pub use env::ENV_PREFIX;
 pub use error::ConfigError;
 pub use feeds::FeedConfig;
@@ -78,6 +80,8 @@ pub struct Config {
     pub readers: ReadersConfig,
     #[serde(default)]
     pub newsroom: NewsroomConfig,
+    #[serde(default)]
+    pub digest: DigestConfig,
 }
 
 impl Config {
@@ -133,6 +137,7 @@ impl Config {
         channels::validate(&self.channels)?;
         self.newsroom.validate()?;
         self.readers.validate()?;
+        self.digest.validate()?;
         self.admins.validate()?;
         self.format.validate()?;
         self.delivery.validate()?;

@@ -1,11 +1,13 @@
-//! `[readers]`: the per-reader limit on commands and button presses.
+//! `[readers]`: the per-reader limit on commands and button presses, and
+//! the quiet night.
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use super::check::{self, Invalid, within};
 use super::value;
+use crate::domain::QuietHours;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -18,11 +20,32 @@ pub struct ReadersConfig {
     /// A reader over the limit is told once to wait, then ignored this long.
     #[serde(deserialize_with = "value::duration")]
     pub flood_pause: Duration,
+    /// Routine posts in these hours (`format.timezone`, "HH:MM-HH:MM") come
+    /// without sound to readers who keep "Malam tenang" on; "" turns it off.
+    #[serde(deserialize_with = "quiet_hours")]
+    pub quiet_hours: Option<QuietHours>,
+}
+
+fn quiet_hours<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<QuietHours>, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    QuietHours::parse(&raw).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "invalid hours {raw:?}: expected \"HH:MM-HH:MM\" with two different times, e.g. \"22:00-06:00\", or \"\" for none"
+        ))
+    })
 }
 
 impl Default for ReadersConfig {
     fn default() -> Self {
-        Self { command_burst: 10, command_refill: Duration::from_secs(2), flood_pause: Duration::from_secs(60) }
+        Self {
+            command_burst: 10,
+            command_refill: Duration::from_secs(2),
+            flood_pause: Duration::from_secs(60),
+            quiet_hours: QuietHours::parse("22:00-06:00"),
+        }
     }
 }
 
@@ -52,11 +75,13 @@ mod tests {
             command_burst: COMMAND_BURST.0,
             command_refill: COMMAND_REFILL.0,
             flood_pause: FLOOD_PAUSE.0,
+            quiet_hours: None,
         };
         let highest = ReadersConfig {
             command_burst: COMMAND_BURST.1,
             command_refill: COMMAND_REFILL.1,
             flood_pause: FLOOD_PAUSE.1,
+            quiet_hours: None,
         };
         assert_eq!((lowest.validate(), highest.validate()), (Ok(()), Ok(())));
         let refused = |config: ReadersConfig| config.validate().expect_err("refused").0;

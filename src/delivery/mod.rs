@@ -9,4 +9,4 @@ pub use crate::telegram::{Pacer, PacingLimits};
 pub use gate::SendGate;
 pub use policy::RetryPolicy;
 pub use sender::{SendResult, TelegramSender};
-pub use worker::{DeliveryOutcome, DeliveryWorker, ImageDownloader, WorkerSettings};
+pub use worker::{DeliveryOutcome, DeliveryWorker, ImageDownloader, QuietNight, WorkerSettings};

@@ -18,7 +18,7 @@ use super::gate::SendGate;
 use super::policy::{RetryDecision, RetryPolicy};
 use super::sender::{PhotoTransfer, SendResult, TelegramSender};
 use crate::domain::time::later;
-use crate::domain::{AlertKey, ChatKind, ChatRef, NewPost};
+use crate::domain::{AlertKey, ChatKind, ChatRef, Clock, NewPost, QuietHours};
 use crate::format::{READER_STYLE_EN, render_backlog, render_channel_refuses, render_notice};
 use crate::i18n::Lang;
 use crate::outbound::Fetcher;
@@ -96,6 +96,16 @@ pub struct DeliveryWorker {
     settings: WorkerSettings,
     /// Told whenever Telegram answers a send (for /readyz).
     health: Option<Arc<crate::health::Health>>,
+    quiet_night: Option<QuietNight>,
+}
+
+/// `readers.quiet_hours`: readers who keep "Malam tenang" on get routine
+/// posts without sound in these hours, on this clock.
+#[derive(Debug, Clone)]
+pub struct QuietNight {
+    pub hours: QuietHours,
+    pub zone: chrono_tz::Tz,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl DeliveryWorker {
@@ -107,7 +117,26 @@ impl DeliveryWorker {
         gate: SendGate,
         settings: WorkerSettings,
     ) -> Self {
-        Self { store, sender, images, pacer, gate, settings, health: None }
+        Self { store, sender, images, pacer, gate, settings, health: None, quiet_night: None }
+    }
+
+    /// Sends routine posts to readers without sound in the quiet hours.
+    pub fn with_quiet_night(mut self, quiet_night: Option<QuietNight>) -> Self {
+        self.quiet_night = quiet_night;
+        self
+    }
+
+    /// Silences a routine send to a reader who keeps the quiet night, while
+    /// it lasts (decided when the send happens). Breaking news and alerts ring.
+    fn hush_at_night(&self, claimed: &mut ClaimedDelivery) {
+        let Some(night) = &self.quiet_night else { return };
+        if claimed.chat.quiet_night
+            && claimed.action == DeliveryAction::Send
+            && claimed.priority <= Priority::Routine.as_i64()
+            && night.hours.contains(night.clock.now(), night.zone)
+        {
+            claimed.post.content.silent = true;
+        }
     }
 
     /// The pacer every send to Telegram shares (replies take their turns in it too).
@@ -131,7 +160,8 @@ impl DeliveryWorker {
     }
 
     /// Sends a claimed delivery and records the outcome.
-    async fn deliver(&self, claimed: ClaimedDelivery, now: DateTime<Utc>) -> Result<DeliveryOutcome, StoreError> {
+    async fn deliver(&self, mut claimed: ClaimedDelivery, now: DateTime<Utc>) -> Result<DeliveryOutcome, StoreError> {
+        self.hush_at_night(&mut claimed);
         let span = delivery_span(&claimed);
         async {
             let (result, sent_as, answered_at) = self.send(&claimed, now).await?;
@@ -556,10 +586,11 @@ impl DeliveryWorker {
     /// Waits for the pacer, then sends and records. A message Telegram took
     /// is never sent again because the store refused to record it (a full
     /// disk): the record is retried, the claim held, until the store accepts it.
-    async fn deliver_paced(&self, claimed: ClaimedDelivery) {
+    async fn deliver_paced(&self, mut claimed: ClaimedDelivery) {
         let (delivery_ids, chat_id) = (claimed.delivery_ids(), claimed.chat.id);
         let lane = if claimed.priority > Priority::Routine.as_i64() { Lane::Urgent } else { Lane::Routine };
         self.pacer.wait_turn(chat_id, claimed.chat.kind, lane).await;
+        self.hush_at_night(&mut claimed);
         let sent = match self.send(&claimed, Utc::now()).await {
             Ok(sent) => sent,
             Err(err) => return self.release_unsent(&delivery_ids, chat_id, &err).await,

@@ -22,6 +22,29 @@ pub fn earlier(at: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
     at.checked_sub_signed(delta(duration)).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// Where "now" comes from for what follows the newsroom's wall clock (digest
+/// slots, the quiet night): the system clock, or in tests a clock they step.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+    /// The longest a task waiting for a time of day sleeps before looking at
+    /// the clock again (a stepped clock does not wake sleepers).
+    fn recheck(&self) -> Duration;
+}
+
+/// The system's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn recheck(&self) -> Duration {
+        Duration::from_secs(30)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -2,6 +2,7 @@
 //! conversion, layout, escaping, limits. Nothing here does I/O.
 
 pub mod chart;
+mod digest;
 mod html;
 mod nesting;
 mod newsroom;
@@ -15,6 +16,7 @@ mod time;
 pub mod validate;
 
 pub use crate::domain::{DEFAULT_TEMPLATE, Field, Template, TemplateError};
+pub use digest::{DigestHeading, append_picks, render_digest, style_lang};
 pub use html::{
     Block, BlockKind, Conversion, MIN_PHOTO_SIDE, first_image, html_to_blocks, html_to_rich, is_icon_url, og_image,
 };
@@ -32,7 +34,7 @@ pub use replies::{
 pub use rich::{MAX_ENTITIES, Node, RichText, Style, escape_html, utf16_len};
 pub use template::RenderTemplate;
 pub use text::{decode_entities, html_to_plain, one_line, truncate_chars};
-pub use time::format_time;
+pub use time::{format_clock, format_day, format_time, zone_name};
 
 /// Telegram's limit on a text message, counted after entity parsing. We count
 /// UTF-16 code units, which is never less than what Telegram counts.

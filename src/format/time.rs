@@ -25,6 +25,31 @@ pub fn format_time(time: DateTime<Utc>, zone: Tz, lang: Lang) -> String {
     )
 }
 
+const WEEKDAYS_ID: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
+const WEEKDAYS_EN: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/// "Senin, 7 Des 2026" / "Monday, 7 Dec 2026".
+pub fn format_day(day: chrono::NaiveDate, lang: Lang) -> String {
+    let (weekdays, months) = match lang {
+        Lang::Id => (WEEKDAYS_ID, MONTHS_ID),
+        Lang::En => (WEEKDAYS_EN, MONTHS_EN),
+    };
+    let weekday = weekdays[day.weekday().num_days_from_monday() as usize];
+    format!("{weekday}, {} {} {}", day.day(), months[day.month0() as usize], day.year())
+}
+
+/// "14.05 WITA" / "14:05 WITA".
+pub fn format_clock(time: DateTime<Utc>, zone: Tz, lang: Lang) -> String {
+    let (local, zone_name) = local_time(time, zone);
+    let separator = if lang == Lang::Id { '.' } else { ':' };
+    format!("{:02}{separator}{:02} {zone_name}", local.hour(), local.minute())
+}
+
+/// The zone's name at `time` ("WITA").
+pub fn zone_name(time: DateTime<Utc>, zone: Tz) -> String {
+    local_time(time, zone).1
+}
+
 /// The time in `zone` and the zone's name then. Before a zone had a standard
 /// time (Asia/Makassar until 1920) the tz database gives local mean time —
 /// "LMT", +07:57:36 — which no reader knows: such dates are shown in the
@@ -53,6 +78,17 @@ fn standard_offset(zone: Tz) -> <Tz as TimeZone>::Offset {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn days_and_clock_times_in_both_languages() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        assert_eq!(format_day(day, Lang::Id), "Senin, 7 Des 2026");
+        assert_eq!(format_day(day, Lang::En), "Monday, 7 Dec 2026");
+        let time = Utc.with_ymd_and_hms(2026, 12, 7, 6, 5, 0).single().expect("valid");
+        assert_eq!(format_clock(time, chrono_tz::Asia::Makassar, Lang::Id), "14.05 WITA");
+        assert_eq!(format_clock(time, chrono_tz::Asia::Makassar, Lang::En), "14:05 WITA");
+        assert_eq!(zone_name(time, chrono_tz::Asia::Makassar), "WITA");
+    }
 
     #[test]
     fn shows_wita_with_indonesian_months() {

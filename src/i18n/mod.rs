@@ -4,8 +4,10 @@
 //! [`Lang`] and fill it in. Readers whose Telegram language is Indonesian —
 //! or unknown — get Indonesian; everyone else gets English.
 
+mod digest;
 mod newsroom;
 
+pub use digest::DigestTexts;
 pub use newsroom::NewsroomTexts;
 
 /// A reader's language.
@@ -18,7 +20,11 @@ pub enum CommandId {
     Subscribe,
     Unsubscribe,
     Language,
+    Settings,
+    Digest,
     Help,
+    Pick,
+    Unpick,
     HideCategory,
     ShowCategory,
     Breaking,
@@ -260,6 +266,16 @@ pub static ID: Texts = Texts {
         },
         CommandText { id: CommandId::Subscribe, command: "subscribe", description: "Berlangganan berita di chat ini" },
         CommandText { id: CommandId::Unsubscribe, command: "unsubscribe", description: "Berhenti berlangganan" },
+        CommandText {
+            id: CommandId::Settings,
+            command: "atur",
+            description: "Atur cara terima berita: setiap berita, ringkasan, atau breaking saja",
+        },
+        CommandText {
+            id: CommandId::Digest,
+            command: "ringkasan",
+            description: "Terima ringkasan Berita Pilihan harian",
+        },
         CommandText { id: CommandId::Language, command: "bahasa", description: "Ganti bahasa (Indonesia/English)" },
         CommandText { id: CommandId::Help, command: "help", description: "Bantuan dan daftar perintah" },
     ],
@@ -369,6 +385,12 @@ pub static EN: Texts = Texts {
         CommandText { id: CommandId::Categories, command: "topics", description: "Choose the categories sent to you" },
         CommandText { id: CommandId::Subscribe, command: "subscribe", description: "Get the news in this chat" },
         CommandText { id: CommandId::Unsubscribe, command: "unsubscribe", description: "Stop the news in this chat" },
+        CommandText {
+            id: CommandId::Settings,
+            command: "settings",
+            description: "How you get the news: every story, a digest, or breaking only",
+        },
+        CommandText { id: CommandId::Digest, command: "digest", description: "Get the daily Top Stories digest" },
         CommandText { id: CommandId::Language, command: "lang", description: "Change language (Indonesia/English)" },
         CommandText { id: CommandId::Help, command: "help", description: "Help and list of commands" },
     ],

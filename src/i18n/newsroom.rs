@@ -160,6 +160,8 @@ pub static NEWSROOM_ID: NewsroomTexts = NewsroomTexts {
             command: "tarik",
             description: "Admin: tarik (hapus) kiriman di semua chat",
         },
+        CommandText { id: CommandId::Pick, command: "pilih", description: "Admin: jadikan berita Berita Pilihan" },
+        CommandText { id: CommandId::Unpick, command: "batalpilih", description: "Admin: batalkan Berita Pilihan" },
         CommandText { id: CommandId::Pause, command: "jeda", description: "Admin: jeda posting rutin" },
         CommandText { id: CommandId::Resume, command: "lanjut", description: "Admin: lanjutkan posting rutin" },
         CommandText {
@@ -265,6 +267,12 @@ pub static NEWSROOM_EN: NewsroomTexts = NewsroomTexts {
             id: CommandId::Retract,
             command: "retract",
             description: "Admin: retract (delete) a post in every chat",
+        },
+        CommandText { id: CommandId::Pick, command: "pick", description: "Admin: make a story a Top Story" },
+        CommandText {
+            id: CommandId::Unpick,
+            command: "unpick",
+            description: "Admin: take a story off the Top Stories",
         },
         CommandText { id: CommandId::Pause, command: "pause", description: "Admin: pause routine posting" },
         CommandText { id: CommandId::Resume, command: "resume", description: "Admin: resume routine posting" },

@@ -2,7 +2,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, Transaction};
 use url::Url;
 
 use super::categories::{file_under_categories, index_article};
@@ -313,7 +313,10 @@ impl Store {
 pub const ARCHIVE_DEPTH: usize = 1000;
 
 /// The articles with these ids, in the order given (unknown ids are skipped).
-pub(super) async fn articles_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<Article>, StoreError> {
+pub(super) async fn articles_by_ids<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    ids: &[i64],
+) -> Result<Vec<Article>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -324,7 +327,7 @@ pub(super) async fn articles_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Ve
         query = query.bind(id);
     }
     let mut found: std::collections::HashMap<i64, Article> =
-        query.fetch_all(pool).await?.into_iter().map(|row| (row.id, row.into_article())).collect();
+        query.fetch_all(executor).await?.into_iter().map(|row| (row.id, row.into_article())).collect();
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 

@@ -11,6 +11,8 @@ pub struct ChatTarget {
     pub telegram_id: Option<i64>,
     pub username: Option<String>,
     pub kind: ChatKind,
+    /// A private reader who wants routine posts without sound in the quiet hours.
+    pub quiet_night: bool,
 }
 
 impl ChatTarget {
@@ -31,13 +33,15 @@ pub(super) struct ChatRow {
     pub telegram_id: Option<i64>,
     pub username: Option<String>,
     pub kind: String,
+    pub quiet_night: bool,
 }
 
 impl ChatRow {
     pub(super) fn into_target(self) -> Result<ChatTarget, StoreError> {
         let kind = ChatKind::parse(&self.kind)
             .ok_or_else(|| StoreError::Corrupt(format!("chat {} has unknown kind {:?}", self.id, self.kind)))?;
-        Ok(ChatTarget { id: self.id, telegram_id: self.telegram_id, username: self.username, kind })
+        let quiet_night = self.quiet_night && kind == ChatKind::Private;
+        Ok(ChatTarget { id: self.id, telegram_id: self.telegram_id, username: self.username, kind, quiet_night })
     }
 }
 
@@ -150,10 +154,12 @@ impl Store {
     }
 
     pub async fn chat(&self, id: i64) -> Result<Option<ChatTarget>, StoreError> {
-        let row = sqlx::query_as::<_, ChatRow>("SELECT id, telegram_id, username, kind FROM chats WHERE id = ?1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query_as::<_, ChatRow>(
+            "SELECT id, telegram_id, username, kind, quiet_night FROM chats WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(ChatRow::into_target).transpose()
     }
 

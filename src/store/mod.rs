@@ -4,6 +4,7 @@ mod articles;
 mod breaking;
 mod categories;
 mod chats;
+mod digest;
 mod editorial;
 mod failed_items;
 mod feeds;
@@ -30,6 +31,7 @@ pub use articles::{ARCHIVE_DEPTH, FetchMeta, FetchRecord, RecordOutcome};
 pub use breaking::{Breaking, BreakingContent, BreakingState, ConfirmOutcome, FanoutTally};
 pub use categories::{Category, CategoryToggle, READER_CATEGORIES_MAX};
 pub use chats::ChatTarget;
+pub use digest::{ReaderChange, ReaderSettings};
 pub use editorial::Story;
 pub use failed_items::{FailedItem, FailedItemOutcome};
 pub use feeds::FeedRow;
@@ -41,7 +43,8 @@ pub use gone::{GoneStory, VanishedPost};
 pub use held::{HeldBatch, HoldDecision, HoldOutcome};
 pub use instance::{LockAttempt, LockHolder};
 pub use outbox::{
-    Audience, ClaimedDelivery, Correction, CorrectionError, DeliveryAction, Priority, Retraction, SentAs, StoryKey,
+    Audience, ClaimedDelivery, Correction, CorrectionError, DeliveryAction, DigestContent, DigestPlan, DigestRun,
+    Priority, Retraction, SentAs, StoryKey,
 };
 pub use search::{SEARCH_RESULTS_MAX, SearchPage, SearchQuery};
 pub use subscribers::{SubscribeOutcome, UnsubscribeOutcome};

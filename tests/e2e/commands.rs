@@ -131,10 +131,13 @@ async fn command_menus_are_registered_per_language_for_groups_and_for_admins() {
         .await;
     let default = menu(&env, json!({"type": "default"}), None);
     let indonesian = menu(&env, json!({"type": "default"}), Some("id"));
-    assert_eq!(command_names(&default), ["latest", "search", "topics", "subscribe", "unsubscribe", "lang", "help"]);
+    assert_eq!(
+        command_names(&default),
+        ["latest", "search", "topics", "subscribe", "unsubscribe", "settings", "digest", "lang", "help"]
+    );
     assert_eq!(
         command_names(&indonesian),
-        ["latest", "cari", "kategori", "subscribe", "unsubscribe", "bahasa", "help"]
+        ["latest", "cari", "kategori", "subscribe", "unsubscribe", "atur", "ringkasan", "bahasa", "help"]
     );
     assert_eq!(indonesian[1]["description"], "Cari berita (mis. /cari banjir Samarinda)");
     assert_eq!(default[0]["description"], "Latest news (e.g. /latest or /latest ekonomi)");
@@ -144,12 +147,28 @@ async fn command_menus_are_registered_per_language_for_groups_and_for_admins() {
     let admin_en = menu(&env, json!({"type": "chat", "chat_id": 42}), None);
     let admin_id = menu(&env, json!({"type": "chat", "chat_id": 42}), Some("id"));
     assert_eq!(
-        command_names(&admin_en)[7..],
-        ["hide", "unhide", "breaking", "correct", "retract", "pause", "resume", "status", "stats", "audit"]
+        command_names(&admin_en)[9..],
+        [
+            "hide", "unhide", "breaking", "correct", "retract", "pick", "unpick", "pause", "resume", "status", "stats",
+            "audit"
+        ]
     );
     assert_eq!(
-        command_names(&admin_id)[7..],
-        ["sembunyikan", "tampilkan", "breaking", "koreksi", "tarik", "jeda", "lanjut", "status", "stats", "audit"]
+        command_names(&admin_id)[9..],
+        [
+            "sembunyikan",
+            "tampilkan",
+            "breaking",
+            "koreksi",
+            "tarik",
+            "pilih",
+            "batalpilih",
+            "jeda",
+            "lanjut",
+            "status",
+            "stats",
+            "audit"
+        ]
     );
     let (_, log) = app.stop().await;
     assert!(log.contains("cannot set the admin menu yet"), "admin 43 never started the bot:\n{log}");

@@ -300,7 +300,7 @@ pub async fn cancel(state: &BotState, admin: i64, lang: Lang, chat: ChatId, id: 
 }
 
 /// A story named by an admin: `#12`, `12`, or an article's link.
-async fn find_story(state: &BotState, name: &str) -> anyhow::Result<Option<Story>> {
+pub(super) async fn find_story(state: &BotState, name: &str) -> anyhow::Result<Option<Story>> {
     let name = name.trim();
     let digits = name.strip_prefix('#').unwrap_or(name);
     if !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) {

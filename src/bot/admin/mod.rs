@@ -1,10 +1,11 @@
-//! The admins' side of the bot: who is an admin, the twelve admin commands
+//! The admins' side of the bot: who is an admin, the admin commands
 //! and the admins' buttons. Only for the user ids in `[admins]`, in private
 //! chat; to everyone else they do not exist.
 
 mod categories;
 mod editorial;
 mod held;
+mod picks;
 mod status;
 
 use teloxide::Bot;
@@ -61,6 +62,8 @@ pub(super) async fn answer(
         Command::Breaking(text) => editorial::breaking_command(bot, state, admin, chat, lang, &text).await?,
         Command::Correct(args) => editorial::correct_command(state, admin, lang, &args).await?,
         Command::Retract(args) => editorial::retract_command(state, admin, lang, &args).await?,
+        Command::Pick(args) => picks::pick_command(state, admin, lang, &args, true).await?,
+        Command::Unpick(args) => picks::pick_command(state, admin, lang, &args, false).await?,
         Command::Pause => editorial::pause_command(state, admin, lang, true).await?,
         Command::Resume => editorial::pause_command(state, admin, lang, false).await?,
         Command::Status => status::status_command(state, lang).await?,

@@ -11,7 +11,7 @@ use crate::bot::reply::Answer;
 use crate::domain::Capacity;
 use crate::format::chart::{ChartLabels, render_stats_chart};
 use crate::format::stats::{daily_points, day_start, last_days};
-use crate::format::{render_audit, render_status};
+use crate::format::{append_picks, render_audit, render_status};
 use crate::i18n::{Lang, fill};
 use crate::telegram::sending_rate_at;
 
@@ -19,6 +19,8 @@ use crate::telegram::sending_rate_at;
 const CHART_DAYS: u32 = 30;
 /// Stories /status lists.
 const RECENT_STORIES: u32 = 5;
+/// Picks of the day /status lists.
+const PICKS_LISTED: u32 = 10;
 /// Entries /audit lists.
 const AUDIT_ENTRIES: u32 = 15;
 
@@ -31,7 +33,10 @@ pub async fn status_command(state: &BotState, lang: Lang) -> anyhow::Result<Answ
         paid_per_second: sending_rate_at(state.newsroom.paid_per_second),
         paid_on: state.newsroom.paid_broadcast,
     };
-    Ok(Answer::new(render_status(&report, &capacity, state.timezone, lang, now), None))
+    let status = render_status(&report, &capacity, state.timezone, lang, now);
+    let today = day_start(now.with_timezone(&state.timezone).date_naive(), state.timezone);
+    let picks = state.store.picks_since(today, &state.choices.pick_categories, PICKS_LISTED).await?;
+    Ok(Answer::new(append_picks(status, &picks, state.timezone, lang), None))
 }
 
 pub async fn audit_command(state: &BotState, lang: Lang) -> anyhow::Result<Answer> {

@@ -174,6 +174,14 @@ impl Store {
         let (column, id) = key.column();
         let story_posts = format!("SELECT id FROM posts WHERE {column} = ?1");
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let StoryKey::Article(article_id) = key {
+            // Out of the digests still to come.
+            sqlx::query("UPDATE articles SET retracted_at = ?2 WHERE id = ?1 OR same_as = ?1")
+                .bind(article_id)
+                .bind(to_ms(now))
+                .execute(&mut *tx)
+                .await?;
+        }
         let cancelled = sqlx::query(&format!(
             "UPDATE deliveries SET status = 'failed', last_error = 'retracted by an admin', lease_until = NULL,
                     updated_at = ?2

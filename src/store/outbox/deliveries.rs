@@ -341,7 +341,8 @@ impl Store {
         let mut chats = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let placeholders = vec!["?"; chunk.len()].join(", ");
-            let sql = format!("SELECT id, telegram_id, username, kind FROM chats WHERE id IN ({placeholders})");
+            let sql =
+                format!("SELECT id, telegram_id, username, kind, quiet_night FROM chats WHERE id IN ({placeholders})");
             let mut query = sqlx::query_as::<_, ChatRow>(&sql);
             for id in chunk {
                 query = query.bind(id);

@@ -134,10 +134,14 @@ async fn fan_out_by_style(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let readers = Audience::Readers.filter();
-    // Breaking news reaches every reader whatever their categories, channels first.
+    // Single stories go to the chats that take every story; breaking news
+    // reaches every reader whatever their categories and mode (a digest
+    // channel gets only digests), channels first.
     let (audience, order) = match story {
-        StoryKey::Article(_) => (format!("{readers} AND {WANTS_ARTICLE}"), "id"),
-        StoryKey::Breaking(_) => (format!("{readers} AND ?1 = ?1"), "is_target DESC, id"),
+        StoryKey::Article(_) => (format!("{readers} AND delivery_mode = 'every' AND {WANTS_ARTICLE}"), "id"),
+        StoryKey::Breaking(_) => {
+            (format!("{readers} AND (kind = 'private' OR delivery_mode = 'every') AND ?1 = ?1"), "is_target DESC, id")
+        }
     };
     let fanout = Fanout {
         audience: &audience,

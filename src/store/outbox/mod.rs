@@ -6,6 +6,7 @@
 
 mod corrections;
 mod deliveries;
+mod digests;
 mod enqueue;
 mod follow_ups;
 
@@ -13,6 +14,7 @@ pub(super) use corrections::enqueue_correction;
 pub use corrections::{Correction, CorrectionError, Retraction};
 pub(super) use deliveries::fail_queued_for_chat;
 pub use deliveries::{ClaimedDelivery, DeliveryAction, SentAs};
+pub use digests::{DigestContent, DigestPlan, DigestRun};
 pub(super) use enqueue::{enqueue_article, enqueue_breaking, enqueue_for_admins};
 pub(super) use follow_ups::enqueue_clear_buttons;
 

@@ -1,0 +1,261 @@
+//! The digests of one slot: every digest reader's "Berita Pilihan", enqueued
+//! in one transaction with the slot's `digest_runs` row, so a slot is built
+//! once whatever restarts or crashes follow. Readers who would get the same
+//! digest (same period, categories and language) share one rendering.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, Transaction};
+
+use super::Priority;
+use super::enqueue::{PostLink, insert_post};
+use crate::domain::{Article, CategoryKey, DigestSchedule, NewPost, Slot, time_of_day_text};
+use crate::store::articles::articles_by_ids;
+use crate::store::{Store, StoreError, from_ms, to_ms};
+
+/// What one digest shows: the period's picks first, then the newest other
+/// stories in the reader's categories.
+#[derive(Debug, Clone)]
+pub struct DigestContent<'a> {
+    /// The readers' post style (their language).
+    pub style: Option<&'a str>,
+    pub picks: &'a [Article],
+    pub others: &'a [Article],
+    /// Stories of the period left out for room.
+    pub left_out: usize,
+}
+
+/// How a slot's digests are chosen.
+#[derive(Debug, Clone)]
+pub struct DigestPlan<'a> {
+    pub slot: Slot,
+    pub schedule: &'a DigestSchedule,
+    pub max_items: usize,
+    /// `digest.pick_categories`: their articles are picks without /pilih.
+    pub pick_categories: &'a [String],
+}
+
+/// What a slot's run enqueued; `None` from [`Store::enqueue_digests`] when
+/// the slot was built before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DigestRun {
+    /// Digest deliveries (one per reader with news in their period).
+    pub digests: usize,
+    /// Distinct renderings.
+    pub renderings: usize,
+    /// Readers whose period brought nothing (no message: never an empty digest).
+    pub empty: usize,
+}
+
+/// A story of a period, before it is shown to anyone.
+struct Candidate {
+    id: i64,
+    pick: bool,
+    categories: Vec<i64>,
+}
+
+/// Readers who get the same digest: their period's start, their categories
+/// (empty: all), their style.
+type Audience = (i64, String, Option<String>);
+
+/// A digest reader: chat id, configured channel, chosen times, style, categories.
+type AudienceRow = (i64, bool, Option<String>, Option<String>, String);
+
+impl Store {
+    /// Enqueues every digest of `plan.slot`, once: `Ok(None)` if the slot's
+    /// digests were enqueued before.
+    pub async fn enqueue_digests(
+        &self,
+        plan: &DigestPlan<'_>,
+        mut render: impl FnMut(&DigestContent<'_>) -> NewPost,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DigestRun>, StoreError> {
+        let slot_at = to_ms(plan.slot.at);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done: Option<i64> = sqlx::query_scalar("SELECT 1 FROM digest_runs WHERE slot_at = ?1")
+            .bind(slot_at)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if done.is_some() {
+            return Ok(None);
+        }
+        let audiences = digest_audiences(&mut tx, plan).await?;
+        let pick_categories = pick_category_ids(&mut tx, plan.pick_categories).await?;
+        let mut periods: HashMap<i64, Vec<Candidate>> = HashMap::new();
+        let mut articles: HashMap<i64, Article> = HashMap::new();
+        let mut run = DigestRun::default();
+        for ((start, categories, style), chats) in audiences {
+            if let std::collections::hash_map::Entry::Vacant(entry) = periods.entry(start) {
+                entry.insert(period_candidates(&mut tx, start, slot_at, &pick_categories).await?);
+            }
+            let candidates = periods.get(&start).map(Vec::as_slice).unwrap_or_default();
+            let wanted: Vec<i64> = categories.split(',').filter_map(|id| id.parse().ok()).collect();
+            let (picks, others, left_out) = choose(candidates, &wanted, plan.max_items);
+            if picks.is_empty() && others.is_empty() {
+                run.empty += chats.len();
+                continue;
+            }
+            let missing: Vec<i64> =
+                picks.iter().chain(&others).copied().filter(|id| !articles.contains_key(id)).collect();
+            for article in articles_by_ids(&mut *tx, &missing).await? {
+                articles.insert(article.id, article);
+            }
+            let shown = |ids: &[i64]| ids.iter().filter_map(|id| articles.get(id).cloned()).collect::<Vec<_>>();
+            let (picks, others) = (shown(&picks), shown(&others));
+            let content = DigestContent { style: style.as_deref(), picks: &picks, others: &others, left_out };
+            let post_id = insert_post(&mut tx, PostLink::default(), &render(&content), style.as_deref(), now).await?;
+            let ids = serde_json::to_string(&chats).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+            let inserted = sqlx::query(
+                "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
+                 SELECT ?1, value, 'pending', ?2, ?2, ?2, ?3 FROM json_each(?4)",
+            )
+            .bind(post_id)
+            .bind(to_ms(now))
+            .bind(Priority::Routine.as_i64())
+            .bind(ids)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            run.digests += usize::try_from(inserted).unwrap_or(usize::MAX);
+            run.renderings += 1;
+        }
+        sqlx::query(
+            "INSERT INTO digest_runs (slot_at, slot, digests, renderings, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(slot_at)
+        .bind(time_of_day_text(plan.slot.time))
+        .bind(i64::try_from(run.digests).unwrap_or(i64::MAX))
+        .bind(i64::try_from(run.renderings).unwrap_or(i64::MAX))
+        .bind(to_ms(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(run))
+    }
+
+    /// The latest slot whose digests were enqueued.
+    pub async fn last_digest_run(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at: Option<i64> = sqlx::query_scalar("SELECT MAX(slot_at) FROM digest_runs").fetch_one(&self.pool).await?;
+        Ok(at.map(from_ms))
+    }
+}
+
+/// The digest readers of the slot, grouped by what their digest shows.
+/// Configured digest channels take every slot; a reader the times they chose.
+async fn digest_audiences(
+    tx: &mut Transaction<'_, Sqlite>,
+    plan: &DigestPlan<'_>,
+) -> Result<BTreeMap<Audience, Vec<i64>>, StoreError> {
+    let rows: Vec<AudienceRow> = sqlx::query_as(
+        "SELECT c.id, c.is_target = 1, c.digest_times, c.style,
+                COALESCE((SELECT group_concat(category_id, ',') FROM
+                             (SELECT category_id FROM reader_categories WHERE chat_id = c.id ORDER BY category_id)), '')
+         FROM chats c
+         WHERE c.active = 1 AND c.delivery_mode = 'digest'
+           AND (c.is_target = 1 OR (c.subscribed = 1 AND c.kind = 'private'))
+         ORDER BY c.id",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let every_slot = plan.schedule.times().to_vec();
+    let mut periods: HashMap<Option<String>, Option<i64>> = HashMap::new();
+    let mut audiences: BTreeMap<Audience, Vec<i64>> = BTreeMap::new();
+    for (chat_id, channel, stored, style, categories) in rows {
+        let key = if channel { None } else { Some(stored.unwrap_or_default()) };
+        let start = *periods.entry(key.clone()).or_insert_with(|| {
+            let times = match &key {
+                None => every_slot.clone(),
+                Some(stored) => plan.schedule.reader_times(Some(stored)),
+            };
+            times.contains(&plan.slot.time).then(|| plan.schedule.previous(&times, plan.slot.at).map_or(0, to_ms))
+        });
+        // Not one of the reader's times.
+        let Some(start) = start else { continue };
+        audiences.entry((start, categories, style)).or_default().push(chat_id);
+    }
+    Ok(audiences)
+}
+
+/// The ids of the categories whose articles are picks by themselves.
+async fn pick_category_ids(tx: &mut Transaction<'_, Sqlite>, names: &[String]) -> Result<Vec<i64>, StoreError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = names.iter().map(|name| CategoryKey::new(name).as_str().to_owned()).collect();
+    let keys = serde_json::to_string(&keys).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    Ok(sqlx::query_scalar("SELECT id FROM categories WHERE key IN (SELECT value FROM json_each(?1))")
+        .bind(keys)
+        .fetch_all(&mut **tx)
+        .await?)
+}
+
+/// The stories posted in `(start, end]` (as Warta got them), newest first:
+/// one entry per story, retracted ones left out.
+async fn period_candidates(
+    tx: &mut Transaction<'_, Sqlite>,
+    start: i64,
+    end: i64,
+    pick_categories: &[i64],
+) -> Result<Vec<Candidate>, StoreError> {
+    let pick_categories = serde_json::to_string(pick_categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let rows: Vec<(i64, bool, String)> = sqlx::query_as(
+        "SELECT a.id,
+                EXISTS (SELECT 1 FROM picks WHERE picks.article_id = a.id)
+                  OR EXISTS (SELECT 1 FROM article_categories ac
+                             WHERE ac.article_id = a.id AND ac.category_id IN (SELECT value FROM json_each(?3))),
+                COALESCE((SELECT group_concat(category_id, ',') FROM article_categories WHERE article_id = a.id), '')
+         FROM articles a
+         WHERE a.same_as IS NULL AND a.retracted_at IS NULL AND a.seen_at > ?1 AND a.seen_at <= ?2
+           AND EXISTS (SELECT 1 FROM posts p WHERE p.article_id = a.id)
+         ORDER BY a.sort_at DESC, a.id DESC",
+    )
+    .bind(start)
+    .bind(end)
+    .bind(pick_categories)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, pick, categories)| Candidate {
+            id,
+            pick,
+            categories: categories.split(',').filter_map(|c| c.parse().ok()).collect(),
+        })
+        .collect())
+}
+
+/// The picks (whatever the reader's categories) then the newest other
+/// stories in `wanted` (empty: every category), `max` in all; and how many
+/// of the reader's stories were left out.
+fn choose(candidates: &[Candidate], wanted: &[i64], max: usize) -> (Vec<i64>, Vec<i64>, usize) {
+    let in_categories = |c: &Candidate| wanted.is_empty() || c.categories.iter().any(|id| wanted.contains(id));
+    let picks: Vec<i64> = candidates.iter().filter(|c| c.pick).map(|c| c.id).collect();
+    let others: Vec<i64> = candidates.iter().filter(|c| !c.pick && in_categories(c)).map(|c| c.id).collect();
+    let total = picks.len() + others.len();
+    let picks: Vec<i64> = picks.into_iter().take(max).collect();
+    let others: Vec<i64> = others.into_iter().take(max - picks.len()).collect();
+    let left_out = total - picks.len() - others.len();
+    (picks, others, left_out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(id: i64, pick: bool, categories: &[i64]) -> Candidate {
+        Candidate { id, pick, categories: categories.to_vec() }
+    }
+
+    #[test]
+    fn picks_come_first_then_the_readers_categories_within_the_limit() {
+        let candidates =
+            [candidate(9, false, &[1]), candidate(8, true, &[2]), candidate(7, false, &[2]), candidate(6, false, &[])];
+        assert_eq!(choose(&candidates, &[], 10), (vec![8], vec![9, 7, 6], 0));
+        // A pick outside the reader's categories is still shown; other stories only in them.
+        assert_eq!(choose(&candidates, &[1], 10), (vec![8], vec![9], 0));
+        assert_eq!(choose(&candidates, &[], 2), (vec![8], vec![9], 2));
+        assert_eq!(choose(&candidates, &[3], 10), (vec![8], vec![], 0));
+        assert_eq!(choose(&[], &[], 10), (vec![], vec![], 0));
+    }
+}
