@@ -98,7 +98,9 @@ impl DigestScheduler {
             let lang = style_lang(content.style);
             render_digest(heading, content.picks, content.others, content.left_out, zone, lang, more)
         };
-        let run = self.store.enqueue_digests(&plan, render, now).await?;
+        // The outbox keeps the delivery worker's time, the system's: a stepped
+        // clock moves slots, not when rows become due.
+        let run = self.store.enqueue_digests(&plan, render, Utc::now()).await?;
         if let Some(run) = run {
             let late = (now - slot.at).num_seconds();
             tracing::info!(slot = %time_of_day_text(slot.time), day = %slot.day, digests = run.digests,

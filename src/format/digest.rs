@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
 use url::Url;
 
-use super::replies::Reply;
+use super::replies::{Reply, numbered_title};
 use super::rich::RichText;
 use super::text::{one_line, truncate_chars};
 use super::time::{format_clock, format_day};
@@ -124,19 +124,8 @@ pub fn append_picks(status: Reply, picks: &[Article], zone: Tz, lang: Lang) -> R
 }
 
 fn entry(reply: &mut RichText, number: usize, article: &Article, budget: usize, zone: Tz, lang: Lang) {
-    let title = truncate_chars(&one_line(&article.title), budget);
-    let title = if title.is_empty() { "—".to_owned() } else { title };
-    reply.text(&format!("\n{number}. "));
-    match article.link.as_ref().filter(|l| matches!(l.scheme(), "http" | "https")) {
-        Some(link) => {
-            reply.link(link, |l| {
-                l.text(&title);
-            });
-        }
-        None => {
-            reply.text(&title);
-        }
-    }
+    reply.text("\n");
+    numbered_title(reply, number, article, budget);
     let time: DateTime<Utc> = article.display_time();
     let when = format_clock(time, zone, lang);
     let line = match article.categories.first().map(|c| display_category(c)).filter(|c| !c.is_empty()) {

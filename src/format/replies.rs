@@ -99,19 +99,8 @@ pub fn render_article_list(list: &ArticleList<'_>, zone: Tz, lang: Lang) -> Repl
     let title_budget =
         ((MESSAGE_LIMIT - fixed) / list.articles.len()).saturating_sub(overhead_per_entry).clamp(20, 200);
     for (index, article) in list.articles.iter().enumerate() {
-        let title = truncate_chars(&one_line(&article.title), title_budget);
-        let title = if title.is_empty() { "—".to_owned() } else { title };
-        reply.text(&format!("\n\n{}. ", list.first_number + index));
-        match article.link.as_ref().filter(|l| matches!(l.scheme(), "http" | "https")) {
-            Some(link) => {
-                reply.link(link, |l| {
-                    l.text(&title);
-                });
-            }
-            None => {
-                reply.text(&title);
-            }
-        }
+        reply.text("\n\n");
+        numbered_title(&mut reply, list.first_number + index, article, title_budget);
         reply.text("\n").italic(|i| {
             i.text(&format_time(article.display_time(), zone, lang));
         });
@@ -121,6 +110,24 @@ pub fn render_article_list(list: &ArticleList<'_>, zone: Tz, lang: Lang) -> Repl
     }
     debug_assert!(reply.len() <= MESSAGE_LIMIT);
     reply.into()
+}
+
+/// "3. " and the article's title on one line, cut to `budget` characters,
+/// linked to the article when it has a web link (lists and digests alike).
+pub(super) fn numbered_title(reply: &mut RichText, number: usize, article: &Article, budget: usize) {
+    let title = truncate_chars(&one_line(&article.title), budget);
+    let title = if title.is_empty() { "—".to_owned() } else { title };
+    reply.text(&format!("{number}. "));
+    match article.link.as_ref().filter(|l| matches!(l.scheme(), "http" | "https")) {
+        Some(link) => {
+            reply.link(link, |l| {
+                l.text(&title);
+            });
+        }
+        None => {
+            reply.text(&title);
+        }
+    }
 }
 
 /// A reader's new stories sent together as one message ("3 berita baru"):

@@ -104,6 +104,27 @@ impl Store {
         Ok(())
     }
 
+    /// Puts subscribed readers into `mode` in one transaction (bulk imports,
+    /// seeding a benchmark); readers without a chat row are left alone.
+    pub async fn set_delivery_mode_many(
+        &self,
+        user_ids: &[i64],
+        mode: DeliveryMode,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let ids = serde_json::to_string(user_ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let done = sqlx::query(
+            "UPDATE chats SET delivery_mode = ?2, updated_at = ?3
+             WHERE kind = 'private' AND telegram_id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(ids)
+        .bind(mode.as_str())
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// A configured channel's mode (`[[channels]] mode`).
     pub async fn set_channel_mode(&self, chat_id: i64, mode: DeliveryMode) -> Result<(), StoreError> {
         sqlx::query("UPDATE chats SET delivery_mode = ?2 WHERE id = ?1 AND is_target = 1")

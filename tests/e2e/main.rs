@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod config_errors;
 mod deep_nesting;
+mod digest;
 mod disk_full;
 mod dispatcher_fuzz;
 mod failed_items;

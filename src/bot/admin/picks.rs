@@ -1,7 +1,5 @@
 //! /pilih and /batalpilih: the editors' picks, first in the next digests.
 
-use chrono::Utc;
-
 use super::editorial::find_story;
 use crate::bot::BotState;
 use crate::bot::reply::Answer;
@@ -22,7 +20,8 @@ pub async fn pick_command(state: &BotState, admin: i64, lang: Lang, args: &str, 
         return Ok(Answer::text(&fill(unknown, &[("query", &truncate_chars(name, 80))])));
     };
     let StoryKey::Article(article_id) = story.key else { return Ok(Answer::text(texts.pick_not_article)) };
-    let now = Utc::now();
+    // The digest's clock, so that a pick falls in the period the tests step to.
+    let now = state.choices.clock.now();
     let changed =
         if pick { state.store.pick(article_id, admin, now).await? } else { state.store.unpick(article_id).await? };
     if changed {

@@ -34,7 +34,9 @@ pub async fn status_command(state: &BotState, lang: Lang) -> anyhow::Result<Answ
         paid_on: state.newsroom.paid_broadcast,
     };
     let status = render_status(&report, &capacity, state.timezone, lang, now);
-    let today = day_start(now.with_timezone(&state.timezone).date_naive(), state.timezone);
+    // "Today" as the digests see it (the injected clock).
+    let today_now = state.choices.clock.now();
+    let today = day_start(today_now.with_timezone(&state.timezone).date_naive(), state.timezone);
     let picks = state.store.picks_since(today, &state.choices.pick_categories, PICKS_LISTED).await?;
     Ok(Answer::new(append_picks(status, &picks, state.timezone, lang), None))
 }
