@@ -16,29 +16,18 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use url::Url;
-use warta::app::build_bot;
-use warta::config::BotToken;
-use warta::delivery::{
-    DeliveryWorker, ImageDownloader, Pacer, PacingLimits, RetryPolicy, SendGate, TelegramSender, WorkerSettings,
-};
-use warta::feed::{FetchLimits, Fetcher};
 use warta::store::Store;
 
-use support::bench::{record, story};
-use support::{FakeTelegram, FloodLimits, TOKEN};
+use support::bench::{FakeProcess, cpu_seconds, paced_worker, peak_rss_kib, record, serve_fake_if_asked, story};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if let Some(position) = args.iter().position(|a| a == "--serve-fake") {
-        let overall = args.get(position + 1).and_then(|a| a.parse().ok()).unwrap_or(30);
-        serve_fake(overall);
+    if serve_fake_if_asked() {
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
@@ -84,79 +73,6 @@ fn main() {
     }
 }
 
-/// The fake Bot API, in this child process, until stdin closes.
-fn serve_fake(overall: usize) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    runtime.block_on(async {
-        let fake = FakeTelegram::start(TOKEN).await;
-        fake.lean_load_mode();
-        fake.enforce_limits(FloodLimits { overall_per_second: overall, ..FloodLimits::default() });
-        println!("{}", fake.api_url());
-        let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(tokio::io::stdin()));
-        while let Ok(Some(line)) = lines.next_line().await {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            match words[..] {
-                ["counts"] => {
-                    let sent = fake.sent_per_chat();
-                    let total: usize = sent.values().sum();
-                    let most = sent.values().copied().max().unwrap_or(0);
-                    println!("{total} {} {most} {}", sent.len(), fake.flood_refusals());
-                }
-                ["storm", seconds, retry_after] => {
-                    let seconds = seconds.parse().unwrap_or(30);
-                    fake.flood_storm(Duration::from_secs(seconds), retry_after.parse().unwrap_or(1));
-                    println!("storm");
-                }
-                _ => println!("?"),
-            }
-        }
-    });
-}
-
-struct FakeProcess {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    url: String,
-}
-
-impl FakeProcess {
-    fn start(overall: u32) -> Self {
-        let mut child = Command::new(std::env::current_exe().expect("exe"))
-            .args(["--serve-fake", &overall.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the fake Bot API");
-        let stdin = child.stdin.take().expect("stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut url = String::new();
-        stdout.read_line(&mut url).expect("fake URL");
-        Self { child, stdin, stdout, url: url.trim().to_owned() }
-    }
-
-    /// (messages delivered, chats reached, most messages to one chat, 429s)
-    fn counts(&mut self) -> (usize, usize, usize, usize) {
-        let line = self.ask("counts");
-        let n: Vec<usize> = line.split_whitespace().filter_map(|n| n.parse().ok()).collect();
-        (n[0], n[1], n[2], n[3])
-    }
-
-    fn ask(&mut self, command: &str) -> String {
-        writeln!(self.stdin, "{command}").expect("ask");
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("answer");
-        line
-    }
-}
-
-impl Drop for FakeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 struct Scenario {
     readers: i64,
     rate: u32,
@@ -185,26 +101,7 @@ async fn scenario(label: &str, run: Scenario) {
     let enqueued = record(&store, feeds[0].id, &articles, Utc::now()).await;
     let enqueue_time = started.elapsed();
 
-    let bot = build_bot(&Url::parse(&fake.url).expect("url"), &BotToken::new(TOKEN)).expect("bot");
-    let limits = PacingLimits { overall_per_second: run.rate, ..PacingLimits::default() };
-    let settings = WorkerSettings {
-        policy: RetryPolicy { initial: Duration::from_secs(1), max: Duration::from_secs(10), max_attempts: 10 },
-        lease: Duration::from_secs(60),
-        concurrency: if run.paid { 128 } else { 32 },
-        shutdown_grace: Duration::from_secs(5),
-        unpin_after: None,
-        timezone: chrono_tz::Asia::Makassar,
-    };
-    let images = ImageDownloader { fetcher: Fetcher::new(FetchLimits::default()).expect("fetcher"), max_bytes: 1024 };
-    let sender = TelegramSender::new(bot).with_paid_broadcast(run.paid);
-    let worker = Arc::new(DeliveryWorker::new(
-        store.clone(),
-        sender,
-        images,
-        Arc::new(Pacer::new(limits)),
-        SendGate::default(),
-        settings,
-    ));
+    let worker = Arc::new(paced_worker(&store, &fake.url, run.rate, run.paid));
     let shutdown = tokio_util::sync::CancellationToken::new();
     let ready = Arc::new(tokio::sync::Notify::new());
     let cpu_before = cpu_seconds();
@@ -276,19 +173,4 @@ async fn scenario(label: &str, run: Scenario) {
         );
     }
     store.close().await;
-}
-
-/// CPU time this process used so far (user + system), in seconds.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // After the name: state is field 0, utime 11, stime 12; 100 ticks a second on Linux.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
 }
