@@ -76,8 +76,7 @@ async fn run(readers: i64, quick: bool) {
         record(&store, feeds[0].id, &articles, Utc::now()).await;
     }
     let categories = store.categories().await.expect("categories");
-    let chosen: Vec<i64> =
-        categories.iter().filter(|c| CATEGORIES.contains(&c.name.as_str())).map(|c| c.id).collect();
+    let chosen: Vec<i64> = categories.iter().filter(|c| CATEGORIES.contains(&c.name.as_str())).map(|c| c.id).collect();
     for (n, id) in ids.iter().take(WITH_CATEGORIES.min(ids.len())).enumerate() {
         let category = chosen[n % chosen.len()];
         store.toggle_reader_category(*id, category, Some("id"), None, Utc::now()).await.expect("category");

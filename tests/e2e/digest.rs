@@ -460,3 +460,61 @@ async fn a_digest_missed_by_more_than_catch_up_is_skipped() {
     let got = digests_after_downtime(chrono::Duration::hours(3)).await;
     assert!(got.is_empty(), "3 hours late is past digest.catch_up (2h): {got:?}");
 }
+
+#[tokio::test]
+async fn the_digest_shows_corrections_leaves_out_retractions_reaches_a_digest_channel_and_is_never_empty() {
+    let env = TestEnv::start().await;
+    let (time, slot_at) = slot_ahead();
+    let briefing = -1009876543210;
+    env.telegram.add_channel("@kaltimpagi", briefing);
+    let channel = "\n[[channels]]\nchat = \"@kaltimpagi\"\nmode = \"digest\"\n";
+    env.write_config(&env.config_text(&format!("{}{channel}", digest_config(&time, ""))));
+    let reader = 8_001;
+    seed_digest_readers(&env, &[reader]).await;
+    env.telegram.add_private_chat(ADMIN, "Redaktur");
+    let clock = SteppedClock::new(&env, Utc::now());
+    let app = spawn(&env, &clock);
+    env.feeds.wait_for_requests(FEED_PATH, 2).await;
+    env.feeds.set_feed(FEED_PATH, &items(&[6, 5, 4, 3, 2, 1]));
+    env.telegram.wait_for_messages(CHANNEL_ID, 3).await;
+
+    // Article 5 corrected by the site, article 6 taken back by the newsroom.
+    let mut corrected = Item::numbered(5);
+    corrected.title = "Berita nomor 5 (ralat): DPRD tunda pembahasan APBD".into();
+    let feed =
+        [Item::numbered(6), corrected, Item::numbered(4), Item::numbered(3), Item::numbered(2), Item::numbered(1)];
+    env.feeds.set_feed(FEED_PATH, &rss(&feed));
+    env.telegram
+        .wait_until("the correction in the channel", WAIT, |fake| {
+            fake.messages_in(CHANNEL_ID).iter().any(|m| m.text.starts_with("Berita nomor 5 (ralat)"))
+        })
+        .await;
+    let admin = FakeUser::new(ADMIN, "Redaktur", Some("id"));
+    let taken = says(&env, &admin, "/tarik https://kaltimtoday.co/berita-nomor-6/", 1).await;
+    assert!(taken.text.starts_with("🗑 #"), "{}", taken.text);
+    a_few_polls(&env, 2).await;
+    assert!(env.telegram.messages_in(briefing).is_empty(), "a digest channel gets no single posts");
+    assert!(env.telegram.messages_in(reader).is_empty());
+
+    clock.set(slot_at + chrono::Duration::seconds(5));
+    env.telegram
+        .wait_until("the digest for the reader and the briefing channel", WAIT, |fake| {
+            [reader, briefing].iter().all(|chat| fake.messages_in(*chat).iter().any(is_digest))
+        })
+        .await;
+    for chat in [reader, briefing] {
+        let digest = digests(&env, chat).remove(0);
+        assert!(digest.text.contains("Berita nomor 5 (ralat): DPRD tunda pembahasan APBD"), "{}", digest.text);
+        assert!(digest.text.contains("Berita nomor 4"), "{}", digest.text);
+        assert!(!digest.text.contains("Berita nomor 6"), "a retracted story is left out:\n{}", digest.text);
+        assert!(!digest.text.contains("⭐ Pilihan Redaksi"), "no picks, no picks section:\n{}", digest.text);
+    }
+
+    // The next day's slot: nothing new since, so no message at all.
+    clock.set(slot_at + chrono::Duration::hours(24) + chrono::Duration::seconds(5));
+    a_few_polls(&env, 5).await;
+    assert_eq!(env.telegram.messages_in(reader).len(), 1, "never an empty digest");
+    assert_eq!(env.telegram.messages_in(briefing).len(), 1, "never an empty digest");
+    let (_, log) = app.stop().await;
+    assert_eq!(log.matches("digests enqueued").count(), 2, "both slots ran:\n{log}");
+}
