@@ -12,6 +12,7 @@ mod file;
 mod gone;
 mod held;
 mod instance;
+mod leader;
 mod newsroom;
 mod outbox;
 mod search;
@@ -42,6 +43,7 @@ pub use file::{
 pub use gone::{GoneStory, VanishedPost};
 pub use held::{HeldBatch, HoldDecision, HoldOutcome};
 pub use instance::{LockAttempt, LockHolder};
+pub use leader::{LeaderLease, LeaseError, LeaseHolder};
 pub use outbox::{
     Audience, ClaimedDelivery, Correction, CorrectionError, DeliveryAction, DigestContent, DigestPlan, DigestRun,
     Priority, Retraction, SentAs, StoryKey,

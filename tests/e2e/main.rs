@@ -29,6 +29,7 @@ mod parser_props;
 mod photos;
 mod ping;
 mod poller;
+mod postgres_lease;
 mod readers;
 mod real_feeds;
 mod subscribers;

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod fake_feed;
 pub mod fake_hub;
 pub mod fake_telegram;
+pub mod postgres;
 pub mod telegram_html;
 pub mod wordpress;
 
