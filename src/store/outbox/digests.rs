@@ -80,6 +80,8 @@ impl Store {
         if done.is_some() {
             return Ok(None);
         }
+        let watermark: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM articles").fetch_one(&mut *tx).await?;
         let audiences = digest_audiences(&mut tx, plan).await?;
         let pick_categories = pick_category_ids(&mut tx, plan.pick_categories).await?;
         let mut periods: HashMap<i64, Vec<Candidate>> = HashMap::new();
@@ -87,7 +89,8 @@ impl Store {
         let mut run = DigestRun::default();
         for ((start, categories, style), chats) in audiences {
             if let std::collections::hash_map::Entry::Vacant(entry) = periods.entry(start) {
-                entry.insert(period_candidates(&mut tx, start, slot_at, &pick_categories).await?);
+                let period = Period { start, end: slot_at, last_article: watermark };
+                entry.insert(period_candidates(&mut tx, period, &pick_categories).await?);
             }
             let candidates = periods.get(&start).map(Vec::as_slice).unwrap_or_default();
             let wanted: Vec<i64> = categories.split(',').filter_map(|id| id.parse().ok()).collect();
@@ -121,13 +124,15 @@ impl Store {
             run.renderings += 1;
         }
         sqlx::query(
-            "INSERT INTO digest_runs (slot_at, slot, digests, renderings, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO digest_runs (slot_at, slot, digests, renderings, created_at, last_article_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .bind(slot_at)
         .bind(time_of_day_text(plan.slot.time))
         .bind(i64::try_from(run.digests).unwrap_or(i64::MAX))
         .bind(i64::try_from(run.renderings).unwrap_or(i64::MAX))
         .bind(to_ms(now))
+        .bind(watermark)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -190,29 +195,57 @@ async fn pick_category_ids(tx: &mut Transaction<'_, Sqlite>, names: &[String]) -
         .await?)
 }
 
-/// The stories posted in `(start, end]` (as Warta got them), newest first:
-/// one entry per story, retracted ones left out.
+/// A reader's digest period: from their previous slot to this one.
+#[derive(Debug, Clone, Copy)]
+struct Period {
+    /// The previous slot (ms).
+    start: i64,
+    /// This slot (ms).
+    end: i64,
+    /// The newest article committed when this slot was built.
+    last_article: i64,
+}
+
+/// The stories of `period`, newest first, one entry per story, retracted
+/// ones left out: those committed since the previous slot's build (by its
+/// watermark; without one, seen since the previous slot's time) up to this
+/// build, and the stories picked within the period whenever they came.
 async fn period_candidates(
     tx: &mut Transaction<'_, Sqlite>,
-    start: i64,
-    end: i64,
+    period: Period,
     pick_categories: &[i64],
 ) -> Result<Vec<Candidate>, StoreError> {
+    let previous: Option<i64> = sqlx::query_scalar(
+        "SELECT last_article_id FROM digest_runs WHERE slot_at = ?1 AND last_article_id IS NOT NULL",
+    )
+    .bind(period.start)
+    .fetch_optional(&mut **tx)
+    .await?;
+    // Article ids follow commit order (one writer at a time), so a watermark
+    // never skips an article that committed late.
+    let since = match previous {
+        Some(_) => "SELECT id FROM articles WHERE id > ?4 AND id <= ?5 AND same_as IS NULL",
+        None => "SELECT id FROM articles WHERE seen_at > ?1 AND id > ?4 AND id <= ?5 AND same_as IS NULL",
+    };
     let pick_categories = serde_json::to_string(pick_categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    let rows: Vec<(i64, bool, String)> = sqlx::query_as(
+    let rows: Vec<(i64, bool, String)> = sqlx::query_as(&format!(
         "SELECT a.id,
                 EXISTS (SELECT 1 FROM picks WHERE picks.article_id = a.id)
                   OR EXISTS (SELECT 1 FROM article_categories ac
                              WHERE ac.article_id = a.id AND ac.category_id IN (SELECT value FROM json_each(?3))),
                 COALESCE((SELECT group_concat(category_id, ',') FROM article_categories WHERE article_id = a.id), '')
          FROM articles a
-         WHERE a.same_as IS NULL AND a.retracted_at IS NULL AND a.seen_at > ?1 AND a.seen_at <= ?2
+         WHERE a.id IN ({since}
+                        UNION SELECT article_id FROM picks WHERE picked_at > ?1 AND picked_at <= ?2)
+           AND a.same_as IS NULL AND a.retracted_at IS NULL
            AND EXISTS (SELECT 1 FROM posts p WHERE p.article_id = a.id)
-         ORDER BY a.sort_at DESC, a.id DESC",
-    )
-    .bind(start)
-    .bind(end)
+         ORDER BY a.sort_at DESC, a.id DESC"
+    ))
+    .bind(period.start)
+    .bind(period.end)
     .bind(pick_categories)
+    .bind(previous.unwrap_or(0))
+    .bind(period.last_article)
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows
@@ -241,7 +274,76 @@ fn choose(candidates: &[Candidate], wanted: &[i64], max: usize) -> (Vec<i64>, Ve
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use chrono::Utc;
+    use url::Url;
+
     use super::*;
+    use crate::domain::{ArticleKey, DeliveryMode, DigestSchedule, NewArticle, parse_time_of_day};
+    use crate::store::testing::{TitleRenderer, record, temp_store};
+    use crate::store::{FetchMeta, FetchRecord};
+
+    fn article(n: u32) -> NewArticle {
+        let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
+        NewArticle {
+            key: ArticleKey::from_link(&link),
+            title: format!("Berita {n}"),
+            link: Some(link),
+            summary_html: None,
+            content_html: None,
+            author: None,
+            categories: vec!["Samarinda".into()],
+            tags: vec![],
+            page_photo: None,
+            image_url: None,
+            published_at: None,
+        }
+    }
+
+    /// Builds `slot` for the digest readers; the titles each rendering held.
+    async fn build(store: &Store, schedule: &DigestSchedule, slot: Slot) -> Vec<Vec<String>> {
+        let plan = DigestPlan { slot, schedule, max_items: 10, pick_categories: &[] };
+        let mut shown = Vec::new();
+        let render = |content: &DigestContent<'_>| {
+            shown.push(content.picks.iter().chain(content.others).map(|a| a.title.clone()).collect());
+            NewPost::text("digest".into(), "digest".into())
+        };
+        store.enqueue_digests(&plan, render, Utc::now()).await.expect("enqueue").expect("built");
+        shown
+    }
+
+    #[tokio::test]
+    async fn a_fetch_that_commits_after_the_slot_was_built_goes_in_the_next_digest() {
+        let (store, _dir) = temp_store().await;
+        store.subscribe_many(&[7], Utc::now()).await.expect("subscribe");
+        store.set_delivery_mode_many(&[7], DeliveryMode::Digest, Utc::now()).await.expect("mode");
+        let feed_url = Url::parse("https://kaltimtoday.co/feed/").expect("url");
+        let feed = store.sync_feeds(&[(feed_url, None)], Utc::now()).await.expect("feed").remove(0).id;
+        record(&store, feed, &[], 0).await;
+        let schedule = DigestSchedule::new(vec![parse_time_of_day("06:00").expect("time")], chrono_tz::Asia::Makassar)
+            .expect("schedule");
+        let first = schedule.next(schedule.times(), Utc::now()).expect("slot");
+        let second = schedule.next(schedule.times(), first.at + chrono::Duration::seconds(1)).expect("slot");
+
+        record(&store, feed, &[article(1)], 0).await;
+        assert_eq!(build(&store, &schedule, first).await, [vec!["Berita 1".to_owned()]]);
+        // A fetch that began a minute before the first slot commits only now.
+        let late = first.at - chrono::Duration::minutes(1);
+        let fetch = FetchRecord {
+            meta: &FetchMeta::default(),
+            articles: &[article(2)],
+            now: late,
+            next_check: late,
+            backfill: 0,
+            edit_window: Duration::from_secs(3600),
+        };
+        store.record_fetch_success(feed, fetch, &TitleRenderer).await.expect("record");
+        // Yesterday's story, picked within the period, comes back as a pick.
+        assert!(store.pick(1, 42, first.at + chrono::Duration::hours(1)).await.expect("pick"));
+        let second_digest = build(&store, &schedule, second).await;
+        assert_eq!(second_digest, [vec!["Berita 1".to_owned(), "Berita 2".to_owned()]], "not lost, not repeated");
+    }
 
     fn candidate(id: i64, pick: bool, categories: &[i64]) -> Candidate {
         Candidate { id, pick, categories: categories.to_vec() }
