@@ -4,13 +4,13 @@
 #   scripts/postgres.sh start   installs the package when missing, creates a cluster (its own data
 #                               directory), starts it on 127.0.0.1:$WARTA_POSTGRES_PORT or a free
 #                               port with a database "warta"; prints
-#                               WARTA_TEST_POSTGRES=postgres://warta@127.0.0.1:<port>/warta
+#                               WARTA_TEST_POSTGRES=postgres://warta:<password>@127.0.0.1:<port>/warta
 #   scripts/postgres.sh stop    stops it and deletes everything it made
 #
 # PostgreSQL refuses to run as root, so the server runs as the package's "postgres" user; its
 # directory lives under /tmp because that user must reach it (a clone under a private temp dir
-# would be closed to it); target/postgres.state names it. Trust authentication on loopback only:
-# the cluster holds nothing but test data and lives as long as the test run.
+# would be closed to it); target/postgres.state names it. Connections need a password (SCRAM),
+# random per cluster, so that another local user cannot use the throwaway superuser.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 pointer="$repo/target/postgres.state"
@@ -49,16 +49,21 @@ start() {
     echo "$dir" >"$pointer"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
     port="${WARTA_POSTGRES_PORT:-$(free_port)}"
-    as_server "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
-        >"$dir/initdb.log" 2>&1 || { say "initdb failed:"; cat "$dir/initdb.log" >&2; return 1; }
+    local password
+    password="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+    (umask 077; echo "$password" >"$dir/password")
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/password"
+    as_server "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/password" --auth=scram-sha-256 \
+        --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+        || { say "initdb failed:"; cat "$dir/initdb.log" >&2; return 1; }
     # Loopback only, a socket in its own directory, settings for a short-lived test cluster.
     as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=200" \
         start >/dev/null || { say "the server did not start:"; cat "$dir/server.log" >&2; return 1; }
     echo "$port" >"$dir/port"
-    as_server "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
-        -c "CREATE ROLE warta LOGIN CREATEDB" -c "CREATE DATABASE warta OWNER warta" >/dev/null
-    echo "WARTA_TEST_POSTGRES=postgres://warta@127.0.0.1:$port/warta"
+    PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
+        -c "CREATE ROLE warta LOGIN CREATEDB PASSWORD '$password'" -c "CREATE DATABASE warta OWNER warta" >/dev/null
+    echo "WARTA_TEST_POSTGRES=postgres://warta:$password@127.0.0.1:$port/warta"
 }
 
 stop() {

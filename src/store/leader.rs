@@ -58,6 +58,12 @@ impl LeaderLease {
     pub async fn connect(url: &str, holder: &str, term: Duration) -> Result<Self, LeaseError> {
         let options: PgConnectOptions =
             url.parse().map_err(|err: sqlx::Error| LeaseError::Url(redacted(&err.to_string(), url)))?;
+        // A leader that hangs inside a transaction must not hold the lease row
+        // past its term (PostgreSQL ends such a session), nor may a standby
+        // wait on a lock longer than that.
+        let bound = (millis(term) / 2).max(1).to_string();
+        let options = options
+            .options([("idle_in_transaction_session_timeout", bound.as_str()), ("lock_timeout", bound.as_str())]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
@@ -72,7 +78,7 @@ impl LeaderLease {
             return Err(LeaseError::TooNew { database, binary });
         }
         migrator.run(&pool).await.map_err(LeaseError::Migrate)?;
-        Ok(Self { pool, holder: holder.to_owned(), term })
+        Ok(Self { pool, holder: unique_holder(holder), term })
     }
 
     pub fn holder(&self) -> &str {
@@ -148,19 +154,16 @@ impl LeaderLease {
         ) -> std::pin::Pin<Box<dyn Future<Output = Result<T, LeaseError>> + Send + 'c>>,
     {
         let mut tx = self.pool.begin().await?;
-        let leads: Option<i32> = sqlx::query_scalar(
-            "SELECT 1 FROM leader_lease
-             WHERE id = 1 AND holder = $1 AND epoch = $2 AND expires_at > clock_timestamp() FOR SHARE",
-        )
-        .bind(&self.holder)
-        .bind(epoch)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if leads.is_none() {
+        if !lease_holds(&mut tx, &self.holder, epoch).await? {
             tx.rollback().await?;
             return Ok(None);
         }
         let done = work(&mut tx).await?;
+        // The work may have outlasted the term: it commits only while the lease still holds.
+        if !lease_holds(&mut tx, &self.holder, epoch).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
         tx.commit().await?;
         Ok(Some(done))
     }
@@ -184,6 +187,27 @@ impl LeaderLease {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Whether `holder` leads at `epoch` now; holds the row `FOR SHARE` until the
+/// transaction ends, so no takeover commits meanwhile.
+async fn lease_holds(tx: &mut sqlx::PgConnection, holder: &str, epoch: i64) -> Result<bool, LeaseError> {
+    let leads: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM leader_lease
+         WHERE id = 1 AND holder = $1 AND epoch = $2 AND expires_at > clock_timestamp() FOR SHARE",
+    )
+    .bind(holder)
+    .bind(epoch)
+    .fetch_optional(tx)
+    .await?;
+    Ok(leads.is_some())
+}
+
+/// `name` made unique to this process: two instances given the same name (a
+/// reused hostname, a restarted container) must never share an epoch.
+fn unique_holder(name: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{name}/{}-{:x}", std::process::id(), nanos % (1 << 40))
 }
 
 fn millis(term: Duration) -> i64 {

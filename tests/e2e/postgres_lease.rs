@@ -9,10 +9,17 @@ use warta::store::{LeaderLease, LeaseError};
 
 use crate::support::postgres::ScratchDatabase;
 
-const TERM: Duration = Duration::from_millis(800);
+/// A term long enough for a loaded 2-core machine to renew well within it.
+const TERM: Duration = Duration::from_secs(4);
+/// The term of a leader about to hang, so that it expires within the test.
+const SHORT: Duration = Duration::from_millis(800);
 
 async fn lease(url: &str, holder: &str) -> LeaderLease {
-    LeaderLease::connect(url, holder, TERM).await.expect("connect the lease")
+    lease_for(url, holder, TERM).await
+}
+
+async fn lease_for(url: &str, holder: &str, term: Duration) -> LeaderLease {
+    LeaderLease::connect(url, holder, term).await.expect("connect the lease")
 }
 
 #[tokio::test]
@@ -22,14 +29,15 @@ async fn one_leader_at_a_time_and_a_renewing_leader_keeps_it() {
     let epoch = a.try_acquire().await.expect("acquire").expect("a free lease is taken");
     assert_eq!(b.try_acquire().await.expect("acquire"), None, "the standby waits");
     assert_eq!(a.try_acquire().await.expect("again"), Some(epoch), "asking again renews, same epoch");
-    // Renewed every 300 ms, the 800 ms lease never lapses for the standby.
-    for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+    // Renewed every 1.5 s, the 4 s lease never lapses for the standby.
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
         assert!(a.renew(epoch).await.expect("renew"));
         assert_eq!(b.try_acquire().await.expect("acquire"), None);
     }
     let holder = b.current().await.expect("current").expect("a holder");
-    assert_eq!((holder.holder.as_str(), holder.epoch), ("warta-a", epoch));
+    assert_eq!((holder.holder.as_str(), holder.epoch), (a.holder(), epoch));
+    assert!(holder.holder.starts_with("warta-a/"), "{holder:?}");
     assert!(holder.expires_in > Duration::ZERO && holder.expires_in <= TERM, "{holder:?}");
     // A clean shutdown hands over at once.
     a.release(epoch).await.expect("release");
@@ -41,11 +49,11 @@ async fn one_leader_at_a_time_and_a_renewing_leader_keeps_it() {
 #[tokio::test]
 async fn a_standby_takes_over_an_expired_lease_and_the_old_leader_is_fenced() {
     let Some(db) = ScratchDatabase::create("takeover_and_fence").await else { return };
-    let (a, b) = (lease(&db.url, "warta-a").await, lease(&db.url, "warta-b").await);
+    let (a, b) = (lease_for(&db.url, "warta-a", SHORT).await, lease(&db.url, "warta-b").await);
     let old = a.try_acquire().await.expect("acquire").expect("taken");
     assert!(a.still_leads(old).await.expect("fence"));
     // The leader hangs (SIGSTOP): no renewal; the lease runs out by PostgreSQL's clock.
-    tokio::time::sleep(TERM + Duration::from_millis(200)).await;
+    tokio::time::sleep(SHORT + Duration::from_millis(200)).await;
     let new = b.try_acquire().await.expect("acquire").expect("the standby takes over");
     assert_eq!(new, old + 1, "every takeover raises the epoch");
     // The old leader wakes up (SIGCONT): its epoch is gone.
@@ -86,4 +94,44 @@ async fn a_bad_url_or_an_unreachable_server_says_so_without_the_password() {
     assert!(!text.contains("hunter2"), "{text}");
     let err = LeaderLease::connect("postgres://[bad", "a", TERM).await.expect_err("refused");
     assert!(err.to_string().starts_with("the PostgreSQL URL is not valid"), "{err}");
+}
+
+#[tokio::test]
+async fn two_instances_given_the_same_name_never_share_the_lease() {
+    let Some(db) = ScratchDatabase::create("same_name").await else { return };
+    let (first, second) = (lease(&db.url, "vps-1").await, lease(&db.url, "vps-1").await);
+    assert_ne!(first.holder(), second.holder());
+    assert!(first.try_acquire().await.expect("acquire").is_some());
+    assert_eq!(second.try_acquire().await.expect("acquire"), None, "a second process with the same name waits");
+    first.close().await;
+    second.close().await;
+}
+
+#[tokio::test]
+async fn a_leader_hanging_inside_fenced_work_neither_blocks_the_takeover_nor_commits_late() {
+    let Some(db) = ScratchDatabase::create("hang_in_fenced").await else { return };
+    let (a, b) = (lease_for(&db.url, "warta-a", SHORT).await, lease(&db.url, "warta-b").await);
+    let old = a.try_acquire().await.expect("acquire").expect("taken");
+    // The leader stops in the middle of its work, holding the lease row.
+    let hung = tokio::spawn(async move {
+        a.fenced(old, |_| {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_secs(6)).await;
+                Ok::<_, LeaseError>("sent")
+            })
+        })
+        .await
+    });
+    tokio::time::sleep(SHORT + Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let new = b.try_acquire().await.expect("acquire").expect("the standby takes over");
+    assert_eq!(new, old + 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the takeover waited {:?} on the hung leader",
+        started.elapsed()
+    );
+    let late = hung.await.expect("join");
+    assert!(!matches!(late, Ok(Some(_))), "the hung leader's work must not commit: {late:?}");
+    b.close().await;
 }
