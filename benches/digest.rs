@@ -98,6 +98,7 @@ async fn run(readers: i64, quick: bool) {
         catch_up: Duration::from_secs(2 * 3600),
         pick_categories: vec![PICK_CATEGORY.to_owned()],
         more_url: Url::parse("https://t.me/warta_test_bot?start=latest").ok(),
+        styles: warta::format::PostStyle::default(),
     };
     let ready = Arc::new(tokio::sync::Notify::new());
     let scheduler = DigestScheduler::new(store.clone(), settings, Arc::new(SystemClock), ready.clone());

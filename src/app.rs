@@ -359,6 +359,7 @@ async fn run_locked(
         catch_up: config.digest.catch_up,
         pick_categories: config.digest.pick_categories.clone(),
         more_url: Url::parse(&format!("https://t.me/{}?start=latest", me.username())).ok(),
+        styles: post_style(config),
     };
     tasks.spawn(
         crate::digest::DigestScheduler::new(store.clone(), digest_settings, clock.clone(), outbox_ready.clone())

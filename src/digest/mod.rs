@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::domain::time::earlier;
 use crate::domain::{Clock, DigestSchedule, NewPost, Slot, time_of_day_text};
-use crate::format::{DigestHeading, render_digest, style_lang};
+use crate::format::{DigestHeading, PostStyle, render_digest};
 use crate::store::{DigestContent, DigestPlan, DigestRun, Store, StoreError};
 
 /// How late the loop may notice a slot that is due now (it looks at the
@@ -30,6 +30,8 @@ pub struct DigestSettings {
     pub pick_categories: Vec<String>,
     /// Where "Berita lainnya" leads: the bot's /latest (`t.me/<bot>?start=latest`).
     pub more_url: Option<Url>,
+    /// The channels' options (language, silent), by style, as for their posts.
+    pub styles: PostStyle,
 }
 
 impl DigestSettings {
@@ -94,9 +96,14 @@ impl DigestScheduler {
         let heading = DigestHeading { day: slot.day, time: slot.time };
         let zone = self.settings.zone();
         let more = self.settings.more_url.as_ref();
+        let styles = &self.settings.styles;
         let render = |content: &DigestContent<'_>| -> NewPost {
-            let lang = style_lang(content.style);
-            render_digest(heading, content.picks, content.others, content.left_out, zone, lang, more)
+            let chats = styles.channel(content.style);
+            let mut post =
+                render_digest(heading, content.picks, content.others, content.left_out, zone, chats.lang, more);
+            // A digest channel configured `silent` gets its digest without sound, as its posts.
+            post.silent = chats.silent;
+            post
         };
         // The outbox keeps the delivery worker's time, the system's: a stepped
         // clock moves slots, not when rows become due.

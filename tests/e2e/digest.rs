@@ -473,7 +473,7 @@ async fn the_digest_shows_corrections_leaves_out_retractions_reaches_a_digest_ch
     let (time, slot_at) = slot_ahead();
     let briefing = -1009876543210;
     env.telegram.add_channel("@kaltimpagi", briefing);
-    let channel = "\n[[channels]]\nchat = \"@kaltimpagi\"\nmode = \"digest\"\n";
+    let channel = "\n[[channels]]\nchat = \"@kaltimpagi\"\nmode = \"digest\"\nsilent = true\n";
     env.write_config(&env.config_text(&format!("{}{channel}", digest_config(&time, ""))));
     let reader = 8_001;
     seed_digest_readers(&env, &[reader]).await;
@@ -514,6 +514,7 @@ async fn the_digest_shows_corrections_leaves_out_retractions_reaches_a_digest_ch
         assert!(digest.text.contains("Berita nomor 4"), "{}", digest.text);
         assert!(!digest.text.contains("Berita nomor 6"), "a retracted story is left out:\n{}", digest.text);
         assert!(!digest.text.contains("⭐ Pilihan Redaksi"), "no picks, no picks section:\n{}", digest.text);
+        assert_eq!(silent(&digest), chat == briefing, "the briefing channel is configured silent, the reader not");
     }
 
     // The next day's slot: nothing new since, so no message at all.
