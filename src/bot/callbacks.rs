@@ -83,6 +83,19 @@ pub enum Callback {
 }
 
 impl Callback {
+    /// The admins' buttons (breaking news, held floods, gone stories): checked
+    /// against the admin list, wherever they are pressed.
+    pub fn is_admins(&self) -> bool {
+        matches!(
+            self,
+            Self::BreakingSend { .. }
+                | Self::BreakingCancel { .. }
+                | Self::HoldSendAll { .. }
+                | Self::HoldSkip { .. }
+                | Self::RetractGone { .. }
+        )
+    }
+
     /// What the button does, for logs (the `command` of a press's span).
     pub fn name(&self) -> &'static str {
         match self {

@@ -477,18 +477,10 @@ async fn press(
     if private {
         state.store.touch_reader(reader, sender.language_code.as_deref(), reader_style(lang), Utc::now()).await?;
     }
-    let admins_button = matches!(
-        callback,
-        Callback::BreakingSend { .. }
-            | Callback::BreakingCancel { .. }
-            | Callback::HoldSendAll { .. }
-            | Callback::HoldSkip { .. }
-            | Callback::RetractGone { .. }
-    );
     let done = match callback {
         // A private chat's buttons are pressed by its owner: this press is forged. (The
         // admins' buttons answer a forger with the admin check.)
-        _ if private && chat.0 != reader && !admins_button => {
+        _ if private && chat.0 != reader && !callback.is_admins() => {
             tracing::warn!(reader, chat = chat.0, "button press on someone else's private chat refused");
             (Some(texts.button_expired.to_owned()), Followup::Nothing)
         }

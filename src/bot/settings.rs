@@ -82,12 +82,9 @@ pub async fn settings(state: &BotState, reader: i64, lang: Lang) -> Result<Answe
     let choices = &state.choices;
     let current = state.store.reader_settings(reader).await?;
     let times = choices.schedule.reader_times(current.digest_times.as_deref());
-    let mut names = Vec::new();
-    for id in state.store.reader_categories(reader).await? {
-        if let Some(category) = state.store.category(id).await? {
-            names.push(category.name);
-        }
-    }
+    let chosen = state.store.reader_categories(reader).await?;
+    let names: Vec<String> =
+        state.store.categories().await?.into_iter().filter(|c| chosen.contains(&c.id)).map(|c| c.name).collect();
     let on_off = |on: bool| if on { texts.on } else { texts.off };
     let mut lines = vec![
         if current.subscribed { texts.settings_subscribed } else { texts.settings_not_subscribed }.to_owned(),
@@ -199,7 +196,6 @@ pub async fn press(state: &BotState, reader: Reader<'_>, press: Callback) -> Res
             texts.toast_saved.to_owned()
         }
         Callback::SetSubscribed(on) => {
-            let now = Utc::now();
             if on {
                 store.subscribe(reader.id, reader.language_code, style, now).await?;
             } else {

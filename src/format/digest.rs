@@ -143,30 +143,14 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::domain::ArticleKey;
     use crate::format::{utf16_len, validate};
 
     const WITA: Tz = chrono_tz::Asia::Makassar;
 
     fn article(n: i64, title: &str, category: &str) -> Article {
         let at = Utc.with_ymd_and_hms(2026, 12, 6, 23, 5, 0).single().expect("time");
-        Article {
-            id: n,
-            feed_id: 1,
-            key: ArticleKey::from_title(title),
-            title: title.into(),
-            link: Some(Url::parse(&format!("https://kaltimtoday.co/{n}/")).expect("url")),
-            summary_html: None,
-            content_html: None,
-            author: None,
-            categories: if category.is_empty() { vec![] } else { vec![category.into()] },
-            tags: vec![],
-            page_photo: None,
-            image_url: None,
-            published_at: Some(at),
-            seen_at: at,
-            source_name: "Kaltimtoday.co".into(),
-        }
+        let categories: &[&str] = if category.is_empty() { &[] } else { &[category] };
+        crate::format::testing::article_at(n, title, categories, at)
     }
 
     fn morning() -> DigestHeading {

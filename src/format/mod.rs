@@ -11,6 +11,8 @@ mod replies;
 mod rich;
 pub mod stats;
 mod template;
+#[cfg(test)]
+pub(crate) mod testing;
 mod text;
 mod time;
 pub mod validate;

@@ -241,30 +241,13 @@ pub fn render_latest_usage(lang: Lang, max_latest: u32) -> Reply {
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
-    use url::Url;
 
     use super::*;
-    use crate::domain::ArticleKey;
     use crate::format::utf16_len;
 
     fn article(n: usize, title: &str) -> Article {
-        Article {
-            id: n as i64,
-            feed_id: 1,
-            key: ArticleKey::from_title(title),
-            title: title.into(),
-            link: Some(Url::parse(&format!("https://kaltimtoday.co/{n}/")).expect("url")),
-            summary_html: None,
-            content_html: None,
-            author: None,
-            categories: vec![],
-            tags: vec![],
-            page_photo: None,
-            image_url: None,
-            published_at: Some(Utc.with_ymd_and_hms(2026, 11, 27, 1, 20, 0).single().expect("time")),
-            seen_at: Utc.with_ymd_and_hms(2026, 11, 27, 1, 20, 0).single().expect("time"),
-            source_name: "Kaltimtoday.co".into(),
-        }
+        let at = Utc.with_ymd_and_hms(2026, 11, 27, 1, 20, 0).single().expect("time");
+        crate::format::testing::article_at(n as i64, title, &[], at)
     }
 
     fn list<'a>(articles: &'a [Article], footer: Option<&'a str>) -> ArticleList<'a> {

@@ -534,25 +534,8 @@ async fn update_article(
 mod tests {
     use super::*;
     use crate::domain::ChatRef;
-    use crate::store::testing::{TitleRenderer, record, temp_store};
+    use crate::store::testing::{TitleRenderer, article, record, temp_store};
     use crate::store::{DeliveryAction, SentAs};
-
-    fn article(n: u32) -> NewArticle {
-        let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
-        NewArticle {
-            key: ArticleKey::from_link(&link),
-            title: format!("Berita {n}"),
-            link: Some(link),
-            summary_html: Some(format!("<p>Ringkasan {n}</p>")),
-            content_html: None,
-            author: Some("Redaksi".into()),
-            categories: vec!["Samarinda".into()],
-            tags: vec![],
-            page_photo: None,
-            image_url: None,
-            published_at: Some(Utc::now() - chrono::Duration::minutes(i64::from(100 - n))),
-        }
-    }
 
     async fn feed_with_channel(store: &Store, url: &str) -> i64 {
         let now = Utc::now();

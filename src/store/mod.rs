@@ -233,7 +233,9 @@ pub(crate) mod testing {
     use chrono::Utc;
 
     use super::{FetchMeta, FetchRecord, RecordOutcome, Store};
-    use crate::domain::{Article, NewArticle, NewPost, PostRenderer, SearchText};
+    use url::Url;
+
+    use crate::domain::{Article, ArticleKey, NewArticle, NewPost, PostRenderer, SearchText};
 
     /// Renders a post as the article's title; fingerprints title and summary.
     pub struct TitleRenderer;
@@ -252,9 +254,37 @@ pub(crate) mod testing {
         }
     }
 
+    /// Article `n` of a Kaltimtoday-like feed; higher `n` is newer.
+    pub fn article(n: u32) -> NewArticle {
+        let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
+        NewArticle {
+            key: ArticleKey::from_link(&link),
+            title: format!("Berita {n}"),
+            link: Some(link),
+            summary_html: Some(format!("<p>Ringkasan {n}</p>")),
+            content_html: None,
+            author: Some("Redaksi".into()),
+            categories: vec!["Samarinda".into()],
+            tags: vec![],
+            page_photo: None,
+            image_url: None,
+            published_at: Some(Utc::now() - chrono::Duration::minutes(i64::from(100 - n))),
+        }
+    }
+
     /// Records a fetch of `articles` now, with a 48 h edit window.
     pub async fn record(store: &Store, feed_id: i64, articles: &[NewArticle], backfill: u32) -> RecordOutcome {
-        let now = Utc::now();
+        record_at(store, feed_id, articles, backfill, Utc::now()).await
+    }
+
+    /// Records a fetch of `articles` that began at `now`, with a 48 h edit window.
+    pub async fn record_at(
+        store: &Store,
+        feed_id: i64,
+        articles: &[NewArticle],
+        backfill: u32,
+        now: chrono::DateTime<Utc>,
+    ) -> RecordOutcome {
         let record = FetchRecord {
             meta: &FetchMeta::default(),
             articles,

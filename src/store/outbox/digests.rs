@@ -274,32 +274,12 @@ fn choose(candidates: &[Candidate], wanted: &[i64], max: usize) -> (Vec<i64>, Ve
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use chrono::Utc;
     use url::Url;
 
     use super::*;
-    use crate::domain::{ArticleKey, DeliveryMode, DigestSchedule, NewArticle, parse_time_of_day};
-    use crate::store::testing::{TitleRenderer, record, temp_store};
-    use crate::store::{FetchMeta, FetchRecord};
-
-    fn article(n: u32) -> NewArticle {
-        let link = Url::parse(&format!("https://kaltimtoday.co/berita-{n}/")).expect("url");
-        NewArticle {
-            key: ArticleKey::from_link(&link),
-            title: format!("Berita {n}"),
-            link: Some(link),
-            summary_html: None,
-            content_html: None,
-            author: None,
-            categories: vec!["Samarinda".into()],
-            tags: vec![],
-            page_photo: None,
-            image_url: None,
-            published_at: None,
-        }
-    }
+    use crate::domain::{DeliveryMode, DigestSchedule, parse_time_of_day};
+    use crate::store::testing::{article, record, record_at, temp_store};
 
     /// Builds `slot` for the digest readers; the titles each rendering held.
     async fn build(store: &Store, schedule: &DigestSchedule, slot: Slot) -> Vec<Vec<String>> {
@@ -329,16 +309,7 @@ mod tests {
         record(&store, feed, &[article(1)], 0).await;
         assert_eq!(build(&store, &schedule, first).await, [vec!["Berita 1".to_owned()]]);
         // A fetch that began a minute before the first slot commits only now.
-        let late = first.at - chrono::Duration::minutes(1);
-        let fetch = FetchRecord {
-            meta: &FetchMeta::default(),
-            articles: &[article(2)],
-            now: late,
-            next_check: late,
-            backfill: 0,
-            edit_window: Duration::from_secs(3600),
-        };
-        store.record_fetch_success(feed, fetch, &TitleRenderer).await.expect("record");
+        record_at(&store, feed, &[article(2)], 0, first.at - chrono::Duration::minutes(1)).await;
         // Yesterday's story, picked within the period, comes back as a pick.
         assert!(store.pick(1, 42, first.at + chrono::Duration::hours(1)).await.expect("pick"));
         let second_digest = build(&store, &schedule, second).await;
