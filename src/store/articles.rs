@@ -1,8 +1,9 @@
+use crate::store::Flag;
 use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 use url::Url;
 
 use super::categories::{file_under_categories, index_article};
@@ -122,9 +123,9 @@ impl Store {
         renderer: &impl PostRenderer,
     ) -> Result<RecordOutcome, StoreError> {
         let now = record.now;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let (primed_at, name, site_title, url): (Option<i64>, Option<String>, Option<String>, String) = sqlx::query_as(
-            concat!("SELECT f.primed_at, ", site_name_columns!(), ", f.url FROM feeds f WHERE f.id = ?1"),
+            concat!("SELECT f.primed_at, ", site_name_columns!(), ", f.url FROM feeds f WHERE f.id = $1"),
         )
         .bind(feed_id)
         .fetch_one(&mut *tx)
@@ -132,7 +133,7 @@ impl Store {
         let title = record.meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
         // The site's main feed's title if it has one, else what this fetch says.
         let own_title: Option<String> =
-            sqlx::query_scalar("SELECT title FROM feeds WHERE id = ?1").bind(feed_id).fetch_one(&mut *tx).await?;
+            sqlx::query_scalar("SELECT title FROM feeds WHERE id = $1").bind(feed_id).fetch_one(&mut *tx).await?;
         let site_title = site_title.filter(|t| Some(t) != own_title.as_ref());
         let source = source_name(name.as_deref(), site_title.as_deref().or(title), &url);
         let mut outcome = RecordOutcome { primed_now: primed_at.is_none(), ..RecordOutcome::default() };
@@ -143,7 +144,7 @@ impl Store {
         for (index, new) in record.articles.iter().enumerate() {
             let fingerprint = renderer.fingerprint(new);
             let known: Option<(i64, Option<String>)> =
-                sqlx::query_as("SELECT id, fingerprint FROM articles WHERE feed_id = ?1 AND key = ?2")
+                sqlx::query_as("SELECT id, fingerprint FROM articles WHERE feed_id = $1 AND key = $2")
                     .bind(feed_id)
                     .bind(new.key.as_str())
                     .fetch_optional(&mut *tx)
@@ -177,13 +178,13 @@ impl Store {
                 }
                 Some((id, previous)) if previous.as_deref() != Some(fingerprint.as_str()) => {
                     let article = update_article(&mut tx, id, new, &fingerprint).await?;
-                    let sort_at: i64 = sqlx::query_scalar("SELECT sort_at FROM articles WHERE id = ?1")
+                    let sort_at: i64 = sqlx::query_scalar("SELECT sort_at FROM articles WHERE id = $1")
                         .bind(id)
                         .fetch_one(&mut *tx)
                         .await?;
                     let text =
                         renderer.search_text(&new.title, new.summary_html.as_deref(), new.content_html.as_deref());
-                    let first_copy: Option<i64> = sqlx::query_scalar("SELECT same_as FROM articles WHERE id = ?1")
+                    let first_copy: Option<i64> = sqlx::query_scalar("SELECT same_as FROM articles WHERE id = $1")
                         .bind(id)
                         .fetch_one(&mut *tx)
                         .await?;
@@ -206,11 +207,11 @@ impl Store {
         outcome.deliveries += outcome.edits;
 
         sqlx::query(
-            "UPDATE feeds SET etag = ?2, last_modified = ?3, title = COALESCE(?4, title),
-                    primed_at = COALESCE(primed_at, ?5), last_fetched_at = ?5, last_success_at = ?5,
-                    next_check_at = ?6, error_count = 0, last_error = NULL,
-                    last_new_at = CASE WHEN ?7 THEN ?5 ELSE last_new_at END
-             WHERE id = ?1",
+            "UPDATE feeds SET etag = $2, last_modified = $3, title = COALESCE($4, title),
+                    primed_at = COALESCE(primed_at, $5), last_fetched_at = $5, last_success_at = $5,
+                    next_check_at = $6, error_count = 0, last_error = NULL,
+                    last_new_at = CASE WHEN $7 THEN $5 ELSE last_new_at END
+             WHERE id = $1",
         )
         .bind(feed_id)
         .bind(record.meta.etag.as_deref())
@@ -244,12 +245,12 @@ impl Store {
         let (total, rows): (i64, Vec<ArticleRow>) = match category {
             None => {
                 let total =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM articles WHERE same_as IS NULL LIMIT ?1)")
+                    sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM articles WHERE same_as IS NULL LIMIT $1)")
                         .bind(depth)
                         .fetch_one(&self.pool)
                         .await?;
                 let rows = sqlx::query_as::<_, ArticleRow>(&format!(
-                    "{ARTICLE_SELECT} WHERE a.same_as IS NULL ORDER BY a.sort_at DESC, a.id DESC LIMIT ?1 OFFSET ?2"
+                    "{ARTICLE_SELECT} WHERE a.same_as IS NULL ORDER BY a.sort_at DESC, a.id DESC LIMIT $1 OFFSET $2"
                 ))
                 .bind(i64::from(limit))
                 .bind(i64::from(offset))
@@ -259,15 +260,15 @@ impl Store {
             }
             Some(category) => {
                 let total: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM article_categories WHERE category_id = ?1 LIMIT ?2)",
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM article_categories WHERE category_id = $1 LIMIT $2)",
                 )
                 .bind(category)
                 .bind(depth)
                 .fetch_one(&self.pool)
                 .await?;
                 let ids: Vec<i64> = sqlx::query_scalar(
-                    "SELECT article_id FROM article_categories WHERE category_id = ?1
-                     ORDER BY sort_at DESC, article_id DESC LIMIT ?2 OFFSET ?3",
+                    "SELECT article_id FROM article_categories WHERE category_id = $1
+                     ORDER BY sort_at DESC, article_id DESC LIMIT $2 OFFSET $3",
                 )
                 .bind(category)
                 .bind(i64::from(limit))
@@ -283,7 +284,7 @@ impl Store {
     /// The newest articles across all feeds, newest first.
     pub async fn latest_articles(&self, limit: u32, offset: u32) -> Result<Vec<Article>, StoreError> {
         let rows = sqlx::query_as::<_, ArticleRow>(&format!(
-            "{ARTICLE_SELECT} WHERE a.same_as IS NULL ORDER BY a.sort_at DESC, a.id DESC LIMIT ?1 OFFSET ?2"
+            "{ARTICLE_SELECT} WHERE a.same_as IS NULL ORDER BY a.sort_at DESC, a.id DESC LIMIT $1 OFFSET $2"
         ))
         .bind(i64::from(limit))
         .bind(i64::from(offset))
@@ -293,7 +294,7 @@ impl Store {
     }
 
     pub async fn article(&self, id: i64) -> Result<Option<Article>, StoreError> {
-        let row = sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_SELECT} WHERE a.id = ?1"))
+        let row = sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_SELECT} WHERE a.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -301,7 +302,7 @@ impl Store {
     }
 
     pub async fn count_articles(&self, feed_id: i64) -> Result<i64, StoreError> {
-        let count = sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE feed_id = ?1")
+        let count = sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE feed_id = $1")
             .bind(feed_id)
             .fetch_one(&self.pool)
             .await?;
@@ -314,7 +315,7 @@ pub const ARCHIVE_DEPTH: usize = 1000;
 
 /// The articles with these ids, in the order given (unknown ids are skipped).
 pub(super) async fn articles_by_ids<'e>(
-    executor: impl sqlx::SqliteExecutor<'e>,
+    executor: impl sqlx::any::AnyExecutor<'e>,
     ids: &[i64],
 ) -> Result<Vec<Article>, StoreError> {
     if ids.is_empty() {
@@ -332,8 +333,8 @@ pub(super) async fn articles_by_ids<'e>(
 }
 
 /// An article, read in the caller's transaction.
-pub(super) async fn article_in(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<Article>, StoreError> {
-    let row = sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_SELECT} WHERE a.id = ?1"))
+pub(super) async fn article_in(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Option<Article>, StoreError> {
+    let row = sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_SELECT} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?;
@@ -366,7 +367,7 @@ pub(super) enum NewStory {
 /// (`in_fetch` lists the keys the feed shows now), it takes the new key.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn record_new_article(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     feed_id: i64,
     new: &NewArticle,
     fingerprint: &str,
@@ -379,14 +380,14 @@ pub(super) async fn record_new_article(
     let mut elsewhere = Elsewhere::Nowhere;
     if let Some(link_key) = &link_key {
         let same_feed: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, key FROM articles WHERE feed_id = ?1 AND link_key = ?2 ORDER BY id LIMIT 1")
+            sqlx::query_as("SELECT id, key FROM articles WHERE feed_id = $1 AND link_key = $2 ORDER BY id LIMIT 1")
                 .bind(feed_id)
                 .bind(link_key)
                 .fetch_optional(&mut **tx)
                 .await?;
         match same_feed {
             Some((id, old_key)) if !in_fetch.contains(old_key.as_str()) => {
-                sqlx::query("UPDATE articles SET key = ?2, fingerprint = ?3 WHERE id = ?1")
+                sqlx::query("UPDATE articles SET key = $2, fingerprint = $3 WHERE id = $1")
                     .bind(id)
                     .bind(new.key.as_str())
                     .bind(fingerprint)
@@ -402,7 +403,7 @@ pub(super) async fn record_new_article(
     // the archive and search, its categories filed under the first copy.
     let first_copy: Option<i64> = match &link_key {
         Some(link_key) if elsewhere != Elsewhere::Nowhere => {
-            sqlx::query_scalar("SELECT id FROM articles WHERE link_key = ?1 AND same_as IS NULL ORDER BY id LIMIT 1")
+            sqlx::query_scalar("SELECT id FROM articles WHERE link_key = $1 AND same_as IS NULL ORDER BY id LIMIT 1")
                 .bind(link_key)
                 .fetch_optional(&mut **tx)
                 .await?
@@ -418,20 +419,20 @@ pub(super) async fn record_new_article(
         }
         Some(first) => {
             file_under_categories(tx, first, &new.categories, now).await?;
-            sqlx::query("UPDATE articles SET indexed = 1 WHERE id = ?1").bind(article.id).execute(&mut **tx).await?;
+            sqlx::query("UPDATE articles SET indexed = 1 WHERE id = $1").bind(article.id).execute(&mut **tx).await?;
         }
     }
     Ok(NewStory::Stored { article: Box::new(article), elsewhere })
 }
 
 async fn seen_in_other_feeds(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     feed_id: i64,
     link_key: &str,
 ) -> Result<Elsewhere, StoreError> {
-    let (known, posted): (bool, bool) = sqlx::query_as(
+    let (Flag(known), Flag(posted)): (Flag, Flag) = sqlx::query_as(
         "SELECT COUNT(*) > 0, COALESCE(SUM(EXISTS (SELECT 1 FROM posts p WHERE p.article_id = a.id)), 0) > 0
-         FROM articles a WHERE a.link_key = ?1 AND a.feed_id != ?2",
+         FROM articles a WHERE a.link_key = $1 AND a.feed_id != $2",
     )
     .bind(link_key)
     .bind(feed_id)
@@ -454,7 +455,7 @@ struct StoredCopy<'a> {
 
 /// Inserts a new article; returns it as stored, and its sort time.
 async fn insert_article(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     feed_id: i64,
     new: &NewArticle,
     fingerprint: &str,
@@ -469,7 +470,7 @@ async fn insert_article(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (feed_id, key, title, link, summary_html, content_html, author, categories,
                                image_url, published_at, seen_at, sort_at, fingerprint, link_key, tags, same_as, page_photo)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          RETURNING id",
     )
     .bind(feed_id)
@@ -496,7 +497,7 @@ async fn insert_article(
 
 /// Overwrites a known article with what the feed says now; returns it as stored.
 async fn update_article(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     id: i64,
     new: &NewArticle,
     fingerprint: &str,
@@ -504,10 +505,10 @@ async fn update_article(
     let categories = serde_json::to_string(&new.categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let tags = serde_json::to_string(&new.tags).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     sqlx::query(
-        "UPDATE articles SET title = ?2, link = ?3, summary_html = ?4, content_html = ?5, author = ?6,
-                categories = ?7, image_url = ?8, published_at = COALESCE(?9, published_at), fingerprint = ?10,
-                link_key = COALESCE(?11, link_key), tags = ?12
-         WHERE id = ?1",
+        "UPDATE articles SET title = $2, link = $3, summary_html = $4, content_html = $5, author = $6,
+                categories = $7, image_url = $8, published_at = COALESCE($9, published_at), fingerprint = $10,
+                link_key = COALESCE($11, link_key), tags = $12
+         WHERE id = $1",
     )
     .bind(id)
     .bind(&new.title)
@@ -523,7 +524,7 @@ async fn update_article(
     .bind(tags)
     .execute(&mut **tx)
     .await?;
-    let row = sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_SELECT} WHERE a.id = ?1"))
+    let row = sqlx::query_as::<_, ArticleRow>(&format!("{ARTICLE_SELECT} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?;

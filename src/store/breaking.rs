@@ -1,6 +1,7 @@
 //! Breaking news: drafts previewed to an admin, confirmed into the outbox
 //! ahead of everything else, and their fan-out progress.
 
+use crate::store::Flag;
 use chrono::{DateTime, Utc};
 
 use super::outbox::{Audience, enqueue_breaking, enqueue_clear_buttons};
@@ -147,14 +148,14 @@ impl Store {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("UPDATE breaking SET state = 'expired' WHERE admin_chat = ?1 AND state = 'awaiting'")
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE breaking SET state = 'expired' WHERE admin_chat = $1 AND state = 'awaiting'")
             .bind(admin_chat)
             .execute(&mut *tx)
             .await?;
         let id = sqlx::query_scalar(
             "INSERT INTO breaking (admin_id, admin_chat, state, created_at, expires_at)
-             VALUES (?1, ?2, 'awaiting', ?3, ?4) RETURNING id",
+             VALUES ($1, $2, 'awaiting', $3, $4) RETURNING id",
         )
         .bind(admin_id)
         .bind(admin_chat)
@@ -170,7 +171,7 @@ impl Store {
     /// (it is answered once).
     pub async fn take_awaiting_breaking(&self, admin_chat: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let taken = sqlx::query(
-            "UPDATE breaking SET state = 'expired' WHERE admin_chat = ?1 AND state = 'awaiting' AND expires_at > ?2",
+            "UPDATE breaking SET state = 'expired' WHERE admin_chat = $1 AND state = 'awaiting' AND expires_at > $2",
         )
         .bind(admin_chat)
         .bind(to_ms(now))
@@ -191,7 +192,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let id = sqlx::query_scalar(
             "INSERT INTO breaking (admin_id, admin_chat, state, text, photo_file_id, article_id, created_at, expires_at)
-             VALUES (?1, ?2, 'draft', ?3, ?4, ?5, ?6, ?7) RETURNING id",
+             VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(admin_id)
         .bind(admin_chat)
@@ -206,7 +207,7 @@ impl Store {
     }
 
     pub async fn set_breaking_preview(&self, id: i64, message_id: i32) -> Result<(), StoreError> {
-        sqlx::query("UPDATE breaking SET preview_message_id = ?2 WHERE id = ?1")
+        sqlx::query("UPDATE breaking SET preview_message_id = $2 WHERE id = $1")
             .bind(id)
             .bind(message_id)
             .execute(&self.pool)
@@ -216,7 +217,7 @@ impl Store {
 
     pub async fn breaking(&self, id: i64) -> Result<Option<Breaking>, StoreError> {
         let row: Option<BreakingRow> =
-            sqlx::query_as(&format!("SELECT {BREAKING_COLUMNS} FROM breaking WHERE id = ?1"))
+            sqlx::query_as(&format!("SELECT {BREAKING_COLUMNS} FROM breaking WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -235,9 +236,9 @@ impl Store {
         pin: bool,
         render: impl Fn(&BreakingContent, Option<&str>) -> NewPost,
     ) -> Result<ConfirmOutcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<BreakingRow> =
-            sqlx::query_as(&format!("SELECT {BREAKING_COLUMNS} FROM breaking WHERE id = ?1 AND admin_chat = ?2"))
+            sqlx::query_as(&format!("SELECT {BREAKING_COLUMNS} FROM breaking WHERE id = $1 AND admin_chat = $2"))
                 .bind(id)
                 .bind(admin_chat)
                 .fetch_optional(&mut *tx)
@@ -247,7 +248,7 @@ impl Store {
         };
         match breaking.state {
             BreakingState::Draft if breaking.expires_at <= now => {
-                sqlx::query("UPDATE breaking SET state = 'expired' WHERE id = ?1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE breaking SET state = 'expired' WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 return Ok(ConfirmOutcome::Expired);
             }
@@ -262,7 +263,7 @@ impl Store {
         let content =
             BreakingContent { text: breaking.text.clone(), photo_file_id: breaking.photo_file_id.clone(), article };
         let recipients = enqueue_breaking(&mut tx, id, pin, |style| render(&content, style), now).await?;
-        sqlx::query("UPDATE breaking SET state = 'confirmed', confirmed_at = ?2, recipients = ?3 WHERE id = ?1")
+        sqlx::query("UPDATE breaking SET state = 'confirmed', confirmed_at = $2, recipients = $3 WHERE id = $1")
             .bind(id)
             .bind(to_ms(now))
             .bind(i64::try_from(recipients).unwrap_or(i64::MAX))
@@ -302,7 +303,7 @@ impl Store {
     /// Cancels a draft of `admin_chat`; false if it was no longer a draft.
     pub async fn cancel_breaking(&self, id: i64, admin_chat: i64) -> Result<bool, StoreError> {
         let cancelled = sqlx::query(
-            "UPDATE breaking SET state = 'cancelled' WHERE id = ?1 AND admin_chat = ?2 AND state = 'draft'",
+            "UPDATE breaking SET state = 'cancelled' WHERE id = $1 AND admin_chat = $2 AND state = 'draft'",
         )
         .bind(id)
         .bind(admin_chat)
@@ -316,19 +317,19 @@ impl Store {
     /// come off their previews through the outbox.
     pub async fn expire_breaking_drafts(&self, now: DateTime<Utc>) -> Result<Vec<Breaking>, StoreError> {
         // Called every second: look first, so an idle bot takes no write lock.
-        let due: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM breaking WHERE state IN ('draft', 'awaiting') AND expires_at <= ?1)",
+        let due: Flag = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM breaking WHERE state IN ('draft', 'awaiting') AND expires_at <= $1)",
         )
         .bind(to_ms(now))
         .fetch_one(&self.pool)
         .await?;
-        if !due {
+        if !due.0 {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let rows: Vec<BreakingRow> = sqlx::query_as(&format!(
             "UPDATE breaking SET state = 'expired'
-             WHERE state IN ('draft', 'awaiting') AND expires_at <= ?1
+             WHERE state IN ('draft', 'awaiting') AND expires_at <= $1
              RETURNING {BREAKING_COLUMNS}"
         ))
         .bind(to_ms(now))
@@ -362,7 +363,7 @@ impl Store {
                     COALESCE(SUM(d.status = 'failed' AND c.active = 0), 0),
                     COALESCE(SUM(d.status = 'dead' OR (d.status = 'failed' AND c.active = 1)), 0)
              FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
-             WHERE p.breaking_id = ?1 AND d.action = 'send'",
+             WHERE p.breaking_id = $1 AND d.action = 'send'",
         )
         .bind(id)
         .fetch_one(&self.pool)
@@ -379,9 +380,9 @@ impl Store {
         finished_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE breaking SET status_message_id = COALESCE(?2, status_message_id), progress_text = ?3,
-                    finished_at = ?4
-             WHERE id = ?1",
+            "UPDATE breaking SET status_message_id = COALESCE($2, status_message_id), progress_text = $3,
+                    finished_at = $4
+             WHERE id = $1",
         )
         .bind(id)
         .bind(status_message_id)
@@ -435,7 +436,7 @@ mod tests {
         }
         let (breaking, pinned): (i64, i64) = sqlx::query_as(
             "SELECT COUNT(*), MIN(p.pin) FROM deliveries d JOIN posts p ON p.id = d.post_id
-             WHERE p.breaking_id = ?1 AND d.priority = ?2 AND d.status = 'pending'",
+             WHERE p.breaking_id = $1 AND d.priority = $2 AND d.status = 'pending'",
         )
         .bind(id)
         .bind(crate::store::Priority::Breaking.as_i64())

@@ -1,10 +1,11 @@
 //! The site's categories, the article index (categories and full-text
 //! search), and the categories each subscriber chose.
 
+use crate::store::Flag;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::subscribers::{SubscribeOutcome, subscribe_in};
 use super::{Store, StoreError, to_ms};
@@ -26,6 +27,7 @@ pub struct Category {
     pub name: String,
     pub article_count: i64,
     /// Hidden by an admin's command.
+    #[sqlx(try_from = "crate::store::Flag")]
     pub hidden: bool,
 }
 
@@ -42,7 +44,7 @@ pub enum CategoryToggle {
 /// Files an article under its categories and in the search index, in the
 /// caller's transaction. Re-indexing (after a correction) replaces both.
 pub(super) async fn index_article(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     article_id: i64,
     sort_at: i64,
     categories: &[String],
@@ -51,12 +53,12 @@ pub(super) async fn index_article(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE categories SET article_count = article_count - 1
-         WHERE id IN (SELECT category_id FROM article_categories WHERE article_id = ?1)",
+         WHERE id IN (SELECT category_id FROM article_categories WHERE article_id = $1)",
     )
     .bind(article_id)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM article_categories WHERE article_id = ?1").bind(article_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM article_categories WHERE article_id = $1").bind(article_id).execute(&mut **tx).await?;
     let mut seen = HashSet::new();
     for name in categories {
         let key = CategoryKey::new(name);
@@ -67,7 +69,7 @@ pub(super) async fn index_article(
             break;
         }
         let category_id: i64 = sqlx::query_scalar(
-            "INSERT INTO categories (key, name, article_count, created_at) VALUES (?1, ?2, 1, ?3)
+            "INSERT INTO categories (key, name, article_count, created_at) VALUES ($1, $2, 1, $3)
              ON CONFLICT (key) DO UPDATE SET name = excluded.name, article_count = article_count + 1
              RETURNING id",
         )
@@ -76,34 +78,34 @@ pub(super) async fn index_article(
         .bind(to_ms(now))
         .fetch_one(&mut **tx)
         .await?;
-        sqlx::query("INSERT INTO article_categories (category_id, article_id, sort_at) VALUES (?1, ?2, ?3)")
+        sqlx::query("INSERT INTO article_categories (category_id, article_id, sort_at) VALUES ($1, $2, $3)")
             .bind(category_id)
             .bind(article_id)
             .bind(sort_at)
             .execute(&mut **tx)
             .await?;
     }
-    sqlx::query("INSERT OR REPLACE INTO articles_search (rowid, title, body) VALUES (?1, ?2, ?3)")
+    sqlx::query("INSERT OR REPLACE INTO articles_search (rowid, title, body) VALUES ($1, $2, $3)")
         .bind(article_id)
         .bind(&text.title)
         .bind(&text.body)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("UPDATE articles SET indexed = 1 WHERE id = ?1").bind(article_id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE articles SET indexed = 1 WHERE id = $1").bind(article_id).execute(&mut **tx).await?;
     Ok(())
 }
 
 /// Adds categories to an article's (those of a later copy of the story, from
 /// a category feed), keeping the ones it has.
 pub(super) async fn file_under_categories(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     article_id: i64,
     categories: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let sort_at: i64 =
-        sqlx::query_scalar("SELECT sort_at FROM articles WHERE id = ?1").bind(article_id).fetch_one(&mut **tx).await?;
-    let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM article_categories WHERE article_id = ?1")
+        sqlx::query_scalar("SELECT sort_at FROM articles WHERE id = $1").bind(article_id).fetch_one(&mut **tx).await?;
+    let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM article_categories WHERE article_id = $1")
         .bind(article_id)
         .fetch_one(&mut **tx)
         .await?;
@@ -114,7 +116,7 @@ pub(super) async fn file_under_categories(
             continue;
         }
         let category_id: i64 = sqlx::query_scalar(
-            "INSERT INTO categories (key, name, article_count, created_at) VALUES (?1, ?2, 0, ?3)
+            "INSERT INTO categories (key, name, article_count, created_at) VALUES ($1, $2, 0, $3)
              ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
         )
         .bind(key.as_str())
@@ -123,7 +125,7 @@ pub(super) async fn file_under_categories(
         .fetch_one(&mut **tx)
         .await?;
         let added = sqlx::query(
-            "INSERT OR IGNORE INTO article_categories (category_id, article_id, sort_at) VALUES (?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO article_categories (category_id, article_id, sort_at) VALUES ($1, $2, $3)",
         )
         .bind(category_id)
         .bind(article_id)
@@ -133,7 +135,7 @@ pub(super) async fn file_under_categories(
         .rows_affected();
         if added > 0 {
             room -= 1;
-            sqlx::query("UPDATE categories SET article_count = article_count + 1 WHERE id = ?1")
+            sqlx::query("UPDATE categories SET article_count = article_count + 1 WHERE id = $1")
                 .bind(category_id)
                 .execute(&mut **tx)
                 .await?;
@@ -158,10 +160,10 @@ impl Store {
     pub async fn index_pending_articles(&self, renderer: &impl PostRenderer) -> Result<usize, StoreError> {
         let mut indexed = 0;
         loop {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = self.begin_write().await?;
             let rows: Vec<UnindexedRow> = sqlx::query_as(
                 "SELECT id, title, summary_html, content_html, categories, sort_at
-                 FROM articles WHERE indexed = 0 ORDER BY id LIMIT ?1",
+                 FROM articles WHERE indexed = 0 ORDER BY id LIMIT $1",
             )
             .bind(INDEX_BATCH)
             .fetch_all(&mut *tx)
@@ -193,7 +195,7 @@ impl Store {
 
     pub async fn category(&self, id: i64) -> Result<Option<Category>, StoreError> {
         let category =
-            sqlx::query_as("SELECT id, key, name, article_count, hidden = 1 AS hidden FROM categories WHERE id = ?1")
+            sqlx::query_as("SELECT id, key, name, article_count, hidden = 1 AS hidden FROM categories WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -202,7 +204,7 @@ impl Store {
 
     /// Hides a category from readers' lists (or shows it again).
     pub async fn set_category_hidden(&self, id: i64, hidden: bool) -> Result<bool, StoreError> {
-        let changed = sqlx::query("UPDATE categories SET hidden = ?2 WHERE id = ?1 AND hidden != ?2")
+        let changed = sqlx::query("UPDATE categories SET hidden = $2 WHERE id = $1 AND hidden != $2")
             .bind(id)
             .bind(hidden)
             .execute(&self.pool)
@@ -214,7 +216,7 @@ impl Store {
     pub async fn reader_categories(&self, user_id: i64) -> Result<Vec<i64>, StoreError> {
         let ids = sqlx::query_scalar(
             "SELECT rc.category_id FROM reader_categories rc JOIN chats c ON c.id = rc.chat_id
-             WHERE c.telegram_id = ?1 ORDER BY rc.category_id",
+             WHERE c.telegram_id = $1 ORDER BY rc.category_id",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -232,21 +234,21 @@ impl Store {
         style: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(CategoryToggle, Option<SubscribeOutcome>), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let exists: bool = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM categories WHERE id = ?1")
+        let mut tx = self.begin_write().await?;
+        let exists: Flag = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM categories WHERE id = $1")
             .bind(category_id)
             .fetch_one(&mut *tx)
             .await?;
-        if !exists {
+        if !exists.0 {
             return Ok((CategoryToggle::UnknownCategory, None));
         }
-        let chat_id: Option<i64> = sqlx::query_scalar("SELECT id FROM chats WHERE telegram_id = ?1")
+        let chat_id: Option<i64> = sqlx::query_scalar("SELECT id FROM chats WHERE telegram_id = $1")
             .bind(user_id)
             .fetch_optional(&mut *tx)
             .await?;
         let removed = match chat_id {
             Some(chat_id) => {
-                sqlx::query("DELETE FROM reader_categories WHERE chat_id = ?1 AND category_id = ?2")
+                sqlx::query("DELETE FROM reader_categories WHERE chat_id = $1 AND category_id = $2")
                     .bind(chat_id)
                     .bind(category_id)
                     .execute(&mut *tx)
@@ -261,7 +263,7 @@ impl Store {
             return Ok((CategoryToggle::Removed, None));
         }
         let chosen: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM reader_categories rc JOIN chats c ON c.id = rc.chat_id WHERE c.telegram_id = ?1",
+            "SELECT COUNT(*) FROM reader_categories rc JOIN chats c ON c.id = rc.chat_id WHERE c.telegram_id = $1",
         )
         .bind(user_id)
         .fetch_one(&mut *tx)
@@ -270,7 +272,7 @@ impl Store {
             return Ok((CategoryToggle::TooMany, None));
         }
         let (chat_id, subscribed) = subscribe_in(&mut tx, user_id, language, style, now).await?;
-        sqlx::query("INSERT OR IGNORE INTO reader_categories (chat_id, category_id) VALUES (?1, ?2)")
+        sqlx::query("INSERT OR IGNORE INTO reader_categories (chat_id, category_id) VALUES ($1, $2)")
             .bind(chat_id)
             .bind(category_id)
             .execute(&mut *tx)
@@ -282,7 +284,7 @@ impl Store {
     /// Back to every article. Returns whether the reader had chosen any.
     pub async fn clear_reader_categories(&self, user_id: i64) -> Result<bool, StoreError> {
         let removed =
-            sqlx::query("DELETE FROM reader_categories WHERE chat_id IN (SELECT id FROM chats WHERE telegram_id = ?1)")
+            sqlx::query("DELETE FROM reader_categories WHERE chat_id IN (SELECT id FROM chats WHERE telegram_id = $1)")
                 .bind(user_id)
                 .execute(&self.pool)
                 .await?;

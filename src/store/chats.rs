@@ -1,3 +1,4 @@
+use crate::store::Flag;
 use chrono::{DateTime, Utc};
 
 use super::outbox::fail_queued_for_chat;
@@ -33,6 +34,7 @@ pub(super) struct ChatRow {
     pub telegram_id: Option<i64>,
     pub username: Option<String>,
     pub kind: String,
+    #[sqlx(try_from = "crate::store::Flag")]
     pub quiet_night: bool,
 }
 
@@ -53,7 +55,7 @@ impl Store {
             .map(serde_json::to_string)
             .transpose()
             .map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        sqlx::query("UPDATE chats SET topics = ?2 WHERE id = ?1")
+        sqlx::query("UPDATE chats SET topics = $2 WHERE id = $1")
             .bind(chat_id)
             .bind(topics)
             .execute(&self.pool)
@@ -68,7 +70,7 @@ impl Store {
     /// that once failed has presumably fixed the bot's rights there.
     pub async fn sync_channels(&self, channels: &[ChatRef], now: DateTime<Utc>) -> Result<Vec<ChatTarget>, StoreError> {
         let now = to_ms(now);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let mut ids = Vec::with_capacity(channels.len());
         for channel in channels {
             let (telegram_id, username) = match channel {
@@ -76,7 +78,7 @@ impl Store {
                 ChatRef::Username(name) => (None, Some(name.as_str())),
             };
             let existing: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM chats WHERE (?1 IS NOT NULL AND telegram_id = ?1) OR (?2 IS NOT NULL AND username = ?2)",
+                "SELECT id FROM chats WHERE ($1 IS NOT NULL AND telegram_id = $1) OR ($2 IS NOT NULL AND username = $2)",
             )
             .bind(telegram_id)
             .bind(username)
@@ -85,9 +87,9 @@ impl Store {
             let id = match existing {
                 Some(id) => {
                     sqlx::query(
-                        "UPDATE chats SET is_target = 1, active = 1, deactivated_reason = NULL, updated_at = ?2,
-                                style = ?3
-                         WHERE id = ?1",
+                        "UPDATE chats SET is_target = 1, active = 1, deactivated_reason = NULL, updated_at = $2,
+                                style = $3
+                         WHERE id = $1",
                     )
                     .bind(id)
                     .bind(now)
@@ -98,7 +100,7 @@ impl Store {
                 }
                 None => sqlx::query_scalar(
                     "INSERT INTO chats (telegram_id, username, kind, is_target, active, created_at, updated_at, style)
-                         VALUES (?1, ?2, 'channel', 1, 1, ?3, ?3, ?4) RETURNING id",
+                         VALUES ($1, $2, 'channel', 1, 1, $3, $3, $4) RETURNING id",
                 )
                 .bind(telegram_id)
                 .bind(username)
@@ -116,7 +118,7 @@ impl Store {
             .filter(|id| !ids.contains(id))
             .collect();
         for id in removed {
-            sqlx::query("UPDATE chats SET is_target = 0, updated_at = ?2 WHERE id = ?1")
+            sqlx::query("UPDATE chats SET is_target = 0, updated_at = $2 WHERE id = $1")
                 .bind(id)
                 .bind(now)
                 .execute(&mut *tx)
@@ -135,12 +137,12 @@ impl Store {
     /// (re-activating them: an admin who once had not started the bot may have since).
     pub async fn sync_admins(&self, user_ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
         let now = to_ms(now);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE chats SET is_admin = 0").execute(&mut *tx).await?;
         for user_id in user_ids {
             sqlx::query(
                 "INSERT INTO chats (telegram_id, kind, is_admin, active, created_at, updated_at)
-                 VALUES (?1, 'private', 1, 1, ?2, ?2)
+                 VALUES ($1, 'private', 1, 1, $2, $2)
                  ON CONFLICT (telegram_id) DO UPDATE SET is_admin = 1, active = 1, deactivated_reason = NULL,
                                                           updated_at = excluded.updated_at",
             )
@@ -155,7 +157,7 @@ impl Store {
 
     pub async fn chat(&self, id: i64) -> Result<Option<ChatTarget>, StoreError> {
         let row = sqlx::query_as::<_, ChatRow>(
-            "SELECT id, telegram_id, username, kind, quiet_night FROM chats WHERE id = ?1",
+            "SELECT id, telegram_id, username, kind, quiet_night FROM chats WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -166,7 +168,7 @@ impl Store {
     /// Remembers the numeric id Telegram reported for a chat known by @username.
     /// Ignored if another row already holds that id.
     pub async fn learn_telegram_id(&self, chat_id: i64, telegram_id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE OR IGNORE chats SET telegram_id = ?2 WHERE id = ?1 AND telegram_id IS NULL")
+        sqlx::query("UPDATE OR IGNORE chats SET telegram_id = $2 WHERE id = $1 AND telegram_id IS NULL")
             .bind(chat_id)
             .bind(telegram_id)
             .execute(&self.pool)
@@ -176,7 +178,7 @@ impl Store {
 
     /// A group became a supergroup: future posts go to its new id.
     pub async fn migrate_chat(&self, chat_id: i64, new_telegram_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chats SET telegram_id = ?2, updated_at = ?3 WHERE id = ?1")
+        sqlx::query("UPDATE chats SET telegram_id = $2, updated_at = $3 WHERE id = $1")
             .bind(chat_id)
             .bind(new_telegram_id)
             .bind(to_ms(now))
@@ -188,8 +190,8 @@ impl Store {
     /// The chat can no longer be posted to: stop posting there and fail what is queued for it.
     pub async fn deactivate_chat(&self, chat_id: i64, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         let now = to_ms(now);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("UPDATE chats SET active = 0, deactivated_reason = ?2, updated_at = ?3 WHERE id = ?1")
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE chats SET active = 0, deactivated_reason = $2, updated_at = $3 WHERE id = $1")
             .bind(chat_id)
             .bind(reason)
             .bind(now)
@@ -202,11 +204,11 @@ impl Store {
 
     /// Whether the chat still receives posts.
     pub async fn chat_is_active(&self, chat_id: i64) -> Result<bool, StoreError> {
-        let active: Option<bool> = sqlx::query_scalar("SELECT active FROM chats WHERE id = ?1")
+        let active: Option<Flag> = sqlx::query_scalar("SELECT active FROM chats WHERE id = $1")
             .bind(chat_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(active.unwrap_or(false))
+        Ok(active.is_some_and(bool::from))
     }
 }
 

@@ -1,6 +1,7 @@
 //! How each reader wants the news (mode, digest times, quiet night), the
 //! configured channels' modes, and the editors' picks.
 
+use crate::store::Flag;
 use chrono::{DateTime, Utc};
 
 use super::articles::articles_by_ids;
@@ -32,7 +33,7 @@ impl Default for ReaderSettings {
 }
 
 /// subscribed, delivery_mode, digest_times, quiet_night, language_choice.
-type SettingsRow = (bool, String, Option<String>, bool, Option<String>);
+type SettingsRow = (Flag, String, Option<String>, Flag, Option<String>);
 
 /// A setting a reader changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +49,7 @@ impl Store {
     pub async fn reader_settings(&self, user_id: i64) -> Result<ReaderSettings, StoreError> {
         let row: Option<SettingsRow> = sqlx::query_as(
             "SELECT subscribed = 1 AND active = 1, delivery_mode, digest_times, quiet_night = 1, language_choice
-             FROM chats WHERE telegram_id = ?1 AND kind = 'private'",
+             FROM chats WHERE telegram_id = $1 AND kind = 'private'",
         )
         .bind(user_id)
         .fetch_optional(&self.pool)
@@ -58,7 +59,7 @@ impl Store {
         };
         let mode = DeliveryMode::parse(&mode)
             .ok_or_else(|| StoreError::Corrupt(format!("reader {user_id} has unknown delivery mode {mode:?}")))?;
-        Ok(ReaderSettings { subscribed, mode, digest_times, quiet_night, language_choice })
+        Ok(ReaderSettings { subscribed: subscribed.0, mode, digest_times, quiet_night: quiet_night.0, language_choice })
     }
 
     /// Changes one of a reader's settings (their chat row is created if
@@ -71,13 +72,13 @@ impl Store {
         style: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         if let ReaderChange::Mode(_) = change {
             super::subscribers::subscribe_in(&mut tx, user_id, language, style, now).await?;
         } else {
             sqlx::query(
                 "INSERT INTO chats (telegram_id, kind, active, language, style, created_at, updated_at)
-                 VALUES (?1, 'private', 1, ?2, ?3, ?4, ?4)
+                 VALUES ($1, 'private', 1, $2, $3, $4, $4)
                  ON CONFLICT (telegram_id) DO NOTHING",
             )
             .bind(user_id)
@@ -93,7 +94,7 @@ impl Store {
             ReaderChange::QuietNight(on) => ("quiet_night", Some(if on { "1" } else { "0" }.to_owned())),
         };
         sqlx::query(&format!(
-            "UPDATE chats SET {column} = ?2, updated_at = ?3 WHERE telegram_id = ?1 AND kind = 'private'"
+            "UPDATE chats SET {column} = $2, updated_at = $3 WHERE telegram_id = $1 AND kind = 'private'"
         ))
         .bind(user_id)
         .bind(value)
@@ -114,8 +115,8 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let ids = serde_json::to_string(user_ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let done = sqlx::query(
-            "UPDATE chats SET delivery_mode = ?2, updated_at = ?3
-             WHERE kind = 'private' AND telegram_id IN (SELECT value FROM json_each(?1))",
+            "UPDATE chats SET delivery_mode = $2, updated_at = $3
+             WHERE kind = 'private' AND telegram_id IN (SELECT value FROM json_each($1))",
         )
         .bind(ids)
         .bind(mode.as_str())
@@ -127,7 +128,7 @@ impl Store {
 
     /// A configured channel's mode (`[[channels]] mode`).
     pub async fn set_channel_mode(&self, chat_id: i64, mode: DeliveryMode) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chats SET delivery_mode = ?2 WHERE id = ?1 AND is_target = 1")
+        sqlx::query("UPDATE chats SET delivery_mode = $2 WHERE id = $1 AND is_target = 1")
             .bind(chat_id)
             .bind(mode.as_str())
             .execute(&self.pool)
@@ -138,7 +139,7 @@ impl Store {
     /// Marks an article as an editors' pick; `false` if it was one already.
     pub async fn pick(&self, article_id: i64, admin_id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO picks (article_id, admin_id, picked_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            "INSERT INTO picks (article_id, admin_id, picked_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(article_id)
         .bind(admin_id)
@@ -150,7 +151,7 @@ impl Store {
 
     /// Takes an article off the picks; `false` if it was none.
     pub async fn unpick(&self, article_id: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM picks WHERE article_id = ?1").bind(article_id).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM picks WHERE article_id = $1").bind(article_id).execute(&self.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -167,11 +168,11 @@ impl Store {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT a.id FROM articles a
              WHERE a.same_as IS NULL AND a.retracted_at IS NULL
-               AND (EXISTS (SELECT 1 FROM picks WHERE picks.article_id = a.id AND picks.picked_at >= ?1)
-                    OR (a.seen_at >= ?1 AND EXISTS (
+               AND (EXISTS (SELECT 1 FROM picks WHERE picks.article_id = a.id AND picks.picked_at >= $1)
+                    OR (a.seen_at >= $1 AND EXISTS (
                         SELECT 1 FROM article_categories ac JOIN categories c ON c.id = ac.category_id
-                        WHERE ac.article_id = a.id AND c.key IN (SELECT value FROM json_each(?2)))))
-             ORDER BY a.sort_at DESC, a.id DESC LIMIT ?3",
+                        WHERE ac.article_id = a.id AND c.key IN (SELECT value FROM json_each($2)))))
+             ORDER BY a.sort_at DESC, a.id DESC LIMIT $3",
         )
         .bind(to_ms(since))
         .bind(keys)

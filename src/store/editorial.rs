@@ -21,7 +21,7 @@ impl Store {
     /// The story a post id (as shown to admins) belongs to.
     pub async fn story_by_post(&self, post_id: i64) -> Result<Option<Story>, StoreError> {
         let row: Option<(Option<i64>, Option<i64>)> =
-            sqlx::query_as("SELECT article_id, breaking_id FROM posts WHERE id = ?1")
+            sqlx::query_as("SELECT article_id, breaking_id FROM posts WHERE id = $1")
                 .bind(post_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -37,7 +37,7 @@ impl Store {
     /// The posted story of an article, by its link (tracking parameters and the like ignored).
     pub async fn story_by_link(&self, link: &Url) -> Result<Option<Story>, StoreError> {
         let article: Option<i64> = sqlx::query_scalar(
-            "SELECT a.id FROM articles a WHERE a.link_key = ?1
+            "SELECT a.id FROM articles a WHERE a.link_key = $1
                AND EXISTS (SELECT 1 FROM posts p WHERE p.article_id = a.id)
              ORDER BY a.id DESC LIMIT 1",
         )
@@ -52,7 +52,7 @@ impl Store {
 
     /// The article stored under this link, posted or not.
     pub async fn article_id_by_link(&self, link: &Url) -> Result<Option<i64>, StoreError> {
-        let id = sqlx::query_scalar("SELECT id FROM articles WHERE link_key = ?1 ORDER BY id DESC LIMIT 1")
+        let id = sqlx::query_scalar("SELECT id FROM articles WHERE link_key = $1 ORDER BY id DESC LIMIT 1")
             .bind(normalize_link(link))
             .fetch_optional(&self.pool)
             .await?;
@@ -62,7 +62,7 @@ impl Store {
     /// The id admins see for a story (its first post), without counting its sends.
     pub async fn story_post_id(&self, key: StoryKey) -> Result<Option<i64>, StoreError> {
         let (column, id) = key.column();
-        let post_id = sqlx::query_scalar(&format!("SELECT MIN(id) FROM posts WHERE {column} = ?1"))
+        let post_id = sqlx::query_scalar(&format!("SELECT MIN(id) FROM posts WHERE {column} = $1"))
             .bind(id)
             .fetch_one(&self.pool)
             .await?;
@@ -73,8 +73,8 @@ impl Store {
         let (column, id) = key.column();
         let row: Option<(Option<i64>, i64)> = sqlx::query_as(&format!(
             "SELECT MIN(p.id), (SELECT COUNT(*) FROM deliveries d JOIN posts q ON q.id = d.post_id
-                                WHERE q.{column} = ?1 AND d.action = 'send' AND d.status = 'sent')
-             FROM posts p WHERE p.{column} = ?1"
+                                WHERE q.{column} = $1 AND d.action = 'send' AND d.status = 'sent')
+             FROM posts p WHERE p.{column} = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -82,7 +82,7 @@ impl Store {
         let Some((Some(post_id), sent)) = row else { return Ok(None) };
         let title: Option<String> = match key {
             StoryKey::Article(id) => {
-                sqlx::query_scalar("SELECT title FROM articles WHERE id = ?1")
+                sqlx::query_scalar("SELECT title FROM articles WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?
@@ -90,7 +90,7 @@ impl Store {
             StoryKey::Breaking(id) => {
                 sqlx::query_scalar(
                     "SELECT COALESCE(b.text, a.title) FROM breaking b LEFT JOIN articles a ON a.id = b.article_id
-                     WHERE b.id = ?1",
+                     WHERE b.id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&self.pool)

@@ -38,10 +38,10 @@ impl Store {
         item: &FailedItem,
         alert: &impl AdminNotice,
     ) -> Result<FailedItemOutcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO failed_items (feed_id, key, title, link, reason, failed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (feed_id, key) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (feed_id, key) DO NOTHING",
         )
         .bind(item.feed_id)
         .bind(&item.key)
@@ -67,7 +67,7 @@ impl Store {
         }
         let keys = serde_json::to_string(keys).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let failed = sqlx::query_scalar(
-            "SELECT key FROM failed_items WHERE feed_id = ?1 AND key IN (SELECT value FROM json_each(?2))",
+            "SELECT key FROM failed_items WHERE feed_id = $1 AND key IN (SELECT value FROM json_each($2))",
         )
         .bind(feed_id)
         .bind(keys)
@@ -88,7 +88,7 @@ impl Store {
         }
         let keys = serde_json::to_string(keys).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT key, fingerprint FROM articles WHERE feed_id = ?1 AND key IN (SELECT value FROM json_each(?2))",
+            "SELECT key, fingerprint FROM articles WHERE feed_id = $1 AND key IN (SELECT value FROM json_each($2))",
         )
         .bind(feed_id)
         .bind(keys)

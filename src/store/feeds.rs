@@ -87,11 +87,11 @@ impl Store {
         feeds: &[(Url, Option<String>)],
         now: DateTime<Utc>,
     ) -> Result<Vec<FeedRow>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE feeds SET active = 0").execute(&mut *tx).await?;
         for (url, name) in feeds {
             sqlx::query(
-                "INSERT INTO feeds (url, name, active, created_at, site) VALUES (?1, ?2, 1, ?3, ?4)
+                "INSERT INTO feeds (url, name, active, created_at, site) VALUES ($1, $2, 1, $3, $4)
                  ON CONFLICT (url) DO UPDATE SET name = excluded.name, active = 1, site = excluded.site",
             )
             .bind(url.as_str())
@@ -114,7 +114,7 @@ impl Store {
     }
 
     pub async fn feed(&self, id: i64) -> Result<Option<FeedRow>, StoreError> {
-        let row = sqlx::query_as::<_, FeedRow>(&format!("SELECT {FEED_COLUMNS} FROM feeds WHERE id = ?1"))
+        let row = sqlx::query_as::<_, FeedRow>(&format!("SELECT {FEED_COLUMNS} FROM feeds WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -124,7 +124,7 @@ impl Store {
     /// Active feeds whose next check is due at `now`.
     pub async fn due_feeds(&self, now: DateTime<Utc>) -> Result<Vec<FeedRow>, StoreError> {
         let rows = sqlx::query_as::<_, FeedRow>(&format!(
-            "SELECT {FEED_COLUMNS} FROM feeds WHERE active = 1 AND next_check_at <= ?1 ORDER BY next_check_at, id"
+            "SELECT {FEED_COLUMNS} FROM feeds WHERE active = 1 AND next_check_at <= $1 ORDER BY next_check_at, id"
         ))
         .bind(to_ms(now))
         .fetch_all(&self.pool)
@@ -140,9 +140,9 @@ impl Store {
         next_check: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE feeds SET last_fetched_at = ?2, last_success_at = ?2, next_check_at = ?3,
+            "UPDATE feeds SET last_fetched_at = $2, last_success_at = $2, next_check_at = $3,
                     error_count = 0, last_error = NULL
-             WHERE id = ?1",
+             WHERE id = $1",
         )
         .bind(feed_id)
         .bind(to_ms(now))
@@ -156,7 +156,7 @@ impl Store {
     /// shorter interval in the config takes effect at start, not after the
     /// old one ran out).
     pub async fn check_no_later_than(&self, feed_id: i64, latest: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE feeds SET next_check_at = MIN(next_check_at, ?2) WHERE id = ?1")
+        sqlx::query("UPDATE feeds SET next_check_at = MIN(next_check_at, $2) WHERE id = $1")
             .bind(feed_id)
             .bind(to_ms(latest))
             .execute(&self.pool)
@@ -166,7 +166,7 @@ impl Store {
 
     /// The feed answered with a permanent redirect: fetch it there from now on.
     pub async fn set_fetch_url(&self, feed_id: i64, url: &Url) -> Result<(), StoreError> {
-        sqlx::query("UPDATE feeds SET fetch_url = ?2, etag = NULL, last_modified = NULL WHERE id = ?1")
+        sqlx::query("UPDATE feeds SET fetch_url = $2, etag = NULL, last_modified = NULL WHERE id = $1")
             .bind(feed_id)
             .bind(url.as_str())
             .execute(&self.pool)
@@ -183,9 +183,9 @@ impl Store {
         next_check: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE feeds SET last_fetched_at = ?2, next_check_at = ?3,
-                    error_count = error_count + 1, last_error = ?4
-             WHERE id = ?1",
+            "UPDATE feeds SET last_fetched_at = $2, next_check_at = $3,
+                    error_count = error_count + 1, last_error = $4
+             WHERE id = $1",
         )
         .bind(feed_id)
         .bind(to_ms(now))

@@ -44,9 +44,9 @@ impl Store {
     ) -> Result<Vec<VanishedPost>, StoreError> {
         let rows: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(
             "SELECT a.id, MIN(p.id), a.key, a.link FROM articles a JOIN posts p ON p.article_id = a.id
-             WHERE a.feed_id = ?1 AND p.created_at >= ?2 AND a.sort_at > ?3
+             WHERE a.feed_id = $1 AND p.created_at >= $2 AND a.sort_at > $3
                AND NOT EXISTS (SELECT 1 FROM gone_posts g WHERE g.article_id = a.id)
-             GROUP BY a.id ORDER BY a.id DESC LIMIT ?4",
+             GROUP BY a.id ORDER BY a.id DESC LIMIT $4",
         )
         .bind(feed_id)
         .bind(to_ms(since))
@@ -75,7 +75,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO gone_posts (article_id, post_id, reason, noticed_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR IGNORE INTO gone_posts (article_id, post_id, reason, noticed_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(vanished.article_id)
         .bind(vanished.post_id)
@@ -110,7 +110,7 @@ impl Store {
     }
 
     pub async fn mark_gone_announced(&self, article_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE gone_posts SET announced_at = ?2 WHERE article_id = ?1 AND announced_at IS NULL")
+        sqlx::query("UPDATE gone_posts SET announced_at = $2 WHERE article_id = $1 AND announced_at IS NULL")
             .bind(article_id)
             .bind(to_ms(now))
             .execute(&self.pool)

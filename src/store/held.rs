@@ -1,6 +1,7 @@
 //! The flood guard's held batches: a fetch with too many new items waits here
 //! for an admin's decision instead of being posted.
 
+use crate::store::Flag;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -110,9 +111,9 @@ impl Store {
         articles: &[NewArticle],
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 =
-            sqlx::query_scalar("INSERT INTO held_batches (feed_id, items, held_at) VALUES (?1, ?2, ?3) RETURNING id")
+            sqlx::query_scalar("INSERT INTO held_batches (feed_id, items, held_at) VALUES ($1, $2, $3) RETURNING id")
                 .bind(feed_id)
                 .bind(i64::try_from(articles.len()).unwrap_or(i64::MAX))
                 .bind(to_ms(now))
@@ -120,7 +121,7 @@ impl Store {
                 .await?;
         for (position, article) in articles.iter().enumerate() {
             let item = serde_json::to_string(&HeldItem::of(article)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            sqlx::query("INSERT INTO held_items (batch_id, position, feed_id, key, item) VALUES (?1, ?2, ?3, ?4, ?5)")
+            sqlx::query("INSERT INTO held_items (batch_id, position, feed_id, key, item) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
                 .bind(i64::try_from(position).unwrap_or(i64::MAX))
                 .bind(feed_id)
@@ -170,7 +171,7 @@ impl Store {
     }
 
     pub async fn mark_hold_announced(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE held_batches SET announced_at = ?2 WHERE id = ?1 AND announced_at IS NULL")
+        sqlx::query("UPDATE held_batches SET announced_at = $2 WHERE id = $1 AND announced_at IS NULL")
             .bind(id)
             .bind(to_ms(now))
             .execute(&self.pool)
@@ -189,10 +190,10 @@ impl Store {
         now: DateTime<Utc>,
         renderer: &impl PostRenderer,
     ) -> Result<HoldOutcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let claimed: Option<i64> = sqlx::query_scalar(
-            "UPDATE held_batches SET state = ?2, decided_at = ?3, decided_by = ?4
-             WHERE id = ?1 AND state = 'held' RETURNING feed_id",
+            "UPDATE held_batches SET state = $2, decided_at = $3, decided_by = $4
+             WHERE id = $1 AND state = 'held' RETURNING feed_id",
         )
         .bind(id)
         .bind(decision.state())
@@ -201,7 +202,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(feed_id) = claimed else {
-            let state: Option<String> = sqlx::query_scalar("SELECT state FROM held_batches WHERE id = ?1")
+            let state: Option<String> = sqlx::query_scalar("SELECT state FROM held_batches WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -212,13 +213,13 @@ impl Store {
             });
         };
         let (name, title, url): (Option<String>, Option<String>, String) =
-            sqlx::query_as(concat!("SELECT ", site_name_columns!(), ", f.url FROM feeds f WHERE f.id = ?1"))
+            sqlx::query_as(concat!("SELECT ", site_name_columns!(), ", f.url FROM feeds f WHERE f.id = $1"))
                 .bind(feed_id)
                 .fetch_one(&mut *tx)
                 .await?;
         let source = source_name(name.as_deref(), title.as_deref(), &url);
         let items: Vec<String> =
-            sqlx::query_scalar("SELECT item FROM held_items WHERE batch_id = ?1 ORDER BY position")
+            sqlx::query_scalar("SELECT item FROM held_items WHERE batch_id = $1 ORDER BY position")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await?;
@@ -230,12 +231,12 @@ impl Store {
         let in_batch: HashSet<&str> = articles.iter().map(|a| a.key.as_str()).collect();
         let (mut stored, mut posts, mut deliveries) = (0, 0, 0);
         for new in &articles {
-            let known: bool = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM articles WHERE feed_id = ?1 AND key = ?2")
+            let known: Flag = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM articles WHERE feed_id = $1 AND key = $2")
                 .bind(feed_id)
                 .bind(new.key.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
-            if known {
+            if known.0 {
                 continue;
             }
             let fingerprint = renderer.fingerprint(new);
@@ -248,7 +249,7 @@ impl Store {
                 posts += 1;
             }
         }
-        sqlx::query("DELETE FROM held_items WHERE batch_id = ?1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM held_items WHERE batch_id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(HoldOutcome::Decided { decision, stored, posts, deliveries })
     }

@@ -31,7 +31,7 @@ impl Store {
         now: DateTime<Utc>,
         stale: Duration,
     ) -> Result<LockAttempt, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let holder: Option<(String, i64, String, i64)> =
             sqlx::query_as("SELECT owner, pid, host, heartbeat_at FROM instance_lock WHERE id = 1")
                 .fetch_optional(&mut *tx)
@@ -48,7 +48,7 @@ impl Store {
             }));
         }
         sqlx::query(
-            "INSERT INTO instance_lock (id, owner, pid, host, started_at, heartbeat_at) VALUES (1, ?1, ?2, ?3, ?4, ?4)
+            "INSERT INTO instance_lock (id, owner, pid, host, started_at, heartbeat_at) VALUES (1, $1, $2, $3, $4, $4)
              ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
                  started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at",
         )
@@ -64,7 +64,7 @@ impl Store {
 
     /// Renews the lock; `false` if another instance has taken it over.
     pub async fn renew_instance_lock(&self, owner: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let renewed = sqlx::query("UPDATE instance_lock SET heartbeat_at = ?2 WHERE id = 1 AND owner = ?1")
+        let renewed = sqlx::query("UPDATE instance_lock SET heartbeat_at = $2 WHERE id = 1 AND owner = $1")
             .bind(owner)
             .bind(to_ms(now))
             .execute(&self.pool)
@@ -73,7 +73,7 @@ impl Store {
     }
 
     pub async fn release_instance_lock(&self, owner: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM instance_lock WHERE id = 1 AND owner = ?1").bind(owner).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM instance_lock WHERE id = 1 AND owner = $1").bind(owner).execute(&self.pool).await?;
         Ok(())
     }
 

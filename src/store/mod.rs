@@ -4,6 +4,7 @@ mod articles;
 mod breaking;
 mod categories;
 mod chats;
+mod dialect;
 mod digest;
 mod editorial;
 mod failed_items;
@@ -24,8 +25,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::Connection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::AnyPool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, Connection, Executor, Transaction};
+
+pub use dialect::Backend;
+pub(crate) use dialect::Flag;
 
 pub use crate::domain::{AuditEntry, OutboxCounts, RaisedAlert, RecentStory, StatusReport, SubscriberCounts};
 pub use articles::{ARCHIVE_DEPTH, FetchMeta, FetchRecord, RecordOutcome};
@@ -80,11 +85,19 @@ impl StoreError {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     /// Rankings shared by identical searches made at about the same time.
     rankings: std::sync::Arc<search::SharedRankings>,
+}
+
+impl std::fmt::Debug for Store {
+    // The pool's options hold the database URL, which may carry a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -103,16 +116,22 @@ impl Store {
         if let Some(reason) = file::unusable_reason(path) {
             return Err(StoreError::Unusable { path: path.to_owned(), reason });
         }
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|err| unusable(err.to_string()))?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
+        let url = sqlite_url(path).ok_or_else(|| unusable("the path is not UTF-8".into()))?;
+        let options = AnyConnectOptions::from_str(&url).map_err(|err| unusable(err.to_string()))?;
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
             .max_connections(4)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    connection
+                        .execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    Ok(())
+                })
+            })
             .after_release(|connection, _| {
                 Box::pin(async move {
                     // A COMMIT or ROLLBACK that failed (disk full, I/O error) leaves
@@ -131,13 +150,27 @@ impl Store {
             .map_err(|err| unusable(err.to_string()))?;
         let migrator = sqlx::migrate!("./migrations");
         let binary = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-        let database = applied_schema(&pool).await?;
+        let database = applied_schema(&pool, Backend::Sqlite).await?;
         if database > binary {
             pool.close().await;
             return Err(StoreError::TooNew { path: path.to_owned(), database, binary });
         }
         migrator.run(&pool).await.map_err(|cause| StoreError::Migrate { path: path.to_owned(), cause })?;
-        Ok(Self { pool, rankings: std::sync::Arc::default() })
+        Ok(Self { pool, backend: Backend::Sqlite, rankings: std::sync::Arc::default() })
+    }
+
+    /// The engine behind this store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Begins a transaction that writes: one writer at a time, on either backend.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
+        if let Some(lock) = self.backend.writer_lock() {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        Ok(tx)
     }
 
     /// The newest migration applied to this database.
@@ -151,16 +184,16 @@ impl Store {
     /// Writes a consistent copy of the database to `path` (VACUUM INTO), while others may write.
     pub async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
         let target = path.to_str().ok_or_else(|| StoreError::Corrupt(format!("{} is not UTF-8", path.display())))?;
-        sqlx::query("VACUUM INTO ?1").bind(target).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Writes one row in a transaction, as every producer must be able to:
     /// fails while the disk is full or the file is read-only, whatever reads say.
     pub async fn probe_write(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO write_probe (id, probed_at) VALUES (1, ?1)
+            "INSERT INTO write_probe (id, probed_at) VALUES (1, $1)
              ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
         )
         .bind(to_ms(now))
@@ -180,12 +213,14 @@ impl Store {
 }
 
 /// The newest migration applied to a database (0 for a new one).
-async fn applied_schema(pool: &SqlitePool) -> Result<i64, StoreError> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-            .fetch_one(pool)
-            .await?;
-    if !exists {
+async fn applied_schema(pool: &AnyPool, backend: Backend) -> Result<i64, StoreError> {
+    let exists: Flag = sqlx::query_scalar(backend.pick(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        "SELECT to_regclass('_sqlx_migrations') IS NOT NULL",
+    ))
+    .fetch_one(pool)
+    .await?;
+    if !exists.0 {
         return Ok(0);
     }
     let version: Option<i64> =
@@ -193,17 +228,18 @@ async fn applied_schema(pool: &SqlitePool) -> Result<i64, StoreError> {
     Ok(version.unwrap_or(0))
 }
 
-/// The values `select` (a query with `feed_id = ?` and an `IN ({keys})` list)
+/// The values `select` (a query with `feed_id = $1` and an `IN ({keys})` list)
 /// returns for `keys`, asked in chunks that stay under SQLite's bound-parameter limit.
 pub(crate) async fn feed_keys_in(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     select: &str,
     feed_id: i64,
     keys: &[&str],
 ) -> Result<Vec<String>, StoreError> {
     let mut found = Vec::new();
     for chunk in keys.chunks(400) {
-        let sql = select.replace("{keys}", &vec!["?"; chunk.len()].join(", "));
+        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = select.replace("{keys}", &placeholders.join(", "));
         let mut query = sqlx::query_scalar::<_, String>(&sql).bind(feed_id);
         for key in chunk {
             query = query.bind(*key);
@@ -220,6 +256,23 @@ pub(crate) fn to_ms(time: DateTime<Utc>) -> i64 {
 
 pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// `sqlite:` URL of a database file; `None` if the path is not UTF-8.
+fn sqlite_url(path: &Path) -> Option<String> {
+    let text = path.to_str()?;
+    let mut url = String::from("sqlite://");
+    for byte in text.bytes() {
+        // Percent-encoded so that `?`, `#` or `%` in a folder name stay part of the path.
+        if byte.is_ascii_alphanumeric() || b"/._-".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    // rwc: read-write, created if missing.
+    url.push_str("?mode=rwc");
+    Some(url)
 }
 
 pub(crate) fn duration_ms(duration: Duration) -> i64 {
@@ -314,7 +367,7 @@ mod tests {
         let binary = store.schema_version().await.expect("version");
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-             VALUES (?1, 'from the future', 1, x'00', 0)",
+             VALUES ($1, 'from the future', 1, x'00', 0)",
         )
         .bind(binary + 1)
         .execute(&store.pool)

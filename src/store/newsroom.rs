@@ -1,6 +1,7 @@
 //! What the newsroom sees and switches: pause, pins, alerts, the audit log,
 //! /status and /stats figures.
 
+use crate::store::Flag;
 use chrono::{DateTime, Utc};
 
 use super::outbox::{Priority, enqueue_for_admins};
@@ -17,13 +18,13 @@ impl Store {
 
     /// Pauses or resumes routine posting; returns whether that changed anything.
     pub async fn set_routine_paused(&self, paused: bool, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let before: Option<String> =
             sqlx::query_scalar("SELECT value FROM settings WHERE key = 'paused'").fetch_optional(&mut *tx).await?;
         let value = if paused { "1" } else { "0" };
         sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES ('paused', ?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = ?1, updated_at = ?2",
+            "INSERT INTO settings (key, value, updated_at) VALUES ('paused', $1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = $1, updated_at = $2",
         )
         .bind(value)
         .bind(to_ms(now))
@@ -42,8 +43,8 @@ impl Store {
         notice: &impl AdminNotice,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let raised = sqlx::query("INSERT OR IGNORE INTO alerts (key, raised_at, detail) VALUES (?1, ?2, ?3)")
+        let mut tx = self.begin_write().await?;
+        let raised = sqlx::query("INSERT OR IGNORE INTO alerts (key, raised_at, detail) VALUES ($1, $2, $3)")
             .bind(key.to_string())
             .bind(to_ms(now))
             .bind(detail)
@@ -66,8 +67,8 @@ impl Store {
         notice: &impl AdminNotice,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let cleared = sqlx::query("DELETE FROM alerts WHERE key = ?1")
+        let mut tx = self.begin_write().await?;
+        let cleared = sqlx::query("DELETE FROM alerts WHERE key = $1")
             .bind(key.to_string())
             .execute(&mut *tx)
             .await?
@@ -81,7 +82,7 @@ impl Store {
     }
 
     pub async fn alert_raised(&self, key: AlertKey) -> Result<Option<RaisedAlert>, StoreError> {
-        let row: Option<(i64, Option<String>)> = sqlx::query_as("SELECT raised_at, detail FROM alerts WHERE key = ?1")
+        let row: Option<(i64, Option<String>)> = sqlx::query_as("SELECT raised_at, detail FROM alerts WHERE key = $1")
             .bind(key.to_string())
             .fetch_optional(&self.pool)
             .await?;
@@ -115,7 +116,7 @@ impl Store {
 
     /// Deliveries that went dead since `since`.
     pub async fn dead_since(&self, since: DateTime<Utc>) -> Result<i64, StoreError> {
-        let dead = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'dead' AND updated_at >= ?1")
+        let dead = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'dead' AND updated_at >= $1")
             .bind(to_ms(since))
             .fetch_one(&self.pool)
             .await?;
@@ -133,7 +134,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO audit_log (at, admin_id, action, target, detail, recipients) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO audit_log (at, admin_id, action, target, detail, recipients) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(to_ms(now))
         .bind(admin_id)
@@ -150,7 +151,7 @@ impl Store {
     pub async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         type Row = (i64, i64, String, Option<String>, Option<String>, Option<i64>);
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT at, admin_id, action, target, detail, recipients FROM audit_log ORDER BY id DESC LIMIT ?1",
+            "SELECT at, admin_id, action, target, detail, recipients FROM audit_log ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -188,13 +189,13 @@ impl Store {
 
     /// The newest stories (articles posted, breaking news sent) with their send counts.
     pub async fn recent_stories(&self, limit: u32) -> Result<Vec<RecentStory>, StoreError> {
-        type Row = (i64, Option<String>, bool, i64, i64, i64, i64);
+        type Row = (i64, Option<String>, Flag, i64, i64, i64, i64);
         let rows: Vec<Row> = sqlx::query_as(
             "WITH stories AS (
                  SELECT MIN(p.id) AS post_id, p.article_id, p.breaking_id, MIN(p.created_at) AS created_at
                  FROM posts p WHERE p.article_id IS NOT NULL OR p.breaking_id IS NOT NULL
                  GROUP BY COALESCE('b' || p.breaking_id, 'a' || p.article_id)
-                 ORDER BY post_id DESC LIMIT ?1)
+                 ORDER BY post_id DESC LIMIT $1)
              SELECT s.post_id,
                     COALESCE(b.text, a.title, ba.title),
                     s.breaking_id IS NOT NULL,
@@ -225,7 +226,7 @@ impl Store {
             .map(|(post_id, title, breaking, created_at, sent, pending, failed)| RecentStory {
                 post_id,
                 title: title.unwrap_or_default(),
-                breaking,
+                breaking: breaking.0,
                 created_at: from_ms(created_at),
                 sent,
                 pending,
@@ -238,7 +239,7 @@ impl Store {
     pub async fn story_times_since(&self, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>, StoreError> {
         let times: Vec<i64> = sqlx::query_scalar(
             "SELECT MIN(created_at) FROM posts
-             WHERE (article_id IS NOT NULL OR breaking_id IS NOT NULL) AND created_at >= ?1
+             WHERE (article_id IS NOT NULL OR breaking_id IS NOT NULL) AND created_at >= $1
                AND EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = posts.id AND d.action = 'send')
              GROUP BY COALESCE('b' || breaking_id, 'a' || article_id)",
         )

@@ -174,15 +174,15 @@ impl Store {
             .clone();
         let results = serde_json::to_string(&*ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let now_ms = to_ms(now);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         if self.rankings.prune_due(now_ms) {
-            sqlx::query("DELETE FROM searches WHERE created_at < ?1")
+            sqlx::query("DELETE FROM searches WHERE created_at < $1")
                 .bind(to_ms(now - chrono::Duration::hours(SEARCH_KEPT_HOURS)))
                 .execute(&mut *tx)
                 .await?;
         }
         let search_id = sqlx::query_scalar(
-            "INSERT INTO searches (chat_id, query, results, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+            "INSERT INTO searches (chat_id, query, results, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(chat_id)
         .bind(query.display())
@@ -202,10 +202,10 @@ impl Store {
         // weigh more than summary words, equal matches newest first.
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT rowid FROM articles_search
-             WHERE articles_search MATCH ?1
-               AND rowid >= COALESCE((SELECT rowid FROM articles_search WHERE articles_search MATCH ?1
-                                      ORDER BY rowid DESC LIMIT 1 OFFSET ?3), 0)
-             ORDER BY bm25(articles_search, 4.0, 1.0), rowid DESC LIMIT ?2",
+             WHERE articles_search MATCH $1
+               AND rowid >= COALESCE((SELECT rowid FROM articles_search WHERE articles_search MATCH $1
+                                      ORDER BY rowid DESC LIMIT 1 OFFSET $3), 0)
+             ORDER BY bm25(articles_search, 4.0, 1.0), rowid DESC LIMIT $2",
         )
         .bind(expression)
         .bind(i64::try_from(SEARCH_RESULTS_MAX).unwrap_or(i64::MAX))
@@ -225,7 +225,7 @@ impl Store {
         limit: usize,
     ) -> Result<Option<SearchPage>, StoreError> {
         let row: Option<(String, String)> =
-            sqlx::query_as("SELECT query, results FROM searches WHERE id = ?1 AND chat_id = ?2")
+            sqlx::query_as("SELECT query, results FROM searches WHERE id = $1 AND chat_id = $2")
                 .bind(search_id)
                 .bind(chat_id)
                 .fetch_optional(&self.pool)

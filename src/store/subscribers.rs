@@ -1,6 +1,7 @@
+use crate::store::Flag;
 use chrono::{DateTime, Utc};
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::{Store, StoreError, to_ms};
 use crate::domain::SubscriberCounts;
@@ -22,20 +23,20 @@ pub enum UnsubscribeOutcome {
 /// Subscribes a reader in the caller's transaction; returns the reader's chat
 /// row id and whether they were subscribed already.
 pub(super) async fn subscribe_in(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     user_id: i64,
     language: Option<&str>,
     style: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(i64, SubscribeOutcome), StoreError> {
-    let was: Option<bool> = sqlx::query_scalar("SELECT subscribed FROM chats WHERE telegram_id = ?1")
+    let was: Option<Flag> = sqlx::query_scalar("SELECT subscribed FROM chats WHERE telegram_id = $1")
         .bind(user_id)
         .fetch_optional(&mut **tx)
         .await?;
     let chat_id = sqlx::query_scalar(
         "INSERT INTO chats (telegram_id, kind, active, language, style, subscribed, subscribed_at, created_at,
                            updated_at)
-         VALUES (?1, 'private', 1, ?2, ?3, 1, ?4, ?4, ?4)
+         VALUES ($1, 'private', 1, $2, $3, 1, $4, $4, $4)
          ON CONFLICT (telegram_id) DO UPDATE SET active = 1, deactivated_reason = NULL, subscribed = 1,
              subscribed_at = CASE WHEN subscribed = 1 THEN subscribed_at ELSE excluded.subscribed_at END,
              language = COALESCE(excluded.language, language), style = excluded.style,
@@ -48,7 +49,8 @@ pub(super) async fn subscribe_in(
     .bind(to_ms(now))
     .fetch_one(&mut **tx)
     .await?;
-    let outcome = if was == Some(true) { SubscribeOutcome::AlreadySubscribed } else { SubscribeOutcome::Subscribed };
+    let outcome =
+        if was == Some(Flag(true)) { SubscribeOutcome::AlreadySubscribed } else { SubscribeOutcome::Subscribed };
     Ok((chat_id, outcome))
 }
 
@@ -65,7 +67,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO chats (telegram_id, kind, active, language, style, created_at, updated_at)
-             VALUES (?1, 'private', 1, ?2, ?3, ?4, ?4)
+             VALUES ($1, 'private', 1, $2, $3, $4, $4)
              ON CONFLICT (telegram_id) DO UPDATE SET active = 1, deactivated_reason = NULL,
                  language = COALESCE(excluded.language, language), style = excluded.style,
                  updated_at = excluded.updated_at
@@ -83,7 +85,7 @@ impl Store {
     /// The language a reader chose with /bahasa ("id", "en"), if any.
     pub async fn language_choice(&self, user_id: i64) -> Result<Option<String>, StoreError> {
         let choice: Option<Option<String>> =
-            sqlx::query_scalar("SELECT language_choice FROM chats WHERE telegram_id = ?1 AND kind = 'private'")
+            sqlx::query_scalar("SELECT language_choice FROM chats WHERE telegram_id = $1 AND kind = 'private'")
                 .bind(user_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -101,7 +103,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO chats (telegram_id, kind, active, language_choice, style, created_at, updated_at)
-             VALUES (?1, 'private', 1, ?2, ?3, ?4, ?4)
+             VALUES ($1, 'private', 1, $2, $3, $4, $4)
              ON CONFLICT (telegram_id) DO UPDATE SET language_choice = excluded.language_choice,
                  style = excluded.style, updated_at = excluded.updated_at
              WHERE kind = 'private'",
@@ -123,7 +125,7 @@ impl Store {
         style: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<SubscribeOutcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let (_, outcome) = subscribe_in(&mut tx, user_id, language, style, now).await?;
         tx.commit().await?;
         Ok(outcome)
@@ -131,8 +133,8 @@ impl Store {
 
     pub async fn unsubscribe(&self, user_id: i64, now: DateTime<Utc>) -> Result<UnsubscribeOutcome, StoreError> {
         let changed = sqlx::query(
-            "UPDATE chats SET subscribed = 0, unsubscribed_at = ?2, updated_at = ?2
-             WHERE telegram_id = ?1 AND subscribed = 1",
+            "UPDATE chats SET subscribed = 0, unsubscribed_at = $2, updated_at = $2
+             WHERE telegram_id = $1 AND subscribed = 1",
         )
         .bind(user_id)
         .bind(to_ms(now))
@@ -146,18 +148,18 @@ impl Store {
     }
 
     pub async fn is_subscribed(&self, user_id: i64) -> Result<bool, StoreError> {
-        let subscribed: Option<bool> =
-            sqlx::query_scalar("SELECT subscribed = 1 AND active = 1 FROM chats WHERE telegram_id = ?1")
+        let subscribed: Option<Flag> =
+            sqlx::query_scalar("SELECT subscribed = 1 AND active = 1 FROM chats WHERE telegram_id = $1")
                 .bind(user_id)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(subscribed.unwrap_or(false))
+        Ok(subscribed.is_some_and(bool::from))
     }
 
     pub async fn subscriber_counts(&self, since: DateTime<Utc>) -> Result<SubscriberCounts, StoreError> {
         let (active, unreachable, new_since): (i64, i64, i64) = sqlx::query_as(
             "SELECT COALESCE(SUM(active = 1), 0), COALESCE(SUM(active = 0), 0),
-                    COALESCE(SUM(active = 1 AND subscribed_at >= ?1), 0)
+                    COALESCE(SUM(active = 1 AND subscribed_at >= $1), 0)
              FROM chats WHERE subscribed = 1",
         )
         .bind(to_ms(since))
@@ -168,11 +170,11 @@ impl Store {
 
     /// Subscribes many readers at once (imports, benchmarks, tests).
     pub async fn subscribe_many(&self, user_ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         for user_id in user_ids {
             sqlx::query(
                 "INSERT INTO chats (telegram_id, kind, active, subscribed, subscribed_at, created_at, updated_at)
-                 VALUES (?1, 'private', 1, 1, ?2, ?2, ?2)
+                 VALUES ($1, 'private', 1, 1, $2, $2, $2)
                  ON CONFLICT (telegram_id) DO UPDATE SET subscribed = 1, active = 1",
             )
             .bind(user_id)

@@ -65,7 +65,7 @@ const COLUMNS: &str = "feed_id, hub_url, topic_url, secret, state, requested_at,
 impl Store {
     pub async fn subscription(&self, feed_id: i64) -> Result<Option<Subscription>, StoreError> {
         let row: Option<SubscriptionRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM websub_subscriptions WHERE feed_id = ?1"))
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM websub_subscriptions WHERE feed_id = $1"))
                 .bind(feed_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -91,7 +91,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO websub_subscriptions (feed_id, hub_url, topic_url, secret, state, requested_at)
-             VALUES (?1, ?2, ?3, ?4, 'requested', ?5)
+             VALUES ($1, $2, $3, $4, 'requested', $5)
              ON CONFLICT (feed_id) DO UPDATE SET hub_url = excluded.hub_url, topic_url = excluded.topic_url,
                  secret = excluded.secret, state = 'requested', requested_at = excluded.requested_at,
                  last_error = NULL",
@@ -128,9 +128,9 @@ impl Store {
         error: Option<&str>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE websub_subscriptions SET state = ?2, lease_expires_at = COALESCE(?3, lease_expires_at),
-                    last_error = ?4
-             WHERE feed_id = ?1",
+            "UPDATE websub_subscriptions SET state = $2, lease_expires_at = COALESCE($3, lease_expires_at),
+                    last_error = $4
+             WHERE feed_id = $1",
         )
         .bind(feed_id)
         .bind(state.as_str())

@@ -2,7 +2,7 @@
 //! back, everywhere they went — edits and deletes of sent messages as outbox rows.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::enqueue::{PostLink, insert_post};
 use super::{Priority, StoryKey};
@@ -23,7 +23,7 @@ pub struct Correction {
 /// pending edits are superseded, sent messages within the window get an edit
 /// at `priority`. `render` may refuse a style (e.g. a text too long for it).
 async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E>>(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     story: StoryKey,
     mut render: F,
     now: DateTime<Utc>,
@@ -33,7 +33,7 @@ async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E
     let (column, story_id) = story.column();
     // Recorded silently (first fetch, duplicate): nothing was sent to correct.
     let styles: Vec<Option<String>> =
-        sqlx::query_scalar(&format!("SELECT DISTINCT style FROM posts WHERE {column} = ?1 ORDER BY style"))
+        sqlx::query_scalar(&format!("SELECT DISTINCT style FROM posts WHERE {column} = $1 ORDER BY style"))
             .bind(story_id)
             .fetch_all(&mut **tx)
             .await?;
@@ -42,15 +42,15 @@ async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E
         let post = render(style.as_deref()).map_err(CorrectionError::Render)?;
         let post_id = insert_post(tx, PostLink::default(), &post, style.as_deref(), now).await?;
         sqlx::query(&format!(
-            "UPDATE posts SET {column} = ?2, pin = (SELECT MAX(pin) FROM posts WHERE {column} = ?2) WHERE id = ?1"
+            "UPDATE posts SET {column} = $2, pin = (SELECT MAX(pin) FROM posts WHERE {column} = $2) WHERE id = $1"
         ))
         .bind(post_id)
         .bind(story_id)
         .execute(&mut **tx)
         .await?;
-        let earlier = format!("SELECT id FROM posts WHERE {column} = ?1 AND id != ?2 AND style IS ?4");
+        let earlier = format!("SELECT id FROM posts WHERE {column} = $1 AND id != $2 AND style IS $4");
         sqlx::query(&format!(
-            "UPDATE deliveries SET post_id = ?2, updated_at = ?3
+            "UPDATE deliveries SET post_id = $2, updated_at = $3
              WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'send'"
         ))
         .bind(story_id)
@@ -60,7 +60,7 @@ async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E
         .execute(&mut **tx)
         .await?;
         sqlx::query(&format!(
-            "UPDATE deliveries SET status = 'failed', last_error = 'superseded by a newer correction', updated_at = ?3
+            "UPDATE deliveries SET status = 'failed', last_error = 'superseded by a newer correction', updated_at = $3
              WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'edit'"
         ))
         .bind(story_id)
@@ -77,8 +77,8 @@ async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E
         let inserted = sqlx::query(&format!(
             "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, sent_as, status, next_attempt_at,
                                      created_at, updated_at, priority)
-             SELECT ?2, d.chat_id, 'edit', d.message_id, d.sent_as, 'pending', ?3, ?3, ?3, ?6
-             {sent} AND d.sent_at >= ?5 ORDER BY d.id"
+             SELECT $2, d.chat_id, 'edit', d.message_id, d.sent_as, 'pending', $3, $3, $3, $6
+             {sent} AND d.sent_at >= $5 ORDER BY d.id"
         ))
         .bind(story_id)
         .bind(post_id)
@@ -90,7 +90,7 @@ async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E
         .await?
         .rows_affected();
         corrected.edits += usize::try_from(inserted).unwrap_or(usize::MAX);
-        let too_old: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {sent} AND d.sent_at < ?5"))
+        let too_old: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {sent} AND d.sent_at < $5"))
             .bind(story_id)
             .bind(post_id)
             .bind(to_ms(now))
@@ -130,7 +130,7 @@ pub struct Retraction {
 /// Brings a corrected article's posts up to date, in the caller's
 /// transaction (see [`enqueue_story_correction`]). Returns the number of edits enqueued.
 pub(in crate::store) async fn enqueue_correction(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     article: &Article,
     renderer: &impl PostRenderer,
     now: DateTime<Utc>,
@@ -156,7 +156,7 @@ impl Store {
         now: DateTime<Utc>,
         window_start: DateTime<Utc>,
     ) -> Result<Correction, CorrectionError<E>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(StoreError::from)?;
+        let mut tx = self.begin_write().await?;
         let corrected = enqueue_story_correction(&mut tx, key, render, now, window_start, Priority::Editorial).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(corrected)
@@ -172,11 +172,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Retraction, StoreError> {
         let (column, id) = key.column();
-        let story_posts = format!("SELECT id FROM posts WHERE {column} = ?1");
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let story_posts = format!("SELECT id FROM posts WHERE {column} = $1");
+        let mut tx = self.begin_write().await?;
         if let StoryKey::Article(article_id) = key {
             // Out of the digests still to come.
-            sqlx::query("UPDATE articles SET retracted_at = ?2 WHERE id = ?1 OR same_as = ?1")
+            sqlx::query("UPDATE articles SET retracted_at = $2 WHERE id = $1 OR same_as = $1")
                 .bind(article_id)
                 .bind(to_ms(now))
                 .execute(&mut *tx)
@@ -184,7 +184,7 @@ impl Store {
         }
         let cancelled = sqlx::query(&format!(
             "UPDATE deliveries SET status = 'failed', last_error = 'retracted by an admin', lease_until = NULL,
-                    updated_at = ?2
+                    updated_at = $2
              WHERE post_id IN ({story_posts}) AND status = 'pending'"
         ))
         .bind(id)
@@ -194,7 +194,7 @@ impl Store {
         .rows_affected();
         let sent = format!(
             "FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
-             WHERE p.{column} = ?1 AND d.action = 'send' AND d.status = 'sent' AND d.message_id IS NOT NULL
+             WHERE p.{column} = $1 AND d.action = 'send' AND d.status = 'sent' AND d.message_id IS NOT NULL
                AND c.active = 1 AND d.sent_as IS NOT 'list'"
         );
         let styles: Vec<Option<String>> =
@@ -209,8 +209,8 @@ impl Store {
             let inserted = sqlx::query(&format!(
                 "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, sent_as, status,
                                          next_attempt_at, created_at, updated_at, priority)
-                 SELECT ?2, d.chat_id, 'delete', d.message_id, d.sent_as, 'pending', ?3, ?3, ?3, ?5
-                 {sent} AND p.style IS ?4 ORDER BY d.id"
+                 SELECT $2, d.chat_id, 'delete', d.message_id, d.sent_as, 'pending', $3, $3, $3, $5
+                 {sent} AND p.style IS $4 ORDER BY d.id"
             ))
             .bind(id)
             .bind(notice_id)

@@ -1,8 +1,9 @@
+use crate::store::Flag;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 use url::Url;
 
 use super::Priority;
@@ -44,7 +45,7 @@ impl DeliveryAction {
 
 /// id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id,
 /// and whether more sends of that priority wait for the chat
-type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>, i64, Option<i32>, bool);
+type ClaimedRow = (i64, i64, i64, i64, String, Option<i32>, Option<String>, i64, Option<i32>, Flag);
 
 /// While admins have paused routine posting (/jeda), only deliveries above
 /// routine priority (breaking news, alerts, admins' corrections) are due.
@@ -136,7 +137,9 @@ struct PostRow {
     photo_file_id: Option<String>,
     caption_html: Option<String>,
     caption_plain: Option<String>,
+    #[sqlx(try_from = "crate::store::Flag")]
     silent: bool,
+    #[sqlx(try_from = "crate::store::Flag")]
     pin: bool,
     style: Option<String>,
 }
@@ -197,10 +200,10 @@ impl Store {
         let now_ms = to_ms(now);
         let mut rows: Vec<ClaimedRow> = sqlx::query_as(&format!(
             "UPDATE deliveries
-             SET status = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?1
+             SET status = 'sending', lease_until = $2, attempts = attempts + 1, updated_at = $1
              WHERE id IN (
                  SELECT d.id FROM deliveries d JOIN chats c ON c.id = d.chat_id
-                 WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND c.active = 1 AND {NOT_PAUSED}
+                 WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND c.active = 1 AND {NOT_PAUSED}
                    AND NOT EXISTS (
                        SELECT 1 FROM deliveries e
                        WHERE e.chat_id = d.chat_id AND e.id != d.id
@@ -208,7 +211,7 @@ impl Store {
                               OR (e.status = 'pending'
                                   AND (e.priority > d.priority OR (e.priority = d.priority AND e.id < d.id)))))
                  ORDER BY d.priority DESC, d.next_attempt_at, d.id
-                 LIMIT ?3)
+                 LIMIT $3)
              RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id,
                        EXISTS (SELECT 1 FROM deliveries e
                                WHERE e.chat_id = deliveries.chat_id AND e.status = 'pending'
@@ -225,7 +228,7 @@ impl Store {
         let mut claimed = Vec::with_capacity(rows.len());
         let mut backlogged = Vec::new();
         for (id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id, backlog) in rows {
-            if backlog {
+            if backlog.0 {
                 backlogged.push(chat_id);
             }
             let action = DeliveryAction::parse(&action)
@@ -287,14 +290,14 @@ impl Store {
         let now_ms = to_ms(now);
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
             "UPDATE deliveries
-             SET status = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?1
+             SET status = 'sending', lease_until = $2, attempts = attempts + 1, updated_at = $1
              WHERE id IN (
                  SELECT id FROM (
                      SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.chat_id ORDER BY d.id) AS n
                      FROM deliveries d JOIN posts p ON p.id = d.post_id
-                     WHERE d.chat_id IN (SELECT value FROM json_each(?3)) AND d.status = 'pending'
-                       AND d.action = 'send' AND d.priority = ?4 AND p.article_id IS NOT NULL)
-                 WHERE n < ?5)
+                     WHERE d.chat_id IN (SELECT value FROM json_each($3)) AND d.status = 'pending'
+                       AND d.action = 'send' AND d.priority = $4 AND p.article_id IS NOT NULL)
+                 WHERE n < $5)
              RETURNING id, chat_id, (SELECT article_id FROM posts WHERE posts.id = deliveries.post_id)",
         )
         .bind(now_ms)
@@ -360,7 +363,7 @@ impl Store {
         let post = sqlx::query_as::<_, PostRow>(
             "SELECT id, article_id, html, plain, button_text, button_url, link_preview, photo_url, photo_file_id,
                     caption_html, caption_plain, silent, pin, style
-             FROM posts WHERE id = ?1",
+             FROM posts WHERE id = $1",
         )
         .bind(post_id)
         .fetch_one(&self.pool)
@@ -375,9 +378,9 @@ impl Store {
     pub async fn release_orphaned_claims(&self, now: DateTime<Utc>, in_flight: &[i64]) -> Result<u64, StoreError> {
         let held = serde_json::to_string(in_flight).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let released = sqlx::query(
-            "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = ?1
-             WHERE status = 'sending' AND lease_until <= ?1
-               AND id NOT IN (SELECT value FROM json_each(?2))",
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = $1
+             WHERE status = 'sending' AND lease_until <= $1
+               AND id NOT IN (SELECT value FROM json_each($2))",
         )
         .bind(to_ms(now))
         .bind(held)
@@ -391,8 +394,8 @@ impl Store {
     /// them may have reached Telegram before the crash: the only duplicates.)
     pub async fn release_all_claims(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let released = sqlx::query(
-            "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = MIN(next_attempt_at, ?1),
-                    updated_at = ?1
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $1),
+                    updated_at = $1
              WHERE status = 'sending'",
         )
         .bind(to_ms(now))
@@ -410,7 +413,7 @@ impl Store {
         sent_as: SentAs,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         mark_sent_in(&mut tx, delivery_id, message_id, sent_as, now).await?;
         // What follows from it, in the same transaction so it is never lost.
         pin_after_send(&mut tx, delivery_id, message_id, now).await?;
@@ -427,7 +430,7 @@ impl Store {
         message_id: i32,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         for &delivery_id in delivery_ids {
             mark_sent_in(&mut tx, delivery_id, message_id, SentAs::List, now).await?;
         }
@@ -446,9 +449,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, lease_until = NULL, last_error = ?3,
-                    attempts = CASE WHEN ?4 THEN attempts ELSE MAX(attempts - 1, 0) END, updated_at = ?5
-             WHERE id = ?1",
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = $2, lease_until = NULL, last_error = $3,
+                    attempts = CASE WHEN $4 THEN attempts ELSE MAX(attempts - 1, 0) END, updated_at = $5
+             WHERE id = $1",
         )
         .bind(delivery_id)
         .bind(to_ms(at))
@@ -463,8 +466,8 @@ impl Store {
     /// Returns a claimed delivery unsent (e.g. at shutdown), without using up an attempt.
     pub async fn release_delivery(&self, delivery_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE deliveries SET status = 'pending', lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = ?2
-             WHERE id = ?1 AND status = 'sending'",
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = $2
+             WHERE id = $1 AND status = 'sending'",
         )
         .bind(delivery_id)
         .bind(to_ms(now))
@@ -491,7 +494,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE deliveries SET status = ?2, last_error = ?3, lease_until = NULL, updated_at = ?4 WHERE id = ?1",
+            "UPDATE deliveries SET status = $2, last_error = $3, lease_until = NULL, updated_at = $4 WHERE id = $1",
         )
         .bind(delivery_id)
         .bind(status)
@@ -528,7 +531,7 @@ impl Store {
     pub async fn first_send_of_article(&self, article_id: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
         let published: Option<i64> = sqlx::query_scalar(
             "SELECT a.sort_at FROM articles a
-             WHERE a.id = ?1
+             WHERE a.id = $1
                AND (SELECT COUNT(*) FROM deliveries d JOIN posts p ON p.id = d.post_id
                     WHERE p.article_id = a.id AND d.action = 'send' AND d.status = 'sent') = 1",
         )
@@ -540,7 +543,7 @@ impl Store {
 
     /// Routine deliveries waiting (those a pause holds back).
     pub async fn routine_pending(&self) -> Result<i64, StoreError> {
-        let count = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND priority <= ?1")
+        let count = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND priority <= $1")
             .bind(Priority::Routine.as_i64())
             .fetch_one(&self.pool)
             .await?;
@@ -566,16 +569,16 @@ impl Store {
 }
 
 pub(super) async fn mark_sent_in(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     delivery_id: i64,
     message_id: i32,
     sent_as: SentAs,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE deliveries SET status = 'sent', message_id = ?2, lease_until = NULL, last_error = NULL,
-                sent_at = ?3, updated_at = ?3, sent_as = ?4
-         WHERE id = ?1",
+        "UPDATE deliveries SET status = 'sent', message_id = $2, lease_until = NULL, last_error = NULL,
+                sent_at = $3, updated_at = $3, sent_as = $4
+         WHERE id = $1",
     )
     .bind(delivery_id)
     .bind(message_id)
@@ -588,7 +591,7 @@ pub(super) async fn mark_sent_in(
 
 /// After a breaking post reached a channel or group: its pin, as a delivery.
 async fn pin_after_send(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     delivery_id: i64,
     message_id: i32,
     now: DateTime<Utc>,
@@ -596,9 +599,9 @@ async fn pin_after_send(
     sqlx::query(
         "INSERT OR IGNORE INTO deliveries (post_id, chat_id, action, target_message_id, status, next_attempt_at,
                                            created_at, updated_at, priority)
-         SELECT d.post_id, d.chat_id, 'pin', ?2, 'pending', ?3, ?3, ?3, ?4
+         SELECT d.post_id, d.chat_id, 'pin', $2, 'pending', $3, $3, $3, $4
          FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
-         WHERE d.id = ?1 AND d.action = 'send' AND p.pin = 1 AND c.kind != 'private'",
+         WHERE d.id = $1 AND d.action = 'send' AND p.pin = 1 AND c.kind != 'private'",
     )
     .bind(delivery_id)
     .bind(message_id)
@@ -610,11 +613,11 @@ async fn pin_after_send(
 }
 
 /// After an unpin went through: the pin is over.
-async fn note_unpinned(tx: &mut Transaction<'_, Sqlite>, delivery_id: i64) -> Result<(), StoreError> {
+async fn note_unpinned(tx: &mut Transaction<'_, Any>, delivery_id: i64) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE pins SET unpinned_at = (SELECT sent_at FROM deliveries WHERE id = ?1)
+        "UPDATE pins SET unpinned_at = (SELECT sent_at FROM deliveries WHERE id = $1)
          WHERE (chat_id, message_id) IN
-               (SELECT chat_id, target_message_id FROM deliveries WHERE id = ?1 AND action = 'unpin')",
+               (SELECT chat_id, target_message_id FROM deliveries WHERE id = $1 AND action = 'unpin')",
     )
     .bind(delivery_id)
     .execute(&mut **tx)
@@ -625,14 +628,14 @@ async fn note_unpinned(tx: &mut Transaction<'_, Sqlite>, delivery_id: i64) -> Re
 /// Fails what is queued or in flight for a chat that can no longer be posted
 /// to (gone, or removed from the config), in the caller's transaction.
 pub(in crate::store) async fn fail_queued_for_chat(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     chat_id: i64,
     reason: &str,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE deliveries SET status = 'failed', last_error = ?2, lease_until = NULL, updated_at = ?3
-         WHERE chat_id = ?1 AND status IN ('pending', 'sending')",
+        "UPDATE deliveries SET status = 'failed', last_error = $2, lease_until = NULL, updated_at = $3
+         WHERE chat_id = $1 AND status IN ('pending', 'sending')",
     )
     .bind(chat_id)
     .bind(reason)

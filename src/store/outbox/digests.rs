@@ -3,10 +3,11 @@
 //! once whatever restarts or crashes follow. Readers who would get the same
 //! digest (same period, categories and language) share one rendering.
 
+use crate::store::Flag;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::Priority;
 use super::enqueue::{PostLink, insert_post};
@@ -60,7 +61,7 @@ struct Candidate {
 type Audience = (i64, String, Option<String>);
 
 /// A digest reader: chat id, configured channel, chosen times, style, categories.
-type AudienceRow = (i64, bool, Option<String>, Option<String>, String);
+type AudienceRow = (i64, Flag, Option<String>, Option<String>, String);
 
 impl Store {
     /// Enqueues every digest of `plan.slot`, once: `Ok(None)` if the slot's
@@ -72,8 +73,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<DigestRun>, StoreError> {
         let slot_at = to_ms(plan.slot.at);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let done: Option<i64> = sqlx::query_scalar("SELECT 1 FROM digest_runs WHERE slot_at = ?1")
+        let mut tx = self.begin_write().await?;
+        let done: Option<i64> = sqlx::query_scalar("SELECT 1 FROM digest_runs WHERE slot_at = $1")
             .bind(slot_at)
             .fetch_optional(&mut *tx)
             .await?;
@@ -111,7 +112,7 @@ impl Store {
             let ids = serde_json::to_string(&chats).map_err(|err| StoreError::Corrupt(err.to_string()))?;
             let inserted = sqlx::query(
                 "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
-                 SELECT ?1, value, 'pending', ?2, ?2, ?2, ?3 FROM json_each(?4)",
+                 SELECT $1, value, 'pending', $2, $2, $2, $3 FROM json_each($4)",
             )
             .bind(post_id)
             .bind(to_ms(now))
@@ -125,7 +126,7 @@ impl Store {
         }
         sqlx::query(
             "INSERT INTO digest_runs (slot_at, slot, digests, renderings, created_at, last_article_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(slot_at)
         .bind(time_of_day_text(plan.slot.time))
@@ -149,7 +150,7 @@ impl Store {
 /// The digest readers of the slot, grouped by what their digest shows.
 /// Configured digest channels take every slot; a reader the times they chose.
 async fn digest_audiences(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     plan: &DigestPlan<'_>,
 ) -> Result<BTreeMap<Audience, Vec<i64>>, StoreError> {
     let rows: Vec<AudienceRow> = sqlx::query_as(
@@ -167,7 +168,7 @@ async fn digest_audiences(
     let mut periods: HashMap<Option<String>, Option<i64>> = HashMap::new();
     let mut audiences: BTreeMap<Audience, Vec<i64>> = BTreeMap::new();
     for (chat_id, channel, stored, style, categories) in rows {
-        let key = if channel { None } else { Some(stored.unwrap_or_default()) };
+        let key = if channel.0 { None } else { Some(stored.unwrap_or_default()) };
         let start = *periods.entry(key.clone()).or_insert_with(|| {
             let times = match &key {
                 None => every_slot.clone(),
@@ -183,13 +184,13 @@ async fn digest_audiences(
 }
 
 /// The ids of the categories whose articles are picks by themselves.
-async fn pick_category_ids(tx: &mut Transaction<'_, Sqlite>, names: &[String]) -> Result<Vec<i64>, StoreError> {
+async fn pick_category_ids(tx: &mut Transaction<'_, Any>, names: &[String]) -> Result<Vec<i64>, StoreError> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
     let keys: Vec<String> = names.iter().map(|name| CategoryKey::new(name).as_str().to_owned()).collect();
     let keys = serde_json::to_string(&keys).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    Ok(sqlx::query_scalar("SELECT id FROM categories WHERE key IN (SELECT value FROM json_each(?1))")
+    Ok(sqlx::query_scalar("SELECT id FROM categories WHERE key IN (SELECT value FROM json_each($1))")
         .bind(keys)
         .fetch_all(&mut **tx)
         .await?)
@@ -211,12 +212,12 @@ struct Period {
 /// watermark; without one, seen since the previous slot's time) up to this
 /// build, and the stories picked within the period whenever they came.
 async fn period_candidates(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     period: Period,
     pick_categories: &[i64],
 ) -> Result<Vec<Candidate>, StoreError> {
     let previous: Option<i64> = sqlx::query_scalar(
-        "SELECT last_article_id FROM digest_runs WHERE slot_at = ?1 AND last_article_id IS NOT NULL",
+        "SELECT last_article_id FROM digest_runs WHERE slot_at = $1 AND last_article_id IS NOT NULL",
     )
     .bind(period.start)
     .fetch_optional(&mut **tx)
@@ -224,19 +225,19 @@ async fn period_candidates(
     // Article ids follow commit order (one writer at a time), so a watermark
     // never skips an article that committed late.
     let since = match previous {
-        Some(_) => "SELECT id FROM articles WHERE id > ?4 AND id <= ?5 AND same_as IS NULL",
-        None => "SELECT id FROM articles WHERE seen_at > ?1 AND id > ?4 AND id <= ?5 AND same_as IS NULL",
+        Some(_) => "SELECT id FROM articles WHERE id > $4 AND id <= $5 AND same_as IS NULL",
+        None => "SELECT id FROM articles WHERE seen_at > $1 AND id > $4 AND id <= $5 AND same_as IS NULL",
     };
     let pick_categories = serde_json::to_string(pick_categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    let rows: Vec<(i64, bool, String)> = sqlx::query_as(&format!(
+    let rows: Vec<(i64, Flag, String)> = sqlx::query_as(&format!(
         "SELECT a.id,
                 EXISTS (SELECT 1 FROM picks WHERE picks.article_id = a.id)
                   OR EXISTS (SELECT 1 FROM article_categories ac
-                             WHERE ac.article_id = a.id AND ac.category_id IN (SELECT value FROM json_each(?3))),
+                             WHERE ac.article_id = a.id AND ac.category_id IN (SELECT value FROM json_each($3))),
                 COALESCE((SELECT group_concat(category_id, ',') FROM article_categories WHERE article_id = a.id), '')
          FROM articles a
          WHERE a.id IN ({since}
-                        UNION SELECT article_id FROM picks WHERE picked_at > ?1 AND picked_at <= ?2)
+                        UNION SELECT article_id FROM picks WHERE picked_at > $1 AND picked_at <= $2)
            AND a.same_as IS NULL AND a.retracted_at IS NULL
            AND EXISTS (SELECT 1 FROM posts p WHERE p.article_id = a.id)
          ORDER BY a.sort_at DESC, a.id DESC"
@@ -252,7 +253,7 @@ async fn period_candidates(
         .into_iter()
         .map(|(id, pick, categories)| Candidate {
             id,
-            pick,
+            pick: pick.0,
             categories: categories.split(',').filter_map(|c| c.parse().ok()).collect(),
         })
         .collect())

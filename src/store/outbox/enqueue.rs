@@ -2,7 +2,7 @@
 //! written in the producer's transaction.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::{Audience, Priority, StoryKey};
 use crate::domain::{AdminNotice, Article, ForumTopics, NewPost, PostRenderer};
@@ -18,7 +18,7 @@ pub(super) struct PostLink {
 }
 
 pub(super) async fn insert_post(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     link: PostLink,
     post: &NewPost,
     style: Option<&str>,
@@ -37,7 +37,7 @@ pub(super) async fn insert_post(
     let post_id = sqlx::query_scalar(
         "INSERT INTO posts (article_id, html, plain, button_text, button_url, link_preview, created_at,
                             photo_url, caption_html, caption_plain, silent, style, breaking_id, pin, photo_file_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
     )
     .bind(article_id)
     .bind(&post.html)
@@ -60,16 +60,16 @@ pub(super) async fn insert_post(
 }
 
 /// Subscribers who chose categories get only articles in one of them;
-/// channels and subscribers who chose none get every article. `?1` is the article.
+/// channels and subscribers who chose none get every article. `$1` is the article.
 const WANTS_ARTICLE: &str = "(is_target = 1
       OR NOT EXISTS (SELECT 1 FROM reader_categories rc WHERE rc.chat_id = chats.id)
       OR EXISTS (SELECT 1 FROM reader_categories rc
-                 JOIN article_categories ac ON ac.category_id = rc.category_id AND ac.article_id = ?1
+                 JOIN article_categories ac ON ac.category_id = rc.category_id AND ac.article_id = $1
                  WHERE rc.chat_id = chats.id))";
 
 /// Who gets a fan-out, and what splits them into renderings.
 struct Fanout<'a> {
-    /// Which chats: a condition on `chats`, where `?1` is the story's id.
+    /// Which chats: a condition on `chats`, where `$1` is the story's id.
     audience: &'a str,
     /// The column the chats are grouped by; one rendering per value.
     group: &'a str,
@@ -84,7 +84,7 @@ struct Fanout<'a> {
 /// Renders once per group of the fan-out's chats and enqueues each
 /// rendering for its group. Returns the number of deliveries.
 async fn fan_out(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     fanout: Fanout<'_>,
     story_id: i64,
     link: PostLink,
@@ -105,8 +105,8 @@ async fn fan_out(
         let post_id = insert_post(tx, link, &render(value.as_deref()), style, now).await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
-             SELECT ?2, id, 'pending', ?3, ?3, ?3, ?5 FROM chats
-             WHERE {audience} AND {group} IS ?4 ORDER BY {order}"
+             SELECT $2, id, 'pending', $3, $3, $3, $5 FROM chats
+             WHERE {audience} AND {group} IS $4 ORDER BY {order}"
         ))
         .bind(story_id)
         .bind(post_id)
@@ -126,7 +126,7 @@ async fn fan_out(
 /// public post goes out before the readers' copies). Returns the number of
 /// deliveries.
 async fn fan_out_by_style(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     story: StoryKey,
     link: PostLink,
     priority: Priority,
@@ -140,7 +140,7 @@ async fn fan_out_by_style(
     let (audience, order) = match story {
         StoryKey::Article(_) => (format!("{readers} AND delivery_mode = 'every' AND {WANTS_ARTICLE}"), "id"),
         StoryKey::Breaking(_) => {
-            (format!("{readers} AND (kind = 'private' OR delivery_mode = 'every') AND ?1 = ?1"), "is_target DESC, id")
+            (format!("{readers} AND (kind = 'private' OR delivery_mode = 'every') AND $1 = $1"), "is_target DESC, id")
         }
     };
     let fanout = Fanout {
@@ -157,7 +157,7 @@ async fn fan_out_by_style(
 /// topic of its category), in the caller's transaction. Returns the number
 /// of deliveries.
 pub(in crate::store) async fn enqueue_article(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     article: &Article,
     renderer: &impl PostRenderer,
     now: DateTime<Utc>,
@@ -179,7 +179,7 @@ pub(in crate::store) async fn enqueue_article(
 /// are not linked to the article it may name: a feed correction of that
 /// article must not rewrite the breaking post. Returns the number of deliveries.
 pub(in crate::store) async fn enqueue_breaking(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     breaking_id: i64,
     pin: bool,
     render: impl FnMut(Option<&str>) -> NewPost,
@@ -191,7 +191,7 @@ pub(in crate::store) async fn enqueue_breaking(
 }
 
 /// Points the article's deliveries to forum groups at the topic of its category.
-async fn place_in_forum_topics(tx: &mut Transaction<'_, Sqlite>, article: &Article) -> Result<(), StoreError> {
+async fn place_in_forum_topics(tx: &mut Transaction<'_, Any>, article: &Article) -> Result<(), StoreError> {
     let forums: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, topics FROM chats WHERE topics IS NOT NULL AND is_target = 1 AND active = 1")
             .fetch_all(&mut **tx)
@@ -201,9 +201,9 @@ async fn place_in_forum_topics(tx: &mut Transaction<'_, Sqlite>, article: &Artic
             .map_err(|err| StoreError::Corrupt(format!("chat {chat_id} has unreadable topics: {err}")))?;
         let Some(thread) = topics.thread_for(&article.categories) else { continue };
         sqlx::query(
-            "UPDATE deliveries SET thread_id = ?3
-             WHERE chat_id = ?1 AND action = 'send' AND status = 'pending'
-               AND post_id IN (SELECT id FROM posts WHERE article_id = ?2)",
+            "UPDATE deliveries SET thread_id = $3
+             WHERE chat_id = $1 AND action = 'send' AND status = 'pending'
+               AND post_id IN (SELECT id FROM posts WHERE article_id = $2)",
         )
         .bind(chat_id)
         .bind(article.id)
@@ -217,7 +217,7 @@ async fn place_in_forum_topics(tx: &mut Transaction<'_, Sqlite>, article: &Artic
 /// Stores a post and one pending delivery per active chat of the audience,
 /// in the caller's transaction. Returns the post's id and the number of deliveries.
 pub(in crate::store) async fn enqueue_post(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     post: &NewPost,
     audience: Audience,
     priority: Priority,
@@ -226,7 +226,7 @@ pub(in crate::store) async fn enqueue_post(
     let post_id = insert_post(tx, PostLink::default(), post, None, now).await?;
     let enqueued = sqlx::query(&format!(
         "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
-         SELECT ?1, id, 'pending', ?2, ?2, ?2, ?3 FROM chats WHERE {} AND active = 1 ORDER BY id",
+         SELECT $1, id, 'pending', $2, $2, $2, $3 FROM chats WHERE {} AND active = 1 ORDER BY id",
         audience.filter()
     ))
     .bind(post_id)
@@ -241,12 +241,12 @@ pub(in crate::store) async fn enqueue_post(
 /// Enqueues a notice for the admins, rendered once per language they read,
 /// in the caller's transaction. Returns the number of deliveries.
 pub(in crate::store) async fn enqueue_for_admins(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     notice: &impl AdminNotice,
     priority: Priority,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let audience = format!("{} AND ?1 = ?1", Audience::Admins.filter());
+    let audience = format!("{} AND $1 = $1", Audience::Admins.filter());
     let language = "COALESCE(language_choice, language)";
     let fanout = Fanout { audience: &audience, group: language, group_order: language, order: "id", styled: false };
     let render = |language: Option<&str>| notice.render(language);
@@ -264,7 +264,7 @@ impl Store {
         priority: Priority,
         now: DateTime<Utc>,
     ) -> Result<(i64, usize), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let enqueued = enqueue_post(&mut tx, post, audience, priority, now).await?;
         tx.commit().await?;
         Ok(enqueued)
