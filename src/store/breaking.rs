@@ -282,7 +282,7 @@ impl Store {
     /// Who breaking news would reach now: (channels, subscribers).
     pub async fn breaking_audience(&self) -> Result<(i64, i64), StoreError> {
         let counts = sqlx::query_as(&format!(
-            "SELECT COALESCE(SUM(is_target = 1), 0), COALESCE(SUM(is_target = 0), 0) FROM chats
+            "SELECT COUNT(*) FILTER (WHERE is_target = 1), COUNT(*) FILTER (WHERE is_target = 0) FROM chats
              WHERE {} AND active = 1",
             Audience::Readers.filter()
         ))
@@ -359,9 +359,9 @@ impl Store {
     pub async fn breaking_tally(&self, id: i64) -> Result<FanoutTally, StoreError> {
         let (total, sent, blocked, failed): (i64, i64, i64, i64) = sqlx::query_as(
             "SELECT COUNT(*),
-                    COALESCE(SUM(d.status = 'sent'), 0),
-                    COALESCE(SUM(d.status = 'failed' AND c.active = 0), 0),
-                    COALESCE(SUM(d.status = 'dead' OR (d.status = 'failed' AND c.active = 1)), 0)
+                    COUNT(*) FILTER (WHERE d.status = 'sent'),
+                    COUNT(*) FILTER (WHERE d.status = 'failed' AND c.active = 0),
+                    COUNT(*) FILTER (WHERE d.status = 'dead' OR (d.status = 'failed' AND c.active = 1))
              FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
              WHERE p.breaking_id = $1 AND d.action = 'send'",
         )
@@ -404,7 +404,6 @@ mod tests {
         BreakingContent { text: Some(text.to_owned()), photo_file_id: None, article: None }
     }
 
-    #[tokio::test]
     async fn breaking_news_reaches_every_channel_and_subscriber_whatever_their_categories() {
         let (store, _dir) = temp_store().await;
         let now = Utc::now();
@@ -456,4 +455,6 @@ mod tests {
         assert_eq!(store.confirm_breaking(late, 42, now, true, render).await.expect("late"), ConfirmOutcome::Expired);
         assert!(!store.cancel_breaking(late, 42).await.expect("cancel"), "an expired draft is not cancelled");
     }
+
+    both_backends!(breaking_news_reaches_every_channel_and_subscriber_whatever_their_categories,);
 }

@@ -1,6 +1,7 @@
 //! The site's categories, the article index (categories and full-text
 //! search), and the categories each subscriber chose.
 
+use crate::store::Backend;
 use crate::store::Flag;
 use std::collections::HashSet;
 
@@ -70,7 +71,7 @@ pub(super) async fn index_article(
         }
         let category_id: i64 = sqlx::query_scalar(
             "INSERT INTO categories (key, name, article_count, created_at) VALUES ($1, $2, 1, $3)
-             ON CONFLICT (key) DO UPDATE SET name = excluded.name, article_count = article_count + 1
+             ON CONFLICT (key) DO UPDATE SET name = excluded.name, article_count = categories.article_count + 1
              RETURNING id",
         )
         .bind(key.as_str())
@@ -85,12 +86,18 @@ pub(super) async fn index_article(
             .execute(&mut **tx)
             .await?;
     }
-    sqlx::query("INSERT OR REPLACE INTO articles_search (rowid, title, body) VALUES ($1, $2, $3)")
-        .bind(article_id)
-        .bind(&text.title)
-        .bind(&text.body)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(Backend::of(tx).pick(
+        "INSERT OR REPLACE INTO articles_search (rowid, title, body) VALUES ($1, $2, $3)",
+        "INSERT INTO articles_search (rowid, document)
+         VALUES ($1, setweight(to_tsvector('simple', unaccent($2)), 'A')
+                     || setweight(to_tsvector('simple', unaccent($3)), 'D'))
+         ON CONFLICT (rowid) DO UPDATE SET document = excluded.document",
+    ))
+    .bind(article_id)
+    .bind(&text.title)
+    .bind(&text.body)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("UPDATE articles SET indexed = 1 WHERE id = $1").bind(article_id).execute(&mut **tx).await?;
     Ok(())
 }
@@ -125,7 +132,8 @@ pub(super) async fn file_under_categories(
         .fetch_one(&mut **tx)
         .await?;
         let added = sqlx::query(
-            "INSERT OR IGNORE INTO article_categories (category_id, article_id, sort_at) VALUES ($1, $2, $3)",
+            "INSERT INTO article_categories (category_id, article_id, sort_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
         )
         .bind(category_id)
         .bind(article_id)
@@ -206,7 +214,7 @@ impl Store {
     pub async fn set_category_hidden(&self, id: i64, hidden: bool) -> Result<bool, StoreError> {
         let changed = sqlx::query("UPDATE categories SET hidden = $2 WHERE id = $1 AND hidden != $2")
             .bind(id)
-            .bind(hidden)
+            .bind(i64::from(hidden))
             .execute(&self.pool)
             .await?;
         Ok(changed.rows_affected() > 0)
@@ -272,7 +280,7 @@ impl Store {
             return Ok((CategoryToggle::TooMany, None));
         }
         let (chat_id, subscribed) = subscribe_in(&mut tx, user_id, language, style, now).await?;
-        sqlx::query("INSERT OR IGNORE INTO reader_categories (chat_id, category_id) VALUES ($1, $2)")
+        sqlx::query("INSERT INTO reader_categories (chat_id, category_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(chat_id)
             .bind(category_id)
             .execute(&mut *tx)
@@ -325,14 +333,13 @@ mod tests {
     async fn pending_chats(store: &Store) -> Vec<(Option<i64>, Option<i32>)> {
         sqlx::query_as(
             "SELECT c.telegram_id, d.thread_id FROM deliveries d JOIN chats c ON c.id = d.chat_id
-             WHERE d.status = 'pending' ORDER BY c.telegram_id",
+             WHERE d.status = 'pending' ORDER BY c.telegram_id, d.id",
         )
         .fetch_all(&store.pool)
         .await
         .expect("deliveries")
     }
 
-    #[tokio::test]
     async fn articles_are_filed_under_their_categories_whatever_the_spelling() {
         let (store, _dir) = temp_store().await;
         let feed = feed(&store).await;
@@ -364,7 +371,6 @@ mod tests {
         assert_eq!(summary, [("olahraga".to_owned(), 1), ("samarinda".to_owned(), 1)]);
     }
 
-    #[tokio::test]
     async fn subscribers_with_categories_get_only_those_and_channels_get_everything() {
         let (store, _dir) = temp_store().await;
         let feed = feed(&store).await;
@@ -393,7 +399,6 @@ mod tests {
         assert_eq!(unknown, (CategoryToggle::UnknownCategory, None));
     }
 
-    #[tokio::test]
     async fn choosing_a_category_subscribes_and_is_bounded() {
         let (store, _dir) = temp_store().await;
         let feed = feed(&store).await;
@@ -425,7 +430,6 @@ mod tests {
         assert_eq!(outcomes.last(), Some(&CategoryToggle::TooMany));
     }
 
-    #[tokio::test]
     async fn forum_groups_get_the_topic_of_the_category() {
         let (store, _dir) = temp_store().await;
         let feed = feed(&store).await;
@@ -438,7 +442,6 @@ mod tests {
         assert_eq!(pending_chats(&store).await, [(Some(-1002), Some(12)), (Some(-1002), Some(1))]);
     }
 
-    #[tokio::test]
     async fn articles_stored_before_the_index_are_indexed_at_start() {
         let (store, _dir) = temp_store().await;
         let feed = feed(&store).await;
@@ -457,4 +460,12 @@ mod tests {
         assert_eq!(store.search(&query, 1, Utc::now()).await.expect("search").1, 1);
         assert_eq!(store.index_pending_articles(&crate::store::testing::TitleRenderer).await.expect("index"), 0);
     }
+
+    both_backends!(
+        articles_are_filed_under_their_categories_whatever_the_spelling,
+        subscribers_with_categories_get_only_those_and_channels_get_everything,
+        choosing_a_category_subscribes_and_is_bounded,
+        forum_groups_get_the_topic_of_the_category,
+        articles_stored_before_the_index_are_indexed_at_start,
+    );
 }

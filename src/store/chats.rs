@@ -168,11 +168,14 @@ impl Store {
     /// Remembers the numeric id Telegram reported for a chat known by @username.
     /// Ignored if another row already holds that id.
     pub async fn learn_telegram_id(&self, chat_id: i64, telegram_id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE OR IGNORE chats SET telegram_id = $2 WHERE id = $1 AND telegram_id IS NULL")
-            .bind(chat_id)
-            .bind(telegram_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE chats SET telegram_id = $2 WHERE id = $1 AND telegram_id IS NULL
+               AND NOT EXISTS (SELECT 1 FROM chats WHERE telegram_id = $2)",
+        )
+        .bind(chat_id)
+        .bind(telegram_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -217,7 +220,6 @@ mod tests {
     use super::*;
     use crate::store::testing::temp_store;
 
-    #[tokio::test]
     async fn sync_is_idempotent_and_usernames_ignore_case() {
         let (store, _dir) = temp_store().await;
         let now = Utc::now();
@@ -233,7 +235,6 @@ mod tests {
         assert_eq!(first[1].chat_ref().expect("ref"), ChatRef::Id(-100555));
     }
 
-    #[tokio::test]
     async fn a_learned_id_is_preferred_over_the_username() {
         let (store, _dir) = temp_store().await;
         let now = Utc::now();
@@ -247,7 +248,6 @@ mod tests {
         assert_eq!(again[0].id, chat.id);
     }
 
-    #[tokio::test]
     async fn deactivation_and_reactivation() {
         let (store, _dir) = temp_store().await;
         let now = Utc::now();
@@ -257,4 +257,10 @@ mod tests {
         store.sync_channels(&[ChatRef::Id(-1001)], now).await.expect("sync");
         assert!(store.chat_is_active(chat.id).await.expect("read"));
     }
+
+    both_backends!(
+        sync_is_idempotent_and_usernames_ignore_case,
+        a_learned_id_is_preferred_over_the_username,
+        deactivation_and_reactivation,
+    );
 }

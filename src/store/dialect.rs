@@ -18,6 +18,15 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend a connection (or a transaction's) talks to.
+    pub fn of(connection: &sqlx::AnyConnection) -> Self {
+        if connection.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+
     /// The statement a writing transaction begins with. SQLite takes its
     /// write lock up front so that a read never has to be upgraded (which
     /// can fail with "database is locked"); PostgreSQL needs a second step,
@@ -88,5 +97,56 @@ impl<'r> Decode<'r, Any> for Flag {
             Ok(number) => Ok(Self(number != 0)),
             Err(_) => <bool as Decode<'r, Any>>::decode(value).map(Self),
         }
+    }
+}
+
+/// `count` numbered parameters from `$first` on, comma-separated (for an
+/// `IN (…)` list): the one spelling both backends accept.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// What a JSON array bound as a parameter holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonList {
+    Numbers,
+    Texts,
+}
+
+impl Backend {
+    /// A table of one column, `value`, holding the elements of the JSON array
+    /// bound at `param` (`"$2"`): how a list of ids or keys reaches a query in
+    /// one parameter, whatever its length.
+    pub fn json_list(self, param: &str, of: JsonList) -> String {
+        match (self, of) {
+            (Self::Sqlite, _) => format!("json_each({param})"),
+            (Self::Postgres, JsonList::Numbers) => format!(
+                "(SELECT CAST(value AS BIGINT) AS value FROM json_array_elements_text(CAST({param} AS JSON)) AS value) \
+                 AS list"
+            ),
+            (Self::Postgres, JsonList::Texts) => {
+                format!("(SELECT value FROM json_array_elements_text(CAST({param} AS JSON)) AS value) AS list")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_from_the_first() {
+        assert_eq!(placeholders(2, 3), "$2, $3, $4");
+        assert_eq!(placeholders(1, 1), "$1");
+        assert_eq!(placeholders(1, 0), "");
+    }
+
+    #[test]
+    fn lists_read_the_same_column_on_both() {
+        assert_eq!(Backend::Sqlite.json_list("$2", JsonList::Numbers), "json_each($2)");
+        let postgres = Backend::Postgres.json_list("$3", JsonList::Numbers);
+        assert!(postgres.contains("CAST($3 AS JSON)") && postgres.contains("AS value"), "{postgres}");
+        assert!(!Backend::Postgres.json_list("$1", JsonList::Texts).contains("BIGINT"));
     }
 }

@@ -2,6 +2,7 @@
 //! configured channels' modes, and the editors' picks.
 
 use crate::store::Flag;
+use crate::store::dialect::JsonList;
 use chrono::{DateTime, Utc};
 
 use super::articles::articles_by_ids;
@@ -93,8 +94,10 @@ impl Store {
             ReaderChange::DigestTimes(times) => ("digest_times", Some(times.to_owned())),
             ReaderChange::QuietNight(on) => ("quiet_night", Some(if on { "1" } else { "0" }.to_owned())),
         };
+        // The value is bound as text; quiet_night is a number on both backends.
+        let value_sql = if column == "quiet_night" { "CAST($2 AS BIGINT)" } else { "$2" };
         sqlx::query(&format!(
-            "UPDATE chats SET {column} = $2, updated_at = $3 WHERE telegram_id = $1 AND kind = 'private'"
+            "UPDATE chats SET {column} = {value_sql}, updated_at = $3 WHERE telegram_id = $1 AND kind = 'private'"
         ))
         .bind(user_id)
         .bind(value)
@@ -114,10 +117,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let ids = serde_json::to_string(user_ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let done = sqlx::query(
+        let done = sqlx::query(&format!(
             "UPDATE chats SET delivery_mode = $2, updated_at = $3
-             WHERE kind = 'private' AND telegram_id IN (SELECT value FROM json_each($1))",
-        )
+             WHERE kind = 'private' AND telegram_id IN (SELECT value FROM {})",
+            self.backend.json_list("$1", JsonList::Numbers)
+        ))
         .bind(ids)
         .bind(mode.as_str())
         .bind(to_ms(now))
@@ -165,15 +169,16 @@ impl Store {
     ) -> Result<Vec<Article>, StoreError> {
         let keys: Vec<String> = pick_categories.iter().map(|name| CategoryKey::new(name).as_str().to_owned()).collect();
         let keys = serde_json::to_string(&keys).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT a.id FROM articles a
              WHERE a.same_as IS NULL AND a.retracted_at IS NULL
                AND (EXISTS (SELECT 1 FROM picks WHERE picks.article_id = a.id AND picks.picked_at >= $1)
                     OR (a.seen_at >= $1 AND EXISTS (
                         SELECT 1 FROM article_categories ac JOIN categories c ON c.id = ac.category_id
-                        WHERE ac.article_id = a.id AND c.key IN (SELECT value FROM json_each($2)))))
+                        WHERE ac.article_id = a.id AND c.key IN (SELECT value FROM {}))))
              ORDER BY a.sort_at DESC, a.id DESC LIMIT $3",
-        )
+            self.backend.json_list("$2", JsonList::Texts)
+        ))
         .bind(to_ms(since))
         .bind(keys)
         .bind(i64::from(limit))

@@ -1,6 +1,7 @@
 //! Feed items Warta could not turn into a post: recorded with their reason,
 //! skipped by later polls, and reported to the admins once.
 
+use crate::store::dialect::JsonList;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -66,9 +67,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let keys = serde_json::to_string(keys).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let failed = sqlx::query_scalar(
-            "SELECT key FROM failed_items WHERE feed_id = $1 AND key IN (SELECT value FROM json_each($2))",
-        )
+        let failed = sqlx::query_scalar(&format!(
+            "SELECT key FROM failed_items WHERE feed_id = $1 AND key IN (SELECT value FROM {})",
+            self.backend.json_list("$2", JsonList::Texts)
+        ))
         .bind(feed_id)
         .bind(keys)
         .fetch_all(&self.pool)
@@ -87,9 +89,10 @@ impl Store {
             return Ok(HashMap::new());
         }
         let keys = serde_json::to_string(keys).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT key, fingerprint FROM articles WHERE feed_id = $1 AND key IN (SELECT value FROM json_each($2))",
-        )
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT key, fingerprint FROM articles WHERE feed_id = $1 AND key IN (SELECT value FROM {})",
+            self.backend.json_list("$2", JsonList::Texts)
+        ))
         .bind(feed_id)
         .bind(keys)
         .fetch_all(&self.pool)
@@ -137,7 +140,6 @@ mod tests {
     use crate::domain::NewPost;
     use crate::store::testing::temp_store;
 
-    #[tokio::test]
     async fn a_failed_item_is_recorded_once_and_the_admins_are_told_once() {
         let (store, _dir) = temp_store().await;
         // Stored in milliseconds.
@@ -172,4 +174,6 @@ mod tests {
         assert!(store.failed_keys(feed + 1, &["guid:racun"]).await.expect("keys").is_empty(), "per feed");
         assert!(store.failed_keys(feed, &[]).await.expect("keys").is_empty());
     }
+
+    both_backends!(a_failed_item_is_recorded_once_and_the_admins_are_told_once,);
 }

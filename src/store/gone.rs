@@ -75,7 +75,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO gone_posts (article_id, post_id, reason, noticed_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO gone_posts (article_id, post_id, reason, noticed_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
         )
         .bind(vanished.article_id)
         .bind(vanished.post_id)
@@ -125,7 +126,6 @@ mod tests {
     use crate::domain::ChatRef;
     use crate::store::testing::{record, temp_store};
 
-    #[tokio::test]
     async fn posted_stories_missing_from_the_window_are_noticed_once() {
         let (store, _dir) = temp_store().await;
         let now = Utc::now();
@@ -169,4 +169,6 @@ mod tests {
         store.mark_gone_announced(gone[0].article_id, now).await.expect("mark");
         assert!(store.unannounced_gone().await.expect("gone").is_empty());
     }
+
+    both_backends!(posted_stories_missing_from_the_window_are_noticed_once,);
 }

@@ -137,13 +137,13 @@ impl Store {
     /// Which of `keys` wait in an undecided batch of this feed.
     pub async fn held_keys(&self, feed_id: i64, keys: &[&str]) -> Result<Vec<String>, StoreError> {
         let select = "SELECT i.key FROM held_items i JOIN held_batches b ON b.id = i.batch_id
-                      WHERE i.feed_id = ? AND b.state = 'held' AND i.key IN ({keys})";
+                      WHERE i.feed_id = $1 AND b.state = 'held' AND i.key IN ({keys})";
         super::feed_keys_in(&self.pool, select, feed_id, keys).await
     }
 
     /// Which of these normalized links this feed already has an article for.
     pub async fn known_link_keys(&self, feed_id: i64, link_keys: &[&str]) -> Result<Vec<String>, StoreError> {
-        let select = "SELECT link_key FROM articles WHERE feed_id = ? AND link_key IN ({keys})";
+        let select = "SELECT link_key FROM articles WHERE feed_id = $1 AND link_key IN ({keys})";
         super::feed_keys_in(&self.pool, select, feed_id, link_keys).await
     }
 
@@ -286,7 +286,6 @@ mod tests {
         feed.id
     }
 
-    #[tokio::test]
     async fn a_held_batch_is_decided_once_and_posted_in_order() {
         let (store, _dir) = temp_store().await;
         let feed = feed_with_channel(&store).await;
@@ -316,7 +315,6 @@ mod tests {
         assert_eq!(store.outbox_counts().await.expect("counts").pending, 4);
     }
 
-    #[tokio::test]
     async fn skipped_items_are_stored_unposted() {
         let (store, _dir) = temp_store().await;
         let feed = feed_with_channel(&store).await;
@@ -328,7 +326,6 @@ mod tests {
         assert_eq!(store.outbox_counts().await.expect("counts").pending, 0);
     }
 
-    #[tokio::test]
     async fn a_new_guid_for_a_known_link_is_the_same_story() {
         let (store, _dir) = temp_store().await;
         let feed = feed_with_channel(&store).await;
@@ -348,4 +345,10 @@ mod tests {
         let outcome = record(&store, feed, &twice, 0).await;
         assert_eq!((outcome.new_articles, outcome.posts, outcome.duplicates), (2, 1, 1));
     }
+
+    both_backends!(
+        a_held_batch_is_decided_once_and_posted_in_order,
+        skipped_items_are_stored_unposted,
+        a_new_guid_for_a_known_link_is_the_same_story,
+    );
 }

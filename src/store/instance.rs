@@ -98,7 +98,6 @@ mod tests {
 
     const STALE: Duration = Duration::from_secs(6);
 
-    #[tokio::test]
     async fn one_owner_at_a_time_until_its_heartbeat_goes_stale() {
         let (store, _dir) = temp_store().await;
         let now = Utc::now();
@@ -116,4 +115,6 @@ mod tests {
         store.release_instance_lock("b").await.expect("release");
         assert_eq!(store.instance_lock_holder().await.expect("read"), None);
     }
+
+    both_backends!(one_owner_at_a_time_until_its_heartbeat_goes_stale,);
 }

@@ -57,7 +57,7 @@ impl LeaderLease {
     /// and returns `holder`'s side of a lease lasting `term` once taken.
     pub async fn connect(url: &str, holder: &str, term: Duration) -> Result<Self, LeaseError> {
         let options: PgConnectOptions =
-            url.parse().map_err(|err: sqlx::Error| LeaseError::Url(redacted(&err.to_string(), url)))?;
+            url.parse().map_err(|err: sqlx::Error| LeaseError::Url(super::redact_in(&err.to_string(), url)))?;
         // A leader that hangs inside a transaction must not hold the lease row
         // past its term (PostgreSQL ends such a session), nor may a standby
         // wait on a lock longer than that.
@@ -69,7 +69,7 @@ impl LeaderLease {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(|err| LeaseError::Connect(redacted(&err.to_string(), url)))?;
+            .map_err(|err| LeaseError::Connect(super::redact_in(&err.to_string(), url)))?;
         let migrator = sqlx::migrate!("./migrations/postgres");
         let binary = migrator.iter().map(|m| m.version).max().unwrap_or(0);
         let database = applied_schema(&pool).await?;
@@ -214,14 +214,6 @@ fn millis(term: Duration) -> i64 {
     i64::try_from(term.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// `message` without the URL's password, should a driver ever quote it.
-fn redacted(message: &str, url: &str) -> String {
-    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
-        Some(password) if !password.is_empty() => message.replace(&password, "***"),
-        _ => message.to_owned(),
-    }
-}
-
 async fn applied_schema(pool: &PgPool) -> Result<i64, LeaseError> {
     let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(pool).await?;
     if !exists {
@@ -235,13 +227,6 @@ async fn applied_schema(pool: &PgPool) -> Result<i64, LeaseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_password_never_reaches_the_message() {
-        let url = "postgres://warta:s3cret-pw@db.example/warta";
-        assert_eq!(redacted("error connecting to s3cret-pw@db", url), "error connecting to ***@db");
-        assert_eq!(redacted("plain", "postgres://warta@db/warta"), "plain");
-    }
 
     #[test]
     fn terms_become_milliseconds() {

@@ -1,5 +1,28 @@
 //! All SQL lives here, one file per table family. The only sqlx user.
 
+/// Turns store tests (async fns that open their store with
+/// `testing::temp_store`) into two tests each: `<name>::sqlite` and
+/// `<name>::postgres`. One suite, both backends.
+#[cfg(test)]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    $crate::store::testing::run_on($crate::store::Backend::Sqlite, stringify!($name), super::$name()).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    $crate::store::testing::run_on($crate::store::Backend::Postgres, stringify!($name), super::$name())
+                        .await
+                }
+            }
+        )+
+    };
+}
+
 mod articles;
 mod breaking;
 mod categories;
@@ -62,18 +85,24 @@ pub enum StoreError {
     /// The path cannot hold a writable database: the reason names what to fix.
     #[error("cannot open the database {path}: {reason}")]
     Unusable { path: PathBuf, reason: String },
+    /// The PostgreSQL URL cannot be used as written (the password never shown).
+    #[error("the database URL {url} is not valid: {reason}")]
+    BadUrl { url: String, reason: String },
+    /// The PostgreSQL server did not answer or refused the login.
+    #[error("cannot reach the database {url}: {reason}")]
+    Unreachable { url: String, reason: String },
     // Not a `source`: the message already carries it, and `{:#}` would repeat it.
-    #[error("cannot migrate the database {path}: {cause}")]
-    Migrate { path: PathBuf, cause: sqlx::migrate::MigrateError },
+    #[error("cannot migrate the database {location}: {cause}")]
+    Migrate { location: String, cause: sqlx::migrate::MigrateError },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error(
-        "the database {path} was written by a newer Warta (schema {database}; this binary knows up to {binary}); \
+        "the database {location} was written by a newer Warta (schema {database}; this binary knows up to {binary}); \
          run that version, or restore a backup made by this one"
     )]
-    TooNew { path: PathBuf, database: i64, binary: i64 },
+    TooNew { location: String, database: i64, binary: i64 },
 }
 
 /// The SQLite store. Cheap to clone (a pool handle).
@@ -81,7 +110,7 @@ impl StoreError {
     /// The configured path cannot hold the database: a setup error the
     /// operator must fix (exit 2, like a bad config).
     pub fn is_unusable_path(&self) -> bool {
-        matches!(self, Self::Unusable { .. })
+        matches!(self, Self::Unusable { .. } | Self::BadUrl { .. })
     }
 }
 
@@ -148,15 +177,52 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|err| unusable(err.to_string()))?;
-        let migrator = sqlx::migrate!("./migrations");
-        let binary = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-        let database = applied_schema(&pool, Backend::Sqlite).await?;
-        if database > binary {
-            pool.close().await;
-            return Err(StoreError::TooNew { path: path.to_owned(), database, binary });
+        let store = Self { pool, backend: Backend::Sqlite, rankings: std::sync::Arc::default() };
+        store.migrate(sqlx::migrate!("./migrations"), &path.display().to_string()).await?;
+        Ok(store)
+    }
+
+    /// Connects to a PostgreSQL database (`postgres://user:password@host/db`)
+    /// and runs its embedded migrations. The database must exist; its tables
+    /// are created on first use.
+    pub async fn open_postgres(url: &str) -> Result<Self, StoreError> {
+        let shown = redact_url(url);
+        let bad = |reason: String| StoreError::BadUrl { url: shown.clone(), reason: redact_in(&reason, url) };
+        let parsed = url::Url::parse(url).map_err(|err| bad(err.to_string()))?;
+        if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+            return Err(bad("it must start with postgres://".into()));
         }
-        migrator.run(&pool).await.map_err(|cause| StoreError::Migrate { path: path.to_owned(), cause })?;
-        Ok(Self { pool, backend: Backend::Sqlite, rankings: std::sync::Arc::default() })
+        let options = AnyConnectOptions::from_str(url).map_err(|err| bad(err.to_string()))?;
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_release(|connection, _| {
+                Box::pin(async move {
+                    let poisoned = connection.is_in_transaction();
+                    if poisoned {
+                        tracing::warn!("discarding a database connection left inside a failed transaction");
+                    }
+                    Ok(!poisoned)
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|err| StoreError::Unreachable { url: shown.clone(), reason: redact_in(&err.to_string(), url) })?;
+        let store = Self { pool, backend: Backend::Postgres, rankings: std::sync::Arc::default() };
+        store.migrate(sqlx::migrate!("./migrations/postgres"), &shown).await?;
+        Ok(store)
+    }
+
+    /// Runs `migrator` unless the database is newer than this binary.
+    async fn migrate(&self, migrator: sqlx::migrate::Migrator, location: &str) -> Result<(), StoreError> {
+        let binary = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let database = applied_schema(&self.pool, self.backend).await?;
+        if database > binary {
+            self.pool.close().await;
+            return Err(StoreError::TooNew { location: location.to_owned(), database, binary });
+        }
+        migrator.run(&self.pool).await.map_err(|cause| StoreError::Migrate { location: location.to_owned(), cause })
     }
 
     /// The engine behind this store.
@@ -175,14 +241,16 @@ impl Store {
 
     /// The newest migration applied to this database.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let version: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
-            .fetch_one(&self.pool)
-            .await?;
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await?;
         Ok(version.unwrap_or(0))
     }
 
     /// Writes a consistent copy of the database to `path` (VACUUM INTO), while others may write.
     pub async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            return Err(StoreError::Corrupt("a PostgreSQL store is backed up with pg_dump, not by Warta".into()));
+        }
         let target = path.to_str().ok_or_else(|| StoreError::Corrupt(format!("{} is not UTF-8", path.display())))?;
         sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
         Ok(())
@@ -205,7 +273,9 @@ impl Store {
 
     /// Flushes the write-ahead log into the main file and closes all connections.
     pub async fn close(&self) {
-        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+        if self.backend == Backend::Sqlite
+            && let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await
+        {
             tracing::warn!(error = %err, "WAL checkpoint at shutdown failed");
         }
         self.pool.close().await;
@@ -224,7 +294,7 @@ async fn applied_schema(pool: &AnyPool, backend: Backend) -> Result<i64, StoreEr
         return Ok(0);
     }
     let version: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1").fetch_one(pool).await?;
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(pool).await?;
     Ok(version.unwrap_or(0))
 }
 
@@ -238,8 +308,7 @@ pub(crate) async fn feed_keys_in(
 ) -> Result<Vec<String>, StoreError> {
     let mut found = Vec::new();
     for chunk in keys.chunks(400) {
-        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
-        let sql = select.replace("{keys}", &placeholders.join(", "));
+        let sql = select.replace("{keys}", &dialect::placeholders(2, chunk.len()));
         let mut query = sqlx::query_scalar::<_, String>(&sql).bind(feed_id);
         for key in chunk {
             query = query.bind(*key);
@@ -256,6 +325,26 @@ pub(crate) fn to_ms(time: DateTime<Utc>) -> i64 {
 
 pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// `url` as it may be shown: without its password.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(an unreadable URL)".into(),
+    }
+}
+
+/// `message` without `url`'s password, should a driver ever quote it.
+pub(crate) fn redact_in(message: &str, url: &str) -> String {
+    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
+        Some(password) if !password.is_empty() => message.replace(&password, "***"),
+        _ => message.to_owned(),
+    }
 }
 
 /// `sqlite:` URL of a database file; `None` if the path is not UTF-8.
@@ -285,7 +374,7 @@ pub(crate) mod testing {
 
     use chrono::Utc;
 
-    use super::{FetchMeta, FetchRecord, RecordOutcome, Store};
+    use super::{Backend, FetchMeta, FetchRecord, RecordOutcome, Store};
     use url::Url;
 
     use crate::domain::{Article, ArticleKey, NewArticle, NewPost, PostRenderer, SearchText};
@@ -350,10 +439,94 @@ pub(crate) mod testing {
     }
 
     /// A store on a fresh file in a temp dir (kept alive by the returned guard).
-    pub async fn temp_store() -> (Store, tempfile::TempDir) {
+    pub async fn temp_sqlite_store() -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("nested/warta.db")).await.expect("open store");
         (store, dir)
+    }
+
+    /// The server the PostgreSQL half of the store tests runs on.
+    pub const POSTGRES_VAR: &str = "WARTA_TEST_POSTGRES";
+
+    tokio::task_local! {
+        /// The backend the running store test was started on (see [`both_backends`]).
+        static TEST_BACKEND: Backend;
+    }
+
+    /// What keeps a test's database alive: a temp dir, or a database of its own
+    /// on the test PostgreSQL, dropped with it.
+    // Held for their Drop: never read.
+    #[allow(dead_code)]
+    pub enum TempDatabase {
+        File(tempfile::TempDir),
+        Postgres(ScratchPostgres),
+    }
+
+    /// A fresh, empty store on the backend the test runs on (SQLite unless
+    /// started by [`both_backends`] as its PostgreSQL half).
+    pub async fn temp_store() -> (Store, TempDatabase) {
+        match TEST_BACKEND.try_with(|backend| *backend).unwrap_or(Backend::Sqlite) {
+            Backend::Sqlite => {
+                let (store, dir) = temp_sqlite_store().await;
+                (store, TempDatabase::File(dir))
+            }
+            Backend::Postgres => {
+                let server = std::env::var(POSTGRES_VAR).expect("checked by run_on");
+                let scratch = ScratchPostgres::create(&server).await;
+                let store = Store::open_postgres(&scratch.url).await.expect("open the PostgreSQL store");
+                (store, TempDatabase::Postgres(scratch))
+            }
+        }
+    }
+
+    /// Runs a store test on `backend`; on PostgreSQL only when
+    /// `WARTA_TEST_POSTGRES` names a server, else it says it skipped.
+    pub async fn run_on(backend: Backend, name: &str, test: impl std::future::Future<Output = ()>) {
+        if backend == Backend::Postgres && std::env::var(POSTGRES_VAR).map_or(true, |url| url.is_empty()) {
+            eprintln!(
+                "skipped {name} on PostgreSQL: {POSTGRES_VAR} is not set (`scripts/postgres.sh start` prints it)"
+            );
+            return;
+        }
+        TEST_BACKEND.scope(backend, test).await;
+    }
+
+    /// A database of a test's own on the test server, dropped on drop.
+    pub struct ScratchPostgres {
+        server: String,
+        name: String,
+        pub url: String,
+    }
+
+    impl ScratchPostgres {
+        async fn create(server: &str) -> Self {
+            use sqlx::{Connection, Executor};
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+            let name = format!("warta_unit_{}_{}", std::process::id(), nanos % 1_000_000_000_000);
+            let mut admin = sqlx::PgConnection::connect(server).await.expect("connect to the test PostgreSQL");
+            admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a scratch database");
+            admin.close().await.ok();
+            let (base, _) = server.rsplit_once('/').expect("the server URL names a database");
+            Self { server: server.to_owned(), url: format!("{base}/{name}"), name }
+        }
+    }
+
+    impl Drop for ScratchPostgres {
+        fn drop(&mut self) {
+            let (server, name) = (self.server.clone(), self.name.clone());
+            // Dropped inside a test's runtime: a thread of its own does the async work.
+            let _ = std::thread::spawn(move || {
+                use sqlx::{Connection, Executor};
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                runtime.block_on(async {
+                    if let Ok(mut admin) = sqlx::PgConnection::connect(&server).await {
+                        let _ = admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
     }
 }
 
@@ -361,9 +534,28 @@ pub(crate) mod testing {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_password_never_reaches_a_message_or_a_shown_url() {
+        let url = "postgres://warta:s3cret-pw@db.example/warta";
+        assert_eq!(redact_in("error connecting to s3cret-pw@db", url), "error connecting to ***@db");
+        assert_eq!(redact_in("plain", "postgres://warta@db/warta"), "plain");
+        assert_eq!(redact_url(url), "postgres://warta:***@db.example/warta");
+        assert_eq!(redact_url("postgres://warta@db/warta"), "postgres://warta@db/warta");
+        assert!(!redact_url("not a url s3cret").contains("s3cret"));
+    }
+
+    #[test]
+    fn sqlite_urls_keep_odd_folder_names_part_of_the_path() {
+        assert_eq!(sqlite_url(Path::new("data/warta.db")).as_deref(), Some("sqlite://data/warta.db?mode=rwc"));
+        assert_eq!(
+            sqlite_url(Path::new("/srv/a b?#%/w.db")).as_deref(),
+            Some("sqlite:///srv/a%20b%3F%23%25/w.db?mode=rwc")
+        );
+    }
+
     #[tokio::test]
     async fn a_database_from_a_newer_warta_is_refused_untouched() {
-        let (store, dir) = testing::temp_store().await;
+        let (store, dir) = testing::temp_sqlite_store().await;
         let binary = store.schema_version().await.expect("version");
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)

@@ -44,13 +44,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let raised = sqlx::query("INSERT OR IGNORE INTO alerts (key, raised_at, detail) VALUES ($1, $2, $3)")
-            .bind(key.to_string())
-            .bind(to_ms(now))
-            .bind(detail)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let raised =
+            sqlx::query("INSERT INTO alerts (key, raised_at, detail) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(key.to_string())
+                .bind(to_ms(now))
+                .bind(detail)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if raised == 0 {
             return Ok(false);
         }

@@ -38,8 +38,8 @@ pub(super) async fn subscribe_in(
                            updated_at)
          VALUES ($1, 'private', 1, $2, $3, 1, $4, $4, $4)
          ON CONFLICT (telegram_id) DO UPDATE SET active = 1, deactivated_reason = NULL, subscribed = 1,
-             subscribed_at = CASE WHEN subscribed = 1 THEN subscribed_at ELSE excluded.subscribed_at END,
-             language = COALESCE(excluded.language, language), style = excluded.style,
+             subscribed_at = CASE WHEN chats.subscribed = 1 THEN chats.subscribed_at ELSE excluded.subscribed_at END,
+             language = COALESCE(excluded.language, chats.language), style = excluded.style,
              updated_at = excluded.updated_at
          RETURNING id",
     )
@@ -69,9 +69,9 @@ impl Store {
             "INSERT INTO chats (telegram_id, kind, active, language, style, created_at, updated_at)
              VALUES ($1, 'private', 1, $2, $3, $4, $4)
              ON CONFLICT (telegram_id) DO UPDATE SET active = 1, deactivated_reason = NULL,
-                 language = COALESCE(excluded.language, language), style = excluded.style,
+                 language = COALESCE(excluded.language, chats.language), style = excluded.style,
                  updated_at = excluded.updated_at
-             WHERE kind = 'private'",
+             WHERE chats.kind = 'private'",
         )
         .bind(user_id)
         .bind(language)
@@ -106,7 +106,7 @@ impl Store {
              VALUES ($1, 'private', 1, $2, $3, $4, $4)
              ON CONFLICT (telegram_id) DO UPDATE SET language_choice = excluded.language_choice,
                  style = excluded.style, updated_at = excluded.updated_at
-             WHERE kind = 'private'",
+             WHERE chats.kind = 'private'",
         )
         .bind(user_id)
         .bind(choice)
@@ -158,8 +158,8 @@ impl Store {
 
     pub async fn subscriber_counts(&self, since: DateTime<Utc>) -> Result<SubscriberCounts, StoreError> {
         let (active, unreachable, new_since): (i64, i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(active = 1), 0), COALESCE(SUM(active = 0), 0),
-                    COALESCE(SUM(active = 1 AND subscribed_at >= $1), 0)
+            "SELECT COUNT(*) FILTER (WHERE active = 1), COUNT(*) FILTER (WHERE active = 0),
+                    COUNT(*) FILTER (WHERE active = 1 AND subscribed_at >= $1)
              FROM chats WHERE subscribed = 1",
         )
         .bind(to_ms(since))
@@ -192,7 +192,6 @@ mod tests {
     use super::*;
     use crate::store::testing::temp_store;
 
-    #[tokio::test]
     async fn subscribing_is_idempotent_and_survives_a_block() {
         let (store, _dir) = temp_store().await;
         let now = Utc::now();
@@ -217,4 +216,6 @@ mod tests {
         assert_eq!(store.unsubscribe(7, now).await.expect("unsub"), UnsubscribeOutcome::NotSubscribed);
         assert_eq!(store.subscriber_counts(now).await.expect("counts"), SubscriberCounts::default());
     }
+
+    both_backends!(subscribing_is_idempotent_and_survives_a_block,);
 }

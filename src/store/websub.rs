@@ -149,7 +149,6 @@ mod tests {
     use super::*;
     use crate::store::testing::temp_store;
 
-    #[tokio::test]
     async fn a_subscription_goes_from_requested_to_active() {
         let (store, _dir) = temp_store().await;
         let now = Utc::now();
@@ -170,4 +169,6 @@ mod tests {
         store.fail_subscription(id, SubscriptionState::Denied, "hub said no").await.expect("deny");
         assert_eq!(store.subscriptions().await.expect("all")[0].state, SubscriptionState::Denied);
     }
+
+    both_backends!(a_subscription_goes_from_requested_to_active,);
 }

@@ -197,6 +197,15 @@ impl Drop for RunningApp {
         if let Some(child) = self.child.as_mut() {
             let _ = child.kill();
             let _ = child.wait();
+            // A failing test shows what the bot said last: its folder goes with the test.
+            if std::thread::panicking() {
+                let log = read_log(&self.log);
+                let warnings = log.lines().filter(|line| line.contains(" WARN ") || line.contains(" ERROR "));
+                eprintln!("warnings and errors in {}:", self.log.display());
+                for line in warnings.take(40) {
+                    eprintln!("  {line}");
+                }
+            }
         }
     }
 }

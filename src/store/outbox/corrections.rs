@@ -33,7 +33,7 @@ async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E
     let (column, story_id) = story.column();
     // Recorded silently (first fetch, duplicate): nothing was sent to correct.
     let styles: Vec<Option<String>> =
-        sqlx::query_scalar(&format!("SELECT DISTINCT style FROM posts WHERE {column} = $1 ORDER BY style"))
+        sqlx::query_scalar(&format!("SELECT DISTINCT style FROM posts WHERE {column} = $1 ORDER BY style NULLS FIRST"))
             .bind(story_id)
             .fetch_all(&mut **tx)
             .await?;
@@ -48,7 +48,8 @@ async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E
         .bind(story_id)
         .execute(&mut **tx)
         .await?;
-        let earlier = format!("SELECT id FROM posts WHERE {column} = $1 AND id != $2 AND style IS $4");
+        let earlier =
+            format!("SELECT id FROM posts WHERE {column} = $1 AND id != $2 AND style IS NOT DISTINCT FROM $4");
         sqlx::query(&format!(
             "UPDATE deliveries SET post_id = $2, updated_at = $3
              WHERE post_id IN ({earlier}) AND status = 'pending' AND action = 'send'"
@@ -72,7 +73,7 @@ async fn enqueue_story_correction<E, F: FnMut(Option<&str>) -> Result<NewPost, E
         let sent = format!(
             "FROM deliveries d JOIN chats c ON c.id = d.chat_id
              WHERE d.post_id IN ({earlier}) AND d.action = 'send' AND d.status = 'sent'
-               AND d.message_id IS NOT NULL AND c.active = 1 AND d.sent_as IS NOT 'list'"
+               AND d.message_id IS NOT NULL AND c.active = 1 AND d.sent_as IS DISTINCT FROM 'list'"
         );
         let inserted = sqlx::query(&format!(
             "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, sent_as, status, next_attempt_at,
@@ -195,10 +196,10 @@ impl Store {
         let sent = format!(
             "FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
              WHERE p.{column} = $1 AND d.action = 'send' AND d.status = 'sent' AND d.message_id IS NOT NULL
-               AND c.active = 1 AND d.sent_as IS NOT 'list'"
+               AND c.active = 1 AND d.sent_as IS DISTINCT FROM 'list'"
         );
         let styles: Vec<Option<String>> =
-            sqlx::query_scalar(&format!("SELECT DISTINCT p.style {sent} ORDER BY p.style"))
+            sqlx::query_scalar(&format!("SELECT DISTINCT p.style {sent} ORDER BY p.style NULLS FIRST"))
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await?;
@@ -210,7 +211,7 @@ impl Store {
                 "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, sent_as, status,
                                          next_attempt_at, created_at, updated_at, priority)
                  SELECT $2, d.chat_id, 'delete', d.message_id, d.sent_as, 'pending', $3, $3, $3, $5
-                 {sent} AND p.style IS $4 ORDER BY d.id"
+                 {sent} AND p.style IS NOT DISTINCT FROM $4 ORDER BY d.id"
             ))
             .bind(id)
             .bind(notice_id)

@@ -1,4 +1,5 @@
 use crate::store::Flag;
+use crate::store::dialect::JsonList;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -288,18 +289,19 @@ impl Store {
             return Ok(());
         }
         let now_ms = to_ms(now);
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
             "UPDATE deliveries
              SET status = 'sending', lease_until = $2, attempts = attempts + 1, updated_at = $1
              WHERE id IN (
                  SELECT id FROM (
                      SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.chat_id ORDER BY d.id) AS n
                      FROM deliveries d JOIN posts p ON p.id = d.post_id
-                     WHERE d.chat_id IN (SELECT value FROM json_each($3)) AND d.status = 'pending'
-                       AND d.action = 'send' AND d.priority = $4 AND p.article_id IS NOT NULL)
+                     WHERE d.chat_id IN (SELECT value FROM {}) AND d.status = 'pending'
+                       AND d.action = 'send' AND d.priority = $4 AND p.article_id IS NOT NULL) AS numbered
                  WHERE n < $5)
              RETURNING id, chat_id, (SELECT article_id FROM posts WHERE posts.id = deliveries.post_id)",
-        )
+            self.backend.json_list("$3", JsonList::Numbers)
+        ))
         .bind(now_ms)
         .bind(now_ms.saturating_add(duration_ms(lease)))
         .bind(serde_json::to_string(&heads).map_err(|err| StoreError::Corrupt(err.to_string()))?)
@@ -343,7 +345,7 @@ impl Store {
         let ids: Vec<i64> = ids.collect();
         let mut chats = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let placeholders = crate::store::dialect::placeholders(1, chunk.len());
             let sql =
                 format!("SELECT id, telegram_id, username, kind, quiet_night FROM chats WHERE id IN ({placeholders})");
             let mut query = sqlx::query_as::<_, ChatRow>(&sql);
@@ -377,11 +379,12 @@ impl Store {
     /// e.g. on a full disk) are due again, so their chats are not stuck.
     pub async fn release_orphaned_claims(&self, now: DateTime<Utc>, in_flight: &[i64]) -> Result<u64, StoreError> {
         let held = serde_json::to_string(in_flight).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let released = sqlx::query(
+        let released = sqlx::query(&format!(
             "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = $1
              WHERE status = 'sending' AND lease_until <= $1
-               AND id NOT IN (SELECT value FROM json_each($2))",
-        )
+               AND id NOT IN (SELECT value FROM {})",
+            self.backend.json_list("$2", JsonList::Numbers)
+        ))
         .bind(to_ms(now))
         .bind(held)
         .execute(&self.pool)
@@ -394,7 +397,7 @@ impl Store {
     /// them may have reached Telegram before the crash: the only duplicates.)
     pub async fn release_all_claims(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let released = sqlx::query(
-            "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $1),
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = CASE WHEN next_attempt_at < $1 THEN next_attempt_at ELSE $1 END,
                     updated_at = $1
              WHERE status = 'sending'",
         )
@@ -450,7 +453,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE deliveries SET status = 'pending', next_attempt_at = $2, lease_until = NULL, last_error = $3,
-                    attempts = CASE WHEN $4 THEN attempts ELSE MAX(attempts - 1, 0) END, updated_at = $5
+                    attempts = CASE WHEN $4 THEN attempts ELSE CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END END, updated_at = $5
              WHERE id = $1",
         )
         .bind(delivery_id)
@@ -466,7 +469,7 @@ impl Store {
     /// Returns a claimed delivery unsent (e.g. at shutdown), without using up an attempt.
     pub async fn release_delivery(&self, delivery_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE deliveries SET status = 'pending', lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = $2
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = $2
              WHERE id = $1 AND status = 'sending'",
         )
         .bind(delivery_id)
@@ -519,7 +522,7 @@ impl Store {
                               OR (e.status = 'pending'
                                   AND (e.priority > d.priority OR (e.priority = d.priority AND e.id < d.id)))))
                  UNION ALL
-                 SELECT MIN(lease_until) FROM deliveries WHERE status = 'sending')"
+                 SELECT MIN(lease_until) FROM deliveries WHERE status = 'sending') AS due"
         ))
         .fetch_one(&self.pool)
         .await?;
@@ -597,11 +600,12 @@ async fn pin_after_send(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT OR IGNORE INTO deliveries (post_id, chat_id, action, target_message_id, status, next_attempt_at,
+        "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, status, next_attempt_at,
                                            created_at, updated_at, priority)
          SELECT d.post_id, d.chat_id, 'pin', $2, 'pending', $3, $3, $3, $4
          FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN chats c ON c.id = d.chat_id
-         WHERE d.id = $1 AND d.action = 'send' AND p.pin = 1 AND c.kind != 'private'",
+         WHERE d.id = $1 AND d.action = 'send' AND p.pin = 1 AND c.kind != 'private'
+         ON CONFLICT DO NOTHING",
     )
     .bind(delivery_id)
     .bind(message_id)
@@ -670,7 +674,6 @@ mod tests {
     }
 
     /// A store with two channels and `titles` posted (after a priming fetch).
-    #[tokio::test]
     async fn a_photo_keeps_its_source_web_image_or_telegram_file() {
         let (store, _dir, now) = outbox_with(&[]).await;
         let web = Url::parse("https://kaltimtoday.co/wp-content/uploads/banjir.jpg").expect("url");
@@ -694,7 +697,7 @@ mod tests {
         assert_eq!(stored, photos);
     }
 
-    async fn outbox_with(titles: &[&str]) -> (Store, tempfile::TempDir, DateTime<Utc>) {
+    async fn outbox_with(titles: &[&str]) -> (Store, crate::store::testing::TempDatabase, DateTime<Utc>) {
         let (store, dir) = temp_store().await;
         let now = Utc::now();
         let feed = store
@@ -709,7 +712,6 @@ mod tests {
         (store, dir, Utc::now())
     }
 
-    #[tokio::test]
     async fn claims_in_order_and_never_twice() {
         let (store, _dir, now) = outbox_with(&["A", "B"]).await;
         let first = store.claim_next(now, LEASE).await.expect("claim").expect("due");
@@ -725,7 +727,6 @@ mod tests {
         assert_eq!((third.post.content.html.as_str(), third.chat.telegram_id), ("B", Some(-1001)));
     }
 
-    #[tokio::test]
     async fn a_waiting_delivery_holds_back_later_posts_to_the_same_chat() {
         let (store, _dir, now) = outbox_with(&["A", "B"]).await;
         let a1 = store.claim_next(now, LEASE).await.expect("claim").expect("due");
@@ -743,7 +744,6 @@ mod tests {
         assert_eq!((retried.id, retried.attempts), (a1.id, 1), "a flood wait does not use up an attempt");
     }
 
-    #[tokio::test]
     async fn an_expired_lease_is_released_and_claimed_again() {
         let (store, _dir, now) = outbox_with(&["A"]).await;
         let first = store.claim_next(now, LEASE).await.expect("claim").expect("due");
@@ -762,7 +762,6 @@ mod tests {
         assert_eq!(store.release_all_claims(now).await.expect("release"), 1);
     }
 
-    #[tokio::test]
     async fn a_higher_priority_overtakes_routine_posts_in_every_chat() {
         let (store, _dir, now) = outbox_with(&["A", "B"]).await;
         let breaking = NewPost::text("BREAKING".into(), "BREAKING".into());
@@ -783,7 +782,6 @@ mod tests {
         assert_eq!(got, ["A", "A"], "then the routine posts, in order");
     }
 
-    #[tokio::test]
     async fn failed_dead_and_released_rows() {
         let (store, _dir, now) = outbox_with(&["A"]).await;
         let one = store.claim_next(now, LEASE).await.expect("claim").expect("due");
@@ -799,7 +797,6 @@ mod tests {
         assert!(store.claim_next(now, LEASE).await.expect("claim").is_none());
     }
 
-    #[tokio::test]
     async fn deactivated_chats_get_nothing() {
         let (store, _dir, now) = outbox_with(&["A"]).await;
         let chat = store.sync_channels(&[ChatRef::Id(-1001), ChatRef::Id(-1002)], now).await.expect("sync").remove(0);
@@ -809,4 +806,14 @@ mod tests {
         assert!(store.claim_next(now, LEASE).await.expect("claim").is_none());
         assert_eq!(store.outbox_counts().await.expect("counts").failed, 1);
     }
+
+    both_backends!(
+        a_photo_keeps_its_source_web_image_or_telegram_file,
+        claims_in_order_and_never_twice,
+        a_waiting_delivery_holds_back_later_posts_to_the_same_chat,
+        an_expired_lease_is_released_and_claimed_again,
+        a_higher_priority_overtakes_routine_posts_in_every_chat,
+        failed_dead_and_released_rows,
+        deactivated_chats_get_nothing,
+    );
 }

@@ -3,7 +3,9 @@
 //! once whatever restarts or crashes follow. Readers who would get the same
 //! digest (same period, categories and language) share one rendering.
 
+use crate::store::Backend;
 use crate::store::Flag;
+use crate::store::dialect::JsonList;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -110,10 +112,11 @@ impl Store {
             let content = DigestContent { style: style.as_deref(), picks: &picks, others: &others, left_out };
             let post_id = insert_post(&mut tx, PostLink::default(), &render(&content), style.as_deref(), now).await?;
             let ids = serde_json::to_string(&chats).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-            let inserted = sqlx::query(
+            let inserted = sqlx::query(&format!(
                 "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
-                 SELECT $1, value, 'pending', $2, $2, $2, $3 FROM json_each($4)",
-            )
+                 SELECT $1, value, 'pending', $2, $2, $2, $3 FROM {}",
+                self.backend.json_list("$4", JsonList::Numbers)
+            ))
             .bind(post_id)
             .bind(to_ms(now))
             .bind(Priority::Routine.as_i64())
@@ -155,8 +158,8 @@ async fn digest_audiences(
 ) -> Result<BTreeMap<Audience, Vec<i64>>, StoreError> {
     let rows: Vec<AudienceRow> = sqlx::query_as(
         "SELECT c.id, c.is_target = 1, c.digest_times, c.style,
-                COALESCE((SELECT group_concat(category_id, ',') FROM
-                             (SELECT category_id FROM reader_categories WHERE chat_id = c.id ORDER BY category_id)), '')
+                COALESCE((SELECT string_agg(CAST(category_id AS TEXT), ',' ORDER BY category_id)
+                          FROM reader_categories WHERE chat_id = c.id), '')
          FROM chats c
          WHERE c.active = 1 AND c.delivery_mode = 'digest'
            AND (c.is_target = 1 OR (c.subscribed = 1 AND c.kind = 'private'))
@@ -190,7 +193,8 @@ async fn pick_category_ids(tx: &mut Transaction<'_, Any>, names: &[String]) -> R
     }
     let keys: Vec<String> = names.iter().map(|name| CategoryKey::new(name).as_str().to_owned()).collect();
     let keys = serde_json::to_string(&keys).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    Ok(sqlx::query_scalar("SELECT id FROM categories WHERE key IN (SELECT value FROM json_each($1))")
+    let list = Backend::of(tx).json_list("$1", JsonList::Texts);
+    Ok(sqlx::query_scalar(&format!("SELECT id FROM categories WHERE key IN (SELECT value FROM {list})"))
         .bind(keys)
         .fetch_all(&mut **tx)
         .await?)
@@ -229,12 +233,13 @@ async fn period_candidates(
         None => "SELECT id FROM articles WHERE seen_at > $1 AND id > $4 AND id <= $5 AND same_as IS NULL",
     };
     let pick_categories = serde_json::to_string(pick_categories).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let picked = Backend::of(tx).json_list("$3", JsonList::Numbers);
     let rows: Vec<(i64, Flag, String)> = sqlx::query_as(&format!(
         "SELECT a.id,
                 EXISTS (SELECT 1 FROM picks WHERE picks.article_id = a.id)
                   OR EXISTS (SELECT 1 FROM article_categories ac
-                             WHERE ac.article_id = a.id AND ac.category_id IN (SELECT value FROM json_each($3))),
-                COALESCE((SELECT group_concat(category_id, ',') FROM article_categories WHERE article_id = a.id), '')
+                             WHERE ac.article_id = a.id AND ac.category_id IN (SELECT value FROM {picked})),
+                COALESCE((SELECT string_agg(CAST(category_id AS TEXT), ',') FROM article_categories WHERE article_id = a.id), '')
          FROM articles a
          WHERE a.id IN ({since}
                         UNION SELECT article_id FROM picks WHERE picked_at > $1 AND picked_at <= $2)
@@ -294,7 +299,6 @@ mod tests {
         shown
     }
 
-    #[tokio::test]
     async fn a_fetch_that_commits_after_the_slot_was_built_goes_in_the_next_digest() {
         let (store, _dir) = temp_store().await;
         store.subscribe_many(&[7], Utc::now()).await.expect("subscribe");
@@ -332,4 +336,6 @@ mod tests {
         assert_eq!(choose(&candidates, &[3], 10), (vec![8], vec![], 0));
         assert_eq!(choose(&[], &[], 10), (vec![], vec![], 0));
     }
+
+    both_backends!(a_fetch_that_commits_after_the_slot_was_built_goes_in_the_next_digest,);
 }

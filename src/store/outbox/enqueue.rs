@@ -49,10 +49,10 @@ pub(super) async fn insert_post(
     .bind(photo.and_then(|p| p.web_url()).map(url::Url::as_str))
     .bind(photo.map(|p| p.caption_html.as_str()))
     .bind(photo.map(|p| p.caption_plain.as_str()))
-    .bind(post.silent)
+    .bind(i64::from(post.silent))
     .bind(style)
     .bind(breaking_id)
-    .bind(link.pin)
+    .bind(i64::from(link.pin))
     .bind(photo.and_then(|p| p.telegram_file_id()))
     .fetch_one(&mut **tx)
     .await?;
@@ -94,11 +94,12 @@ async fn fan_out(
 ) -> Result<usize, StoreError> {
     let Fanout { audience, group, group_order, order, styled } = fanout;
     let audience = format!("{audience} AND active = 1");
-    let groups: Vec<Option<String>> =
-        sqlx::query_scalar(&format!("SELECT DISTINCT {group} FROM chats WHERE {audience} ORDER BY {group_order}"))
-            .bind(story_id)
-            .fetch_all(&mut **tx)
-            .await?;
+    let groups: Vec<Option<String>> = sqlx::query_scalar(&format!(
+        "SELECT {group} FROM chats WHERE {audience} GROUP BY {group} ORDER BY {group_order}"
+    ))
+    .bind(story_id)
+    .fetch_all(&mut **tx)
+    .await?;
     let mut enqueued = 0;
     for value in groups {
         let style = if styled { value.as_deref() } else { None };
@@ -106,7 +107,7 @@ async fn fan_out(
         let inserted = sqlx::query(&format!(
             "INSERT INTO deliveries (post_id, chat_id, status, next_attempt_at, created_at, updated_at, priority)
              SELECT $2, id, 'pending', $3, $3, $3, $5 FROM chats
-             WHERE {audience} AND {group} IS $4 ORDER BY {order}"
+             WHERE {audience} AND {group} IS NOT DISTINCT FROM $4 ORDER BY {order}"
         ))
         .bind(story_id)
         .bind(post_id)
@@ -248,7 +249,13 @@ pub(in crate::store) async fn enqueue_for_admins(
 ) -> Result<usize, StoreError> {
     let audience = format!("{} AND $1 = $1", Audience::Admins.filter());
     let language = "COALESCE(language_choice, language)";
-    let fanout = Fanout { audience: &audience, group: language, group_order: language, order: "id", styled: false };
+    let fanout = Fanout {
+        audience: &audience,
+        group: language,
+        group_order: "COALESCE(language_choice, language) NULLS FIRST",
+        order: "id",
+        styled: false,
+    };
     let render = |language: Option<&str>| notice.render(language);
     fan_out(tx, fanout, 0, PostLink::default(), priority, render, now).await
 }

@@ -92,19 +92,22 @@ impl Store {
         let due = "FROM pins WHERE unpinned_at IS NULL AND unpin_enqueued_at IS NULL AND unpin_at <= $1";
         let mut tx = self.begin_write().await?;
         let enqueued = sqlx::query(&format!(
-            "INSERT OR IGNORE INTO deliveries (post_id, chat_id, action, target_message_id, status, next_attempt_at,
+            "INSERT INTO deliveries (post_id, chat_id, action, target_message_id, status, next_attempt_at,
                                                created_at, updated_at, priority)
-             SELECT post_id, chat_id, 'unpin', message_id, 'pending', $1, $1, $1, $2 {due} ORDER BY unpin_at"
+             SELECT post_id, chat_id, 'unpin', message_id, 'pending', $1, $1, $1, $2 {due} ORDER BY unpin_at
+             ON CONFLICT DO NOTHING"
         ))
         .bind(to_ms(now))
         .bind(Priority::Breaking.as_i64())
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        sqlx::query(&format!("UPDATE pins SET unpin_enqueued_at = $1 WHERE rowid IN (SELECT rowid {due})"))
-            .bind(to_ms(now))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(&format!(
+            "UPDATE pins SET unpin_enqueued_at = $1 WHERE (chat_id, message_id) IN (SELECT chat_id, message_id {due})"
+        ))
+        .bind(to_ms(now))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(usize::try_from(enqueued).unwrap_or(usize::MAX))
     }
