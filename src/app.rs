@@ -1,6 +1,7 @@
 //! The one place that builds and wires everything — store, bot, poller,
 //! delivery worker, dispatcher — and owns shutdown.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,7 +51,7 @@ pub fn build_bot(api_url: &Url, token: &BotToken) -> anyhow::Result<Bot> {
 
 /// Opens the store and makes its feeds and channels match the config.
 pub async fn open_store(config: &Config) -> anyhow::Result<(Store, Vec<WatchedFeed>)> {
-    let store = Store::open(&config.storage.database).await?;
+    let store = Store::open_at(&config.storage.database).await?;
     let watched = sync_config(&store, config).await?;
     Ok((store, watched))
 }
@@ -193,10 +194,14 @@ pub struct Secrets {
 /// database is checkpointed and closed; queued posts stay in the outbox for
 /// the next start.
 pub async fn run(config: Config, secrets: Secrets, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let database = &config.storage.database;
-    crate::store::check_database_present(database, config.storage.fresh_database)?;
-    let store = Store::open(database).await?;
-    if let Err(err) = crate::store::write_marker(database, Utc::now()) {
+    // A file can vanish under a running bot; a PostgreSQL database is the server's to keep.
+    if let Some(database) = config.storage.database.file() {
+        crate::store::check_database_present(database, config.storage.fresh_database)?;
+    }
+    let store = Store::open_at(&config.storage.database).await?;
+    if let Some(database) = config.storage.database.file()
+        && let Err(err) = crate::store::write_marker(database, Utc::now())
+    {
         tracing::warn!(error = %err, marker = %crate::store::marker_path(database).display(),
             "cannot write the database marker; a lost database would not be noticed at the next start");
     }
@@ -261,18 +266,20 @@ async fn run_locked(
         config.fetch.photo_lookup,
     ));
     // A deleted or replaced database file: ERROR and a direct alert to the admins.
-    match crate::store::file_identity(&config.storage.database) {
-        Some(opened) => {
-            tasks.spawn(crate::watch::run_database_watch(
-                TelegramApi::new(bot.clone()),
-                store.clone(),
-                config.storage.database.clone(),
-                opened,
-                config.admins.user_ids.clone(),
-                shutdown.clone(),
-            ));
+    if let Some(database) = config.storage.database.file() {
+        match crate::store::file_identity(database) {
+            Some(opened) => {
+                tasks.spawn(crate::watch::run_database_watch(
+                    TelegramApi::new(bot.clone()),
+                    store.clone(),
+                    database.to_owned(),
+                    opened,
+                    config.admins.user_ids.clone(),
+                    shutdown.clone(),
+                ));
+            }
+            None => tracing::error!(database = %database.display(), "the database file is missing already"),
         }
-        None => tracing::error!(database = %config.storage.database.display(), "the database file is missing already"),
     }
     // The flood guard: held batches are put to the admins with Kirim semua / Lewati.
     let held_ready = Arc::new(Notify::new());
@@ -318,7 +325,7 @@ async fn run_locked(
             metrics,
             readiness: Some(Readiness {
                 store: store.clone(),
-                database: config.storage.database.clone(),
+                database_file: config.storage.database.file().map(Path::to_owned),
                 health: health.clone(),
                 telegram: TelegramApi::new(bot.clone()),
                 alert_after: config.fetch.alert_after,

@@ -50,8 +50,8 @@ pub struct HttpState {
 #[derive(Clone)]
 pub struct Readiness {
     pub store: Store,
-    /// The database file: gone (a lost volume) means not ready, whatever open handles say.
-    pub database: PathBuf,
+    /// The SQLite file: gone (a lost volume) means not ready, whatever open handles say. `None` on PostgreSQL.
+    pub database_file: Option<PathBuf>,
     pub health: Arc<Health>,
     /// For getMe when no send went through lately.
     pub telegram: TelegramApi,
@@ -153,7 +153,7 @@ async fn healthz() -> &'static str {
 async fn readyz(State(state): State<HttpState>) -> Response {
     let Some(ready) = state.readiness else { return (StatusCode::OK, "ready\n").into_response() };
     let mut problems = Vec::new();
-    if !ready.database.exists() {
+    if ready.database_file.as_deref().is_some_and(|file| !file.exists()) {
         problems.push("database file missing".to_owned());
     } else {
         match tokio::time::timeout(CHECK_TIMEOUT, ready.store.active_feeds()).await {

@@ -34,8 +34,8 @@ pub async fn run(path: &Path, config: &Config, token: &BotToken) -> bool {
         config.admins.user_ids.len()
     ));
 
-    let database = config.storage.database.display();
-    match Store::open(&config.storage.database).await {
+    let database = &config.storage.database;
+    match Store::open_at(database).await {
         Ok(store) => {
             match store.schema_version().await {
                 Ok(version) => report.ok(&format!("database {database} (schema version {version})")),

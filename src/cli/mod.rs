@@ -174,10 +174,13 @@ async fn backup(config: &Config, output: &Path) -> anyhow::Result<u64> {
     if output.exists() {
         anyhow::bail!("{} exists; a backup never overwrites a file", output.display());
     }
-    if !config.storage.database.exists() {
-        anyhow::bail!("no database at {}", config.storage.database.display());
+    let Some(database) = config.storage.database.file() else {
+        anyhow::bail!("the database is on PostgreSQL: back it up with pg_dump");
+    };
+    if !database.exists() {
+        anyhow::bail!("no database at {}", database.display());
     }
-    let store = crate::store::Store::open(&config.storage.database).await?;
+    let store = crate::store::Store::open(database).await?;
     let result = store.backup_to(output).await;
     store.close().await;
     result?;

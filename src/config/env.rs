@@ -7,6 +7,10 @@ use super::ConfigError;
 
 /// Prefix of environment variables that override keys of the config file.
 pub const ENV_PREFIX: &str = "WARTA__";
+/// The conventional variable for a database URL: `storage.database`, unless
+/// `WARTA__STORAGE__DATABASE` is set too (the more specific one wins).
+pub const DATABASE_URL_VAR: &str = "DATABASE_URL";
+const DATABASE_VAR: &str = "WARTA__STORAGE__DATABASE";
 
 /// Applies `WARTA__SECTION__KEY=value` variables to the parsed document.
 /// Returns which key each variable set, so errors can name the variable.
@@ -18,7 +22,16 @@ where
     I: IntoIterator<Item = (String, String)>,
 {
     let mut applied = BTreeMap::new();
-    let mut vars: Vec<(String, String)> = env.into_iter().filter(|(name, _)| name.starts_with(ENV_PREFIX)).collect();
+    let env: Vec<(String, String)> = env.into_iter().collect();
+    let mut vars: Vec<(String, String)> =
+        env.iter().filter(|(name, _)| name.starts_with(ENV_PREFIX)).cloned().collect();
+    if !vars.iter().any(|(name, _)| name == DATABASE_VAR)
+        && let Some((_, url)) = env.iter().find(|(name, value)| name == DATABASE_URL_VAR && !value.is_empty())
+    {
+        let key = set_path(document, &["storage".into(), "database".into()], url)
+            .map_err(|message| ConfigError::Env { var: DATABASE_URL_VAR.into(), message })?;
+        applied.insert(key, DATABASE_URL_VAR.into());
+    }
     // Deterministic order, so that creating feeds[1] after feeds[0] works.
     vars.sort();
     for (var, raw) in vars {

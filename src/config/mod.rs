@@ -158,6 +158,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::domain::DatabaseLocation;
 
     const MINIMAL: &str = r#"
 [[feeds]]
@@ -183,7 +184,7 @@ url = "https://kaltimtoday.co/feed/"
         assert_eq!(config.feeds[0].url.as_str(), "https://kaltimtoday.co/feed/");
         assert_eq!(config.feeds[0].interval, Duration::from_secs(120));
         assert_eq!(config.channels[0].chat, ChatRef::Username("@kaltimtodaydotco".into()));
-        assert_eq!(config.storage.database, PathBuf::from("data/warta.db"));
+        assert_eq!(config.storage.database, DatabaseLocation::File(PathBuf::from("data/warta.db")));
         assert_eq!(config.telegram.api_url.as_str(), "https://api.telegram.org/");
         assert_eq!(config.admins.user_ids, vec![123456789]);
     }
@@ -212,7 +213,7 @@ url = "https://kaltimtoday.co/feed/"
         )
         .expect("overrides apply");
         assert_eq!(config.telegram.api_url.as_str(), "http://127.0.0.1:9999/");
-        assert_eq!(config.storage.database, PathBuf::from("/tmp/x.db"));
+        assert_eq!(config.storage.database, DatabaseLocation::File(PathBuf::from("/tmp/x.db")));
         assert_eq!(config.feeds[0].interval, Duration::from_secs(30));
         assert_eq!(config.admins.user_ids, vec![1, 2]);
         assert_eq!(config.channels[0].chat, ChatRef::Id(-1001234567890));
@@ -222,7 +223,22 @@ url = "https://kaltimtoday.co/feed/"
     fn numeric_looking_env_value_stays_a_string_where_the_file_has_one() {
         let text = format!("{MINIMAL}\n[storage]\ndatabase = \"a.db\"\n");
         let config = load(&text, &[("WARTA__STORAGE__DATABASE", "2024")]).expect("string kept");
-        assert_eq!(config.storage.database, PathBuf::from("2024"));
+        assert_eq!(config.storage.database, DatabaseLocation::File(PathBuf::from("2024")));
+    }
+
+    #[test]
+    fn a_postgres_url_selects_postgresql_and_database_url_sets_it() {
+        let url = "postgres://warta:pw@db.example/warta";
+        let text = format!("{MINIMAL}\n[storage]\ndatabase = \"{url}\"\n");
+        assert_eq!(load(&text, &[]).expect("url").storage.database, DatabaseLocation::Postgres(url.into()));
+        let from_env = load(MINIMAL, &[("DATABASE_URL", url)]).expect("DATABASE_URL");
+        assert_eq!(from_env.storage.database, DatabaseLocation::Postgres(url.into()));
+        let both = load(MINIMAL, &[("DATABASE_URL", url), ("WARTA__STORAGE__DATABASE", "b.db")]).expect("both");
+        assert_eq!(both.storage.database, DatabaseLocation::File(PathBuf::from("b.db")));
+        let empty = load(MINIMAL, &[("DATABASE_URL", "")]).expect("empty ignored");
+        assert_eq!(empty.storage.database, DatabaseLocation::File(PathBuf::from("data/warta.db")));
+        let bad = load(MINIMAL, &[("DATABASE_URL", "postgres://[::1")]).map(|_| ()).expect_err("bad url");
+        assert!(bad.to_string().contains("DATABASE_URL"), "{bad}");
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub use dialect::Backend;
 pub(crate) use dialect::Flag;
 
 pub use crate::domain::{AuditEntry, OutboxCounts, RaisedAlert, RecentStory, StatusReport, SubscriberCounts};
+pub(crate) use crate::domain::{redact_in, redact_url};
 pub use articles::{ARCHIVE_DEPTH, FetchMeta, FetchRecord, RecordOutcome};
 pub use breaking::{Breaking, BreakingContent, BreakingState, ConfirmOutcome, FanoutTally};
 pub use categories::{Category, CategoryToggle, READER_CATEGORIES_MAX};
@@ -225,6 +226,14 @@ impl Store {
         migrator.run(&self.pool).await.map_err(|cause| StoreError::Migrate { location: location.to_owned(), cause })
     }
 
+    /// Opens the store wherever the config puts it.
+    pub async fn open_at(location: &crate::domain::DatabaseLocation) -> Result<Self, StoreError> {
+        match location {
+            crate::domain::DatabaseLocation::File(path) => Self::open(path).await,
+            crate::domain::DatabaseLocation::Postgres(url) => Self::open_postgres(url).await,
+        }
+    }
+
     /// The engine behind this store.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -325,26 +334,6 @@ pub(crate) fn to_ms(time: DateTime<Utc>) -> i64 {
 
 pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-/// `url` as it may be shown: without its password.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "(an unreadable URL)".into(),
-    }
-}
-
-/// `message` without `url`'s password, should a driver ever quote it.
-pub(crate) fn redact_in(message: &str, url: &str) -> String {
-    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
-        Some(password) if !password.is_empty() => message.replace(&password, "***"),
-        _ => message.to_owned(),
-    }
 }
 
 /// `sqlite:` URL of a database file; `None` if the path is not UTF-8.
@@ -533,16 +522,6 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_password_never_reaches_a_message_or_a_shown_url() {
-        let url = "postgres://warta:s3cret-pw@db.example/warta";
-        assert_eq!(redact_in("error connecting to s3cret-pw@db", url), "error connecting to ***@db");
-        assert_eq!(redact_in("plain", "postgres://warta@db/warta"), "plain");
-        assert_eq!(redact_url(url), "postgres://warta:***@db.example/warta");
-        assert_eq!(redact_url("postgres://warta@db/warta"), "postgres://warta@db/warta");
-        assert!(!redact_url("not a url s3cret").contains("s3cret"));
-    }
 
     #[test]
     fn sqlite_urls_keep_odd_folder_names_part_of_the_path() {

@@ -193,9 +193,10 @@ impl Store {
         type Row = (i64, Option<String>, Flag, i64, i64, i64, i64);
         let rows: Vec<Row> = sqlx::query_as(
             "WITH stories AS (
-                 SELECT MIN(p.id) AS post_id, p.article_id, p.breaking_id, MIN(p.created_at) AS created_at
+                 SELECT MIN(p.id) AS post_id, MIN(p.article_id) AS article_id, p.breaking_id,
+                        MIN(p.created_at) AS created_at
                  FROM posts p WHERE p.article_id IS NOT NULL OR p.breaking_id IS NOT NULL
-                 GROUP BY COALESCE('b' || p.breaking_id, 'a' || p.article_id)
+                 GROUP BY p.breaking_id, CASE WHEN p.breaking_id IS NULL THEN p.article_id END
                  ORDER BY post_id DESC LIMIT $1)
              SELECT s.post_id,
                     COALESCE(b.text, a.title, ba.title),

@@ -34,7 +34,7 @@ async fn a_huge_max_age_pushes_one_feed_to_its_bound_and_the_rest_keep_polling()
     env.feeds.wait_for_requests(OTHER, seen + 3).await;
     assert_eq!(env.feeds.requests(FEED_PATH).len(), 1, "the hinted feed waits out its 7-day bound");
 
-    let store = warta::store::Store::open(&env.database()).await.expect("open store");
+    let store = env.open_store().await;
     let feeds = store.active_feeds().await.expect("feeds");
     let hinted = feeds.iter().find(|f| f.url == env.feeds.url(FEED_PATH)).expect("the hinted feed");
     let wait = hinted.next_check_at - hinted.last_fetched_at.expect("fetched");

@@ -65,7 +65,7 @@ async fn a_feed_redirecting_to_a_private_address_is_refused_and_marked_failing()
     let (_, log) = app.stop().await;
     assert!(log.contains("refused by the address policy"), "{log}");
 
-    let store = warta::store::Store::open(&env.database()).await.expect("open store");
+    let store = env.open_store().await;
     let feeds = store.active_feeds().await.expect("feeds");
     let feed = feeds.first().expect("the feed");
     assert!(feed.error_count >= 1, "{feed:?}");

@@ -139,7 +139,6 @@ async fn a_few_polls(env: &TestEnv, more: usize) {
     env.feeds.wait_for_requests(FEED_PATH, seen + more).await;
 }
 
-#[tokio::test]
 async fn each_mode_gets_what_it_asked_for_and_the_digest_puts_the_picks_first() {
     let env = TestEnv::start().await;
     let (time, slot_at) = slot_ahead();
@@ -289,7 +288,7 @@ async fn settings_buttons_edit_in_place_survive_a_restart_and_touch_only_the_pre
     let (_, log) = app.stop().await;
     assert!(log.contains("button press on someone else's private chat refused"), "{log}");
 
-    let store = warta::store::Store::open(&env.database()).await.expect("open store");
+    let store = env.open_store().await;
     let rina_now = store.reader_settings(rina.id).await.expect("settings");
     assert_eq!(rina_now.mode, warta::domain::DeliveryMode::Digest);
     assert_eq!(rina_now.digest_times.as_deref(), Some("06:00,18:00"));
@@ -367,7 +366,7 @@ async fn the_quiet_night_sends_routine_posts_without_sound_and_breaking_news_wit
 /// Seeds `readers` subscribed in digest mode.
 async fn seed_digest_readers(env: &TestEnv, readers: &[i64]) {
     env.seed_subscribers(readers).await;
-    let store = warta::store::Store::open(&env.database()).await.expect("open store");
+    let store = env.open_store().await;
     let changed =
         store.set_delivery_mode_many(readers, warta::domain::DeliveryMode::Digest, Utc::now()).await.expect("mode");
     assert_eq!(changed, readers.len() as u64);
@@ -467,7 +466,6 @@ async fn a_digest_missed_by_more_than_catch_up_is_skipped() {
     assert!(got.is_empty(), "3 hours late is past digest.catch_up (2h): {got:?}");
 }
 
-#[tokio::test]
 async fn the_digest_shows_corrections_leaves_out_retractions_reaches_a_digest_channel_and_is_never_empty() {
     let env = TestEnv::start().await;
     let (time, slot_at) = slot_ahead();
@@ -525,3 +523,9 @@ async fn the_digest_shows_corrections_leaves_out_retractions_reaches_a_digest_ch
     let (_, log) = app.stop().await;
     assert_eq!(log.matches("digests enqueued").count(), 2, "both slots ran:\n{log}");
 }
+
+// The same flows with the store on PostgreSQL.
+crate::on_both_backends!(
+    each_mode_gets_what_it_asked_for_and_the_digest_puts_the_picks_first,
+    the_digest_shows_corrections_leaves_out_retractions_reaches_a_digest_channel_and_is_never_empty,
+);

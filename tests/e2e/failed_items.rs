@@ -142,7 +142,7 @@ async fn warta_skips_a_recorded_failed_item_and_tells_the_admins_once() {
     // As the run that met it would have: item 5 recorded as failed, the admins' alert enqueued.
     let feed_url = env.feeds.url(FEED_PATH);
     let poisoned = articles(&[5]).remove(0);
-    let store = Store::open(&env.database()).await.expect("store");
+    let store = env.open_store().await;
     let feed_id =
         store.sync_feeds(&[(Url::parse(&feed_url).expect("url"), None)], Utc::now()).await.expect("feeds")[0].id;
     let link = poisoned.link.as_ref().map(Url::as_str);

@@ -19,7 +19,6 @@ async fn wait_for_more_fetches(env: &TestEnv, more: usize) {
     env.feeds.wait_for_requests(FEED_PATH, seen + more).await;
 }
 
-#[tokio::test]
 async fn first_run_records_the_feed_without_posting_and_serves_it_to_latest() {
     let env = TestEnv::start().await;
     let app = env.spawn();
@@ -42,7 +41,6 @@ async fn first_run_records_the_feed_without_posting_and_serves_it_to_latest() {
     assert!(status.success(), "{status:?}");
 }
 
-#[tokio::test]
 async fn new_articles_are_posted_once_oldest_first_and_a_restart_posts_nothing() {
     let env = TestEnv::start().await;
     let app = env.spawn();
@@ -213,3 +211,9 @@ async fn a_broken_feed_does_not_stop_the_bot() {
     assert!(status.success());
     assert!(log.contains("feed fetch failed"), "{log}");
 }
+
+// The same flows with the store on PostgreSQL.
+crate::on_both_backends!(
+    first_run_records_the_feed_without_posting_and_serves_it_to_latest,
+    new_articles_are_posted_once_oldest_first_and_a_restart_posts_nothing,
+);

@@ -111,7 +111,6 @@ async fn a_long_maintenance_retry_after_is_cut_to_max_retry_after() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_corrected_article_edits_its_post_instead_of_posting_again() {
     let env = TestEnv::start().await;
     let app = env.spawn();
@@ -349,3 +348,6 @@ async fn alerts_reach_each_admin_in_their_language() {
     assert_eq!((env.telegram.messages_in(42).len(), env.telegram.messages_in(43).len()), (1, 2), "raised once");
     app.stop().await;
 }
+
+// The same flows with the store on PostgreSQL.
+crate::on_both_backends!(a_corrected_article_edits_its_post_instead_of_posting_again,);

@@ -127,7 +127,6 @@ async fn non_admins_are_refused_for_every_admin_command_and_for_forged_buttons()
     assert!(log.contains("breaking-news button refused: not an admin"), "{log}");
 }
 
-#[tokio::test]
 async fn breaking_news_overtakes_a_routine_fan_out_is_pinned_and_reports_progress() {
     let readers: Vec<i64> = (1_000..1_120).collect();
     let extra = "[newsroom]\nunpin_after = \"1m\"\n";
@@ -270,7 +269,6 @@ async fn an_expired_preview_sends_nothing_and_overlong_text_is_refused() {
     assert!(status.success(), "{log}");
 }
 
-#[tokio::test]
 async fn corrections_and_retractions_reach_every_recipient() {
     let readers = [3_001, 3_002, 3_003];
     let (env, app) = newsroom(&readers, "").await;
@@ -519,3 +517,9 @@ async fn progress_edits_do_not_push_a_fan_out_over_the_limit() {
     let (status, log) = app.stop().await;
     assert!(status.success(), "{log}");
 }
+
+// The same flows with the store on PostgreSQL.
+crate::on_both_backends!(
+    breaking_news_overtakes_a_routine_fan_out_is_pinned_and_reports_progress,
+    corrections_and_retractions_reach_every_recipient,
+);

@@ -86,7 +86,6 @@ async fn edited(env: &TestEnv, chat: i64, index: usize, edits: u32) -> SentMessa
     env.telegram.messages_in(chat).remove(index)
 }
 
-#[tokio::test]
 async fn latest_pages_through_the_archive_in_place_and_by_category() {
     let (env, app) = archive("").await;
     let budi = FakeUser::new(5001, "Budi", Some("id"));
@@ -169,7 +168,6 @@ async fn latest_in_english_and_in_groups() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn search_finds_words_and_word_starts_best_first_and_pages() {
     let (env, app) = archive("").await;
     let budi = FakeUser::new(5004, "Budi", Some("id"));
@@ -257,7 +255,6 @@ async fn search_syntax_and_forged_pages_are_harmless() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn subscribers_tick_categories_and_receive_only_those() {
     let (env, app) = archive("").await;
     let budi = FakeUser::new(5008, "Budi", Some("id"));
@@ -495,3 +492,10 @@ async fn a_flood_of_commands_gets_one_wait_then_silence_then_service() {
     assert!(resumed.text.starts_with("Perintah yang tersedia"), "{}", resumed.text);
     app.stop().await;
 }
+
+// The same flows with the store on PostgreSQL.
+crate::on_both_backends!(
+    latest_pages_through_the_archive_in_place_and_by_category,
+    search_finds_words_and_word_starts_best_first_and_pages,
+    subscribers_tick_categories_and_receive_only_those,
+);

@@ -79,7 +79,6 @@ async fn a_deep_link_subscribes_in_one_tap_and_english_readers_get_english() {
     app.stop().await;
 }
 
-#[tokio::test]
 async fn a_fan_out_reaches_every_subscriber_once_within_telegrams_limits() {
     let env = TestEnv::start().await;
     let readers: Vec<i64> = (10_000..10_150).collect();
@@ -157,7 +156,6 @@ async fn a_flood_control_storm_loses_nothing() {
     assert!(log.contains("flood control"), "{log}");
 }
 
-#[tokio::test]
 async fn a_crash_mid_fan_out_loses_nothing_and_duplicates_stay_within_the_bound() {
     let env = TestEnv::start().await;
     let readers: Vec<i64> = (40_000..40_120).collect();
@@ -229,3 +227,9 @@ async fn another_poller_on_the_token_stops_sending() {
     assert!(status.success());
     assert!(log.contains("409 Conflict"), "{log}");
 }
+
+// The same flows with the store on PostgreSQL.
+crate::on_both_backends!(
+    a_fan_out_reaches_every_subscriber_once_within_telegrams_limits,
+    a_crash_mid_fan_out_loses_nothing_and_duplicates_stay_within_the_bound,
+);

@@ -84,7 +84,6 @@ fn stories_in(message: &SentMessage) -> Vec<u32> {
     message.text.split("Berita nomor ").skip(1).filter_map(|rest| rest.split(':').next()?.parse().ok()).collect()
 }
 
-#[tokio::test]
 async fn a_readers_backlog_goes_out_as_one_message_newest_first_breaking_news_apart() {
     let env = TestEnv::start().await;
     env.seed_subscribers(&[7_001]).await;
@@ -201,3 +200,6 @@ async fn a_crash_while_backlogs_go_out_loses_nothing_and_repeats_at_most_the_sen
     let (_, log) = app.stop().await;
     assert!(!log.contains("panicked"), "{log}");
 }
+
+// The same flows with the store on PostgreSQL.
+crate::on_both_backends!(a_readers_backlog_goes_out_as_one_message_newest_first_breaking_news_apart,);

@@ -8,7 +8,49 @@ use tempfile::TempDir;
 
 use super::fake_feed::{FakeFeedServer, Item, rss};
 use super::fake_telegram::FakeTelegram;
+use super::postgres::{ScratchDatabase, URL_VAR};
 use super::{CHANNEL, CHANNEL_ID, TOKEN};
+
+tokio::task_local! {
+    /// Set while a test runs as its PostgreSQL half (see `on_both_backends!`):
+    /// the test's name, for the scratch database.
+    static ON_POSTGRES: String;
+}
+
+/// Runs an end-to-end test with its store on SQLite, or on a PostgreSQL
+/// database of its own when `postgres` (skipped, saying so, without
+/// `WARTA_TEST_POSTGRES`).
+pub async fn run_on_backend(postgres: bool, name: &str, test: impl std::future::Future<Output = ()>) {
+    if !postgres {
+        return test.await;
+    }
+    if std::env::var(URL_VAR).map_or(true, |url| url.is_empty()) {
+        eprintln!("skipped {name} on PostgreSQL: {URL_VAR} is not set (`scripts/postgres.sh start` prints it)");
+        return;
+    }
+    ON_POSTGRES.scope(name.to_owned(), test).await;
+}
+
+/// Turns end-to-end tests (async fns that start with `TestEnv::start`) into
+/// `<name>::sqlite` and `<name>::postgres`: the same flow on both stores.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    $crate::support::app::run_on_backend(false, stringify!($name), super::$name()).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    $crate::support::app::run_on_backend(true, stringify!($name), super::$name()).await
+                }
+            }
+        )+
+    };
+}
 
 pub const FEED_PATH: &str = "feed.xml";
 
@@ -19,6 +61,8 @@ pub struct TestEnv {
     pub feeds: FakeFeedServer,
     pub config_path: PathBuf,
     runs: std::sync::atomic::AtomicU32,
+    /// The test's own PostgreSQL database, when it runs on PostgreSQL.
+    postgres: Option<ScratchDatabase>,
 }
 
 impl TestEnv {
@@ -30,7 +74,11 @@ impl TestEnv {
         feeds.set_feed(FEED_PATH, &rss(&[Item::numbered(3), Item::numbered(2), Item::numbered(1)]));
         let dir = tempfile::tempdir().expect("temp dir");
         let config_path = dir.path().join("bot.toml");
-        let env = Self { dir, telegram, feeds, config_path, runs: std::sync::atomic::AtomicU32::new(0) };
+        let postgres = match ON_POSTGRES.try_with(String::clone) {
+            Ok(name) => Some(ScratchDatabase::create(&name).await.expect("checked by run_on_backend")),
+            Err(_) => None,
+        };
+        let env = Self { dir, telegram, feeds, config_path, runs: std::sync::atomic::AtomicU32::new(0), postgres };
         env.write_config(&env.config_text(""));
         env
     }
@@ -77,7 +125,7 @@ chat = "{CHANNEL}"
 user_ids = [42]
 {extra}"#,
             api = self.telegram.api_url(),
-            db = self.database().display(),
+            db = self.database_setting(),
             feed = self.feeds.url(FEED_PATH),
         )
     }
@@ -85,7 +133,7 @@ user_ids = [42]
     /// Subscribes readers straight in the database (before the bot starts),
     /// each with a private chat the fake knows.
     pub async fn seed_subscribers(&self, user_ids: &[i64]) {
-        let store = warta::store::Store::open(&self.database()).await.expect("open store");
+        let store = self.open_store().await;
         store.subscribe_many(user_ids, chrono::Utc::now()).await.expect("subscribe");
         store.close().await;
         for id in user_ids {
@@ -97,8 +145,30 @@ user_ids = [42]
         std::fs::write(&self.config_path, text).expect("write config");
     }
 
+    /// The SQLite file (unused when the test runs on PostgreSQL).
     pub fn database(&self) -> PathBuf {
         self.dir.path().join("data/warta.db")
+    }
+
+    /// What the config's `storage.database` says: the file, or the test's PostgreSQL URL.
+    pub fn database_setting(&self) -> String {
+        match &self.postgres {
+            Some(scratch) => scratch.url.clone(),
+            None => self.database().display().to_string(),
+        }
+    }
+
+    /// Whether the test runs on PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// The store the bot uses, opened by the test (to seed it or look inside).
+    pub async fn open_store(&self) -> warta::store::Store {
+        match &self.postgres {
+            Some(scratch) => warta::store::Store::open_postgres(&scratch.url).await.expect("open the PostgreSQL store"),
+            None => warta::store::Store::open(&self.database()).await.expect("open store"),
+        }
     }
 
     /// The `warta` binary with a clean environment: BOT_TOKEN set, no WARTA_* leaking in.
