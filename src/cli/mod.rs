@@ -1,4 +1,4 @@
-//! The command line: `warta [run]`, `warta check`, `warta preview`.
+//! The command line: `warta [run]`, `warta check`, `warta preview`, `warta backup`, `warta migrate-db`.
 
 mod check;
 mod preview;
@@ -62,6 +62,16 @@ pub enum Command {
     },
     /// Exit 0 if the running Warta answers on its HTTP listener's /healthz (for container health checks).
     Healthcheck,
+    /// Copy an SQLite database (Warta stopped) into an empty PostgreSQL database: everything,
+    /// counts verified. Then set storage.database to the URL and start Warta.
+    MigrateDb {
+        /// The SQLite file Warta has been using.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The empty PostgreSQL database, postgres://user:password@host/db.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 /// Exit code for a bad config or environment (clap uses 2 for bad arguments too).
@@ -135,6 +145,24 @@ impl Cli {
                     }
                 }
             }
+            Command::MigrateDb { from, to } => match migrate_db(&from, &to).await {
+                Ok(report) => {
+                    for (table, rows) in &report {
+                        println!("{table:>22}: {rows}");
+                    }
+                    println!(
+                        "copied {} rows from {} to {}; set storage.database to that URL and start Warta",
+                        report.values().sum::<i64>(),
+                        from.display(),
+                        crate::domain::redact_url(&to)
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::from(EXIT_FAILURE)
+                }
+            },
             Command::Healthcheck => {
                 let config = match Config::load(&self.config, std::env::vars()) {
                     Ok(config) => config,
@@ -186,6 +214,24 @@ async fn backup(config: &Config, output: &Path) -> anyhow::Result<u64> {
     result?;
     let size = std::fs::metadata(output).with_context(|| format!("cannot read {}", output.display()))?.len();
     Ok(size)
+}
+
+/// `warta migrate-db`: the SQLite store copied into an empty PostgreSQL one.
+async fn migrate_db(from: &Path, to: &str) -> anyhow::Result<crate::store::CopyReport> {
+    if !from.exists() {
+        anyhow::bail!("no database at {}", from.display());
+    }
+    let crate::domain::DatabaseLocation::Postgres(url) =
+        crate::domain::DatabaseLocation::parse(to).unwrap_or(crate::domain::DatabaseLocation::File(to.into()))
+    else {
+        anyhow::bail!("--to must be a postgres:// URL");
+    };
+    let source = crate::store::Store::open(from).await?;
+    let target = crate::store::Store::open_postgres(&url).await?;
+    let report = source.copy_into(&target, chrono::Utc::now()).await;
+    source.close().await;
+    target.close().await;
+    Ok(report?)
 }
 
 /// GETs /healthz on the configured listener (its port on 127.0.0.1).

@@ -22,6 +22,7 @@ mod flood_guard;
 mod format_props;
 mod log_spans;
 mod lost_database;
+mod migrate_db;
 mod newsroom;
 mod operations;
 mod outbox;
