@@ -31,7 +31,7 @@ use crate::feed::{AddressPolicy, FeedPoller, FetchLimits, Fetcher, PollSettings,
 use crate::format::{ChannelStyle, PostStyle};
 use crate::health::Health;
 use crate::http::{self, HttpState, Readiness};
-use crate::instance::InstanceLock;
+use crate::instance::{Holding, InstanceLock};
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::telegram::TelegramApi;
@@ -194,6 +194,9 @@ pub struct Secrets {
 /// database is checkpointed and closed; queued posts stay in the outbox for
 /// the next start.
 pub async fn run(config: Config, secrets: Secrets, shutdown: CancellationToken) -> anyhow::Result<()> {
+    if let crate::domain::DatabaseLocation::Postgres(url) = &config.storage.database {
+        return run_on_postgres(&config, &secrets, url, shutdown).await;
+    }
     // A file can vanish under a running bot; a PostgreSQL database is the server's to keep.
     if let Some(database) = config.storage.database.file() {
         crate::store::check_database_present(database, config.storage.fresh_database)?;
@@ -206,8 +209,48 @@ pub async fn run(config: Config, secrets: Secrets, shutdown: CancellationToken) 
             "cannot write the database marker; a lost database would not be noticed at the next start");
     }
     let lock = InstanceLock::acquire(&store).await?;
-    let result = run_locked(&config, &secrets, &store, &lock, shutdown).await;
+    let result =
+        run_locked(&config, &secrets, &store, Holding::Lock(lock.clone()), SendGate::default(), shutdown).await;
     lock.release().await;
+    store.close().await;
+    result
+}
+
+/// `run` on PostgreSQL: stands by (answering /healthz and /readyz as
+/// "ready-standby") until this instance takes the lease, then leads until
+/// shutdown, or until the lease is lost (an error: this process stops, and
+/// comes back as a standby when its supervisor restarts it).
+async fn run_on_postgres(
+    config: &Config,
+    secrets: &Secrets,
+    url: &str,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let store = Store::open_postgres(url).await?;
+    let lease = crate::store::LeaderLease::connect(url, &crate::instance::hostname(), crate::instance::LEASE_TERM)
+        .await
+        .context("cannot use the leader lease")?;
+    let standby_stop = shutdown.child_token();
+    let standby_http = match config.http.listen {
+        Some(address) => {
+            let state = HttpState { standby: true, ..HttpState::default() };
+            Some(tokio::spawn(http::bind(address, state, None, standby_stop.clone()).await?))
+        }
+        None => None,
+    };
+    let gate = SendGate::default();
+    let leadership = crate::instance::Leadership::wait_for_lease(lease, gate.clone(), &shutdown).await;
+    standby_stop.cancel();
+    if let Some(server) = standby_http {
+        let _ = server.await;
+    }
+    let result = match leadership.context("cannot take part in the leader election")? {
+        Some(leadership) => {
+            store.fence_with(leadership.epoch());
+            run_locked(config, secrets, &store, Holding::Lease(leadership), gate, shutdown).await
+        }
+        None => Ok(()),
+    };
     store.close().await;
     result
 }
@@ -220,7 +263,8 @@ async fn run_locked(
     config: &Config,
     secrets: &Secrets,
     store: &Store,
-    lock: &InstanceLock,
+    holding: Holding,
+    gate: SendGate,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let watched = sync_config(store, config).await?;
@@ -249,7 +293,14 @@ async fn run_locked(
         }
     };
 
-    let heartbeat = tokio::spawn(lock.clone().keep(shutdown.clone()));
+    // A leader that just took over meets the old leader's last long poll once
+    // (409) — that one is fenced and stops — so it pauses only briefly; a
+    // foreign poller keeps meeting it, and keeps sending closed.
+    let conflict_pause = match &holding {
+        Holding::Lock(_) => CONFLICT_PAUSE,
+        Holding::Lease(_) => config.telegram.poll_timeout * 2 + Duration::from_secs(2),
+    };
+    let heartbeat = tokio::spawn(holding.keep(shutdown.clone()));
     let mut tasks = tokio::task::JoinSet::new();
     let outbox_ready = Arc::new(Notify::new());
     let feed_fetcher = fetcher(config)?;
@@ -332,6 +383,7 @@ async fn run_locked(
             }),
             instant: Some(instant.clone()),
             fetch_secret: secrets.fetch_secret.clone(),
+            standby: false,
         };
         tasks.spawn(http::bind(address, state, webhook_router.take(), shutdown.clone()).await?);
     }
@@ -346,7 +398,6 @@ async fn run_locked(
     if let Some(websub) = websub {
         tasks.spawn(websub.run_renewals(shutdown.clone()));
     }
-    let gate = SendGate::default();
     let clock = crate::clock::from_env();
     let quiet_night = config.readers.quiet_hours.map(|hours| crate::delivery::QuietNight {
         hours,
@@ -445,7 +496,7 @@ async fn run_locked(
                 Polling::builder(bot.clone()).timeout(config.telegram.poll_timeout).delete_webhook().await.build();
             let listener_errors = Arc::new(move |err: RequestError| {
                 let gate = gate.clone();
-                async move { report_polling_error(&err, &gate) }
+                async move { report_polling_error(&err, &gate, conflict_pause) }
             });
             tokio::spawn(async move { dispatcher.try_dispatch_with_listener(listener, listener_errors).await })
         }
@@ -481,7 +532,7 @@ async fn run_locked(
     }
     tracing::debug!("every task stopped");
     if !heartbeat.await.unwrap_or(true) {
-        anyhow::bail!("another Warta instance took over the database");
+        anyhow::bail!("another Warta instance took over the database (or the lead, on PostgreSQL)");
     }
     match dispatch_result {
         Ok(Ok(())) => Ok(()),
@@ -496,10 +547,10 @@ const CONFLICT_PAUSE: Duration = Duration::from_secs(120);
 /// Logs a getUpdates failure. A 409 Conflict means another copy of the bot
 /// polls with this token: sending stops while it lasts, or everything would
 /// be posted twice.
-fn report_polling_error(err: &RequestError, gate: &SendGate) {
+fn report_polling_error(err: &RequestError, gate: &SendGate, pause: Duration) {
     match err {
         RequestError::Api(ApiError::TerminatedByOtherGetUpdates) => {
-            if gate.close_for(CONFLICT_PAUSE) {
+            if gate.close_for(pause) {
                 tracing::error!(
                     "Telegram reports another instance polling with this bot token (409 Conflict): \
                      sending stops until it goes away, or every post would go out twice"

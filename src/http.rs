@@ -44,6 +44,8 @@ pub struct HttpState {
     pub instant: Option<InstantFetch>,
     /// `POST /fetch` answers only requests bearing it.
     pub fetch_secret: Option<FetchSecret>,
+    /// A standby on PostgreSQL: alive and ready to take over, not leading.
+    pub standby: bool,
 }
 
 /// What /readyz checks.
@@ -151,6 +153,9 @@ async fn healthz() -> &'static str {
 /// Readiness: the database is there and answers, Telegram answered recently
 /// (or answers getMe now), not every feed is failing, and a write goes through.
 async fn readyz(State(state): State<HttpState>) -> Response {
+    if state.standby {
+        return (StatusCode::OK, "ready-standby\n").into_response();
+    }
     let Some(ready) = state.readiness else { return (StatusCode::OK, "ready\n").into_response() };
     let mut problems = Vec::new();
     if ready.database_file.as_deref().is_some_and(|file| !file.exists()) {

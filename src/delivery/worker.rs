@@ -590,6 +590,16 @@ impl DeliveryWorker {
         let (delivery_ids, chat_id) = (claimed.delivery_ids(), claimed.chat.id);
         let lane = if claimed.priority > Priority::Routine.as_i64() { Lane::Urgent } else { Lane::Routine };
         self.pacer.wait_turn(chat_id, claimed.chat.kind, lane).await;
+        // Looked at again after the wait: sending may have stopped meanwhile
+        // (another poller, or this leader's lease gone while it was paused).
+        if self.gate.closed_for().is_some() {
+            for &delivery_id in &delivery_ids {
+                if let Err(err) = self.store.release_delivery(delivery_id, Utc::now()).await {
+                    tracing::warn!(delivery_id, error = %err, "cannot release a delivery the closed gate held back");
+                }
+            }
+            return;
+        }
         self.hush_at_night(&mut claimed);
         let sent = match self.send(&claimed, Utc::now()).await {
             Ok(sent) => sent,

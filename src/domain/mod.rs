@@ -22,7 +22,8 @@ pub use digest::{DeliveryMode, DigestSchedule, QuietHours, Slot, parse_time_of_d
 pub use layout::{DEFAULT_TEMPLATE, Field, PART_SEPARATOR, Segment, Template, TemplateError};
 pub use post::{LinkButton, LinkPreview, NewPost, PhotoPost, PhotoSource, Post, PostRenderer, SearchText};
 pub use report::{
-    AuditEntry, Capacity, FeedStatus, OutboxCounts, RaisedAlert, RecentStory, StatusReport, SubscriberCounts,
+    AuditEntry, Capacity, ClusterStatus, FeedStatus, OutboxCounts, RaisedAlert, RecentStory, StatusReport,
+    SubscriberCounts,
 };
 pub use site::SiteKey;
 pub use style::StyleKey;

@@ -103,4 +103,14 @@ pub struct StatusReport {
     pub recent: Vec<RecentStory>,
     pub alerts: Vec<RaisedAlert>,
     pub paused: bool,
+    /// Several instances on PostgreSQL: who leads, who stands by (`None` on SQLite).
+    pub cluster: Option<ClusterStatus>,
+}
+
+/// The instances sharing a PostgreSQL store, as seen in the last seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClusterStatus {
+    /// The lease's holder while the lease stands, and its epoch.
+    pub leader: Option<(String, i64)>,
+    pub standbys: Vec<String>,
 }

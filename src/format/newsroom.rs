@@ -188,6 +188,19 @@ pub fn render_status(report: &StatusReport, capacity: &Capacity, zone: Tz, lang:
     if !report.alerts.is_empty() {
         rich.text("\n").text(&fill(texts.status_alerts, &[("count", &report.alerts.len().to_string())]));
     }
+    if let Some(cluster) = &report.cluster {
+        let (leader, epoch) = match &cluster.leader {
+            Some((holder, epoch)) => (one_line(holder), epoch.to_string()),
+            None => (texts.status_cluster_none.to_owned(), "—".to_owned()),
+        };
+        let standbys = if cluster.standbys.is_empty() {
+            texts.status_cluster_none.to_owned()
+        } else {
+            cluster.standbys.iter().map(|name| one_line(name)).collect::<Vec<_>>().join(", ")
+        };
+        rich.text("\n")
+            .text(&fill(texts.status_cluster, &[("leader", &leader), ("epoch", &epoch), ("standbys", &standbys)]));
+    }
     rich.text("\n\n").bold(|b| {
         b.text(texts.status_feeds);
     });

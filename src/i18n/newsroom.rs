@@ -103,6 +103,10 @@ pub struct NewsroomTexts {
     pub status_no_posts: &'static str,
     /// `{count}`.
     pub status_alerts: &'static str,
+    /// Several instances on PostgreSQL: `{leader}` (with `{epoch}`) and `{standbys}`.
+    pub status_cluster: &'static str,
+    /// In place of `{leader}` or `{standbys}` when there is none.
+    pub status_cluster_none: &'static str,
     pub stats_title: &'static str,
     pub stats_posts: &'static str,
     pub stats_subscribers: &'static str,
@@ -233,6 +237,8 @@ pub static NEWSROOM_ID: NewsroomTexts = NewsroomTexts {
     status_recent_line: "#{id} {title} — {sent} terkirim, {pending} menunggu, {failed} gagal",
     status_no_posts: "Belum ada kiriman.",
     status_alerts: "⚠️ Peringatan aktif: {count}",
+    status_cluster: "🖥 Pemimpin: {leader} (epoch {epoch}) · cadangan: {standbys}",
+    status_cluster_none: "tidak ada",
     stats_title: "Warta — 30 hari terakhir",
     stats_posts: "Kiriman per hari",
     stats_subscribers: "Pelanggan aktif",
@@ -345,6 +351,8 @@ pub static NEWSROOM_EN: NewsroomTexts = NewsroomTexts {
     status_recent_line: "#{id} {title} — {sent} sent, {pending} pending, {failed} failed",
     status_no_posts: "Nothing posted yet.",
     status_alerts: "⚠️ Alerts raised: {count}",
+    status_cluster: "🖥 Leader: {leader} (epoch {epoch}) · standbys: {standbys}",
+    status_cluster_none: "none",
     stats_title: "Warta — last 30 days",
     stats_posts: "Posts per day",
     stats_subscribers: "Active subscribers",

@@ -125,6 +125,25 @@ impl LeaderLease {
         Ok(renewed.rows_affected() == 1)
     }
 
+    /// Says this instance is alive in `role` (`leader` or `standby`), for /status.
+    pub async fn announce(&self, role: &str) -> Result<(), LeaseError> {
+        sqlx::query(
+            "INSERT INTO instances (holder, role, seen_at) VALUES ($1, $2, clock_timestamp())
+             ON CONFLICT (holder) DO UPDATE SET role = excluded.role, seen_at = excluded.seen_at",
+        )
+        .bind(&self.holder)
+        .bind(role)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Leaves the list of instances (a clean shutdown).
+    pub async fn withdraw(&self) -> Result<(), LeaseError> {
+        sqlx::query("DELETE FROM instances WHERE holder = $1").bind(&self.holder).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Gives the lease up (a clean shutdown), so that a standby need not
     /// wait for it to expire.
     pub async fn release(&self, epoch: i64) -> Result<(), LeaseError> {

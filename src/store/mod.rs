@@ -101,6 +101,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// This instance's lease (epoch) is gone: another instance leads now.
+    #[error("this instance no longer leads (its lease of epoch {epoch} has moved on); nothing was written")]
+    Fenced { epoch: i64 },
     #[error(
         "the database {location} was written by a newer Warta (schema {database}; this binary knows up to {binary}); \
          run that version, or restore a backup made by this one"
@@ -123,6 +126,9 @@ pub struct Store {
     backend: Backend,
     /// Rankings shared by identical searches made at about the same time.
     rankings: std::sync::Arc<search::SharedRankings>,
+    /// On PostgreSQL, the leader's epoch once it leads (0: no fence): every
+    /// write and every claim is refused once the lease has moved on.
+    fence: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -180,7 +186,12 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|err| unusable(err.to_string()))?;
-        let store = Self { pool, backend: Backend::Sqlite, rankings: std::sync::Arc::default() };
+        let store = Self {
+            pool,
+            backend: Backend::Sqlite,
+            rankings: std::sync::Arc::default(),
+            fence: std::sync::Arc::default(),
+        };
         store.migrate(sqlx::migrate!("./migrations"), &path.display().to_string()).await?;
         Ok(store)
     }
@@ -200,6 +211,15 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    // A transaction left idle (this process paused or stuck inside
+                    // it) holds the writer lock and the lease row: PostgreSQL ends
+                    // it well within the leader's lease, so a standby can take over.
+                    connection.execute(POSTGRES_SESSION_SETTINGS).await?;
+                    Ok(())
+                })
+            })
             .after_release(|connection, _| {
                 Box::pin(async move {
                     let poisoned = connection.is_in_transaction();
@@ -212,7 +232,12 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|err| StoreError::Unreachable { url: shown.clone(), reason: redact_in(&err.to_string(), url) })?;
-        let store = Self { pool, backend: Backend::Postgres, rankings: std::sync::Arc::default() };
+        let store = Self {
+            pool,
+            backend: Backend::Postgres,
+            rankings: std::sync::Arc::default(),
+            fence: std::sync::Arc::default(),
+        };
         store.migrate(sqlx::migrate!("./migrations/postgres"), &shown).await?;
         Ok(store)
     }
@@ -236,18 +261,75 @@ impl Store {
         }
     }
 
+    /// Who leads and who stands by, when several instances share PostgreSQL.
+    pub async fn cluster_status(&self) -> Result<Option<crate::domain::ClusterStatus>, StoreError> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let leader: Option<(String, i64)> =
+            sqlx::query_as("SELECT holder, epoch FROM leader_lease WHERE id = 1 AND expires_at > clock_timestamp()")
+                .fetch_optional(&self.pool)
+                .await?;
+        let standbys: Vec<String> = sqlx::query_scalar(
+            "SELECT holder FROM instances
+             WHERE role = 'standby' AND seen_at > clock_timestamp() - interval '10 seconds'
+               AND holder IS DISTINCT FROM (SELECT holder FROM leader_lease WHERE id = 1)
+             ORDER BY holder",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some(crate::domain::ClusterStatus { leader, standbys }))
+    }
+
     /// The engine behind this store.
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    /// Begins a transaction that writes: one writer at a time, on either backend.
+    /// Begins a transaction that writes: one writer at a time, on either
+    /// backend; once fenced, only while this instance's lease stands (the
+    /// lease row is held FOR SHARE, so no takeover commits meanwhile).
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
         let mut tx = self.pool.begin_with(self.backend.begin_write()).await?;
         if let Some(lock) = self.backend.writer_lock() {
             sqlx::query(lock).execute(&mut *tx).await?;
         }
+        let epoch = self.fence_epoch();
+        if epoch > 0 {
+            let leads: Option<i64> = sqlx::query_scalar(
+                "SELECT epoch FROM leader_lease WHERE id = 1 AND epoch = $1 AND expires_at > clock_timestamp() FOR SHARE",
+            )
+            .bind(epoch)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if leads.is_none() {
+                return Err(StoreError::Fenced { epoch });
+            }
+        }
         Ok(tx)
+    }
+
+    /// From now on this store writes and claims only while the lease of
+    /// `epoch` stands (PostgreSQL; a leader calls it once it leads).
+    pub fn fence_with(&self, epoch: i64) {
+        if self.backend == Backend::Postgres {
+            self.fence.store(epoch, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn fence_epoch(&self) -> i64 {
+        self.fence.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A condition true only while the fence allows claims: the lease of the
+    /// fenced epoch stands (always true when not fenced).
+    pub(crate) fn fence_condition(&self) -> String {
+        match self.fence_epoch() {
+            0 => "1 = 1".into(),
+            epoch => format!(
+                "EXISTS (SELECT 1 FROM leader_lease WHERE id = 1 AND epoch = {epoch} AND expires_at > clock_timestamp())"
+            ),
+        }
     }
 
     /// The newest migration applied to this database.
@@ -337,6 +419,10 @@ pub(crate) fn to_ms(time: DateTime<Utc>) -> i64 {
 pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
+
+/// Set on every PostgreSQL connection of the store: an idle transaction ends
+/// after 3 s (half the leader's 6 s lease), a lock is waited for 10 s at most.
+const POSTGRES_SESSION_SETTINGS: &str = "SET idle_in_transaction_session_timeout = 3000; SET lock_timeout = 10000";
 
 /// `sqlite:` URL of a database file; `None` if the path is not UTF-8.
 fn sqlite_url(path: &Path) -> Option<String> {

@@ -185,6 +185,7 @@ impl Store {
             recent: self.recent_stories(recent).await?,
             alerts: self.raised_alerts().await?,
             paused: self.routine_paused().await?,
+            cluster: self.cluster_status().await?,
         })
     }
 

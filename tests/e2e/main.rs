@@ -14,6 +14,7 @@ mod digest;
 mod disk_full;
 mod dispatcher_fuzz;
 mod failed_items;
+mod failover;
 mod fake_api;
 mod feed_to_channel;
 mod feed_watching;

@@ -115,6 +115,8 @@ pub struct Call {
     pub at: Instant,
     /// `None` if the call succeeded, else Telegram's description.
     pub error: Option<String>,
+    /// Which instance made the call, for bots given `api_url_for(instance)`.
+    pub via: Option<String>,
 }
 
 impl Call {
@@ -263,7 +265,10 @@ impl FakeTelegram {
             inner: Arc::new(Mutex::new(Inner { next_update_id: 1, next_incoming_message_id: 1, ..Inner::default() })),
             changed: Arc::new(changed),
         };
-        let app = Router::new().route("/{token}/{method}", post(handle)).with_state(shared.clone());
+        let app = Router::new()
+            .route("/{token}/{method}", post(handle))
+            .route("/via/{instance}/{token}/{method}", post(handle_via))
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake Telegram");
         let addr = listener.local_addr().expect("local addr");
         let server = tokio::spawn(async move {
@@ -274,6 +279,11 @@ impl FakeTelegram {
 
     pub fn api_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The API as seen by `instance`: its calls carry [`Call::via`].
+    pub fn api_url_for(&self, instance: &str) -> String {
+        format!("{}/via/{instance}", self.base_url.trim_end_matches('/'))
     }
 
     pub fn add_chat(&self, chat: FakeChat) {
@@ -791,6 +801,20 @@ async fn handle(
     Path((token, method)): Path<(String, String)>,
     request: Request,
 ) -> Response {
+    answer(shared, None, token, method, request).await
+}
+
+/// The same API at `/via/<instance>/`: calls are marked with the instance, so a
+/// test with several Warta processes can tell which one sent what.
+async fn handle_via(
+    State(shared): State<Shared>,
+    Path((instance, token, method)): Path<(String, String, String)>,
+    request: Request,
+) -> Response {
+    answer(shared, Some(instance), token, method, request).await
+}
+
+async fn answer(shared: Shared, via: Option<String>, token: String, method: String, request: Request) -> Response {
     if token.strip_prefix("bot") != Some(shared.token.as_str()) {
         return ApiError { status: 401, description: "Unauthorized".into(), parameters: None }.into_response();
     }
@@ -816,7 +840,7 @@ async fn handle(
     let delay = {
         let mut inner = shared.lock();
         if !inner.lean || method == "getupdates" {
-            inner.calls.push(Call { method: method.clone(), params, at: Instant::now(), error });
+            inner.calls.push(Call { method: method.clone(), params, at: Instant::now(), error, via });
         }
         inner.answer_delay.filter(|_| method != "getupdates")
     };

@@ -202,7 +202,7 @@ impl Store {
         let mut rows: Vec<ClaimedRow> = sqlx::query_as(&format!(
             "UPDATE deliveries
              SET status = 'sending', lease_until = $2, attempts = attempts + 1, updated_at = $1
-             WHERE id IN (
+             WHERE status = 'pending' AND {fence} AND id IN (
                  SELECT d.id FROM deliveries d JOIN chats c ON c.id = d.chat_id
                  WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND c.active = 1 AND {NOT_PAUSED}
                    AND NOT EXISTS (
@@ -216,7 +216,8 @@ impl Store {
              RETURNING id, post_id, chat_id, attempts, action, target_message_id, sent_as, priority, thread_id,
                        EXISTS (SELECT 1 FROM deliveries e
                                WHERE e.chat_id = deliveries.chat_id AND e.status = 'pending'
-                                 AND e.action = 'send' AND e.priority = deliveries.priority)"
+                                 AND e.action = 'send' AND e.priority = deliveries.priority)",
+            fence = self.fence_condition()
         ))
         .bind(now_ms)
         .bind(now_ms.saturating_add(duration_ms(lease)))
@@ -292,7 +293,7 @@ impl Store {
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
             "UPDATE deliveries
              SET status = 'sending', lease_until = $2, attempts = attempts + 1, updated_at = $1
-             WHERE id IN (
+             WHERE status = 'pending' AND {fence} AND id IN (
                  SELECT id FROM (
                      SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.chat_id ORDER BY d.id) AS n
                      FROM deliveries d JOIN posts p ON p.id = d.post_id
@@ -300,7 +301,8 @@ impl Store {
                        AND d.action = 'send' AND d.priority = $4 AND p.article_id IS NOT NULL) AS numbered
                  WHERE n < $5)
              RETURNING id, chat_id, (SELECT article_id FROM posts WHERE posts.id = deliveries.post_id)",
-            self.backend.json_list("$3", JsonList::Numbers)
+            self.backend.json_list("$3", JsonList::Numbers),
+            fence = self.fence_condition()
         ))
         .bind(now_ms)
         .bind(now_ms.saturating_add(duration_ms(lease)))
