@@ -24,6 +24,7 @@ use url::Url;
 use warta::store::Store;
 
 use support::bench::{FakeProcess, cpu_seconds, paced_worker, peak_rss_kib, record, serve_fake_if_asked, story};
+use support::postgres::ScratchDatabase;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -31,16 +32,22 @@ fn main() {
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
+    // The store on PostgreSQL (a scratch database on WARTA_TEST_POSTGRES) instead of SQLite.
+    let postgres = args.iter().any(|a| a == "--postgres");
     let paid_only: Option<i64> =
         args.iter().position(|a| a == "--paid").and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    println!("fan-out benchmark (one post to N subscribers; the fake Bot API enforces the limits with 429s)");
+    println!(
+        "fan-out benchmark (one post to N subscribers; the fake Bot API enforces the limits with 429s), store on {}",
+        if postgres { "PostgreSQL" } else { "SQLite" }
+    );
     if let Some(readers) = paid_only {
-        let paid = Scenario { readers, rate: 1000, paid: true, articles: 1, window: None, storm: None };
+        let paid = Scenario { readers, rate: 1000, paid: true, articles: 1, window: None, storm: None, postgres };
         runtime.block_on(scenario(&format!("1 article to {readers} subscribers, paid broadcast"), paid));
+        print_peak_rss();
         return;
     }
-    let free = |readers| Scenario { readers, rate: 30, paid: false, articles: 1, window: None, storm: None };
+    let free = |readers| Scenario { readers, rate: 30, paid: false, articles: 1, window: None, storm: None, postgres };
     let storm = Some((Duration::from_secs(10), Duration::from_secs(30)));
     let storm_label = "1 article to 2,000 subscribers, a 30 s 429 storm after 10 s";
     if args.iter().any(|a| a == "--storm") {
@@ -67,6 +74,10 @@ fn main() {
             Scenario { window: Some(Duration::from_secs(30)), ..free(100_000) },
         ));
     }
+    print_peak_rss();
+}
+
+fn print_peak_rss() {
     match peak_rss_kib() {
         Some(kib) => println!("peak RSS of the bot side: {:.1} MiB", kib as f64 / 1024.0),
         None => println!("peak RSS: unavailable"),
@@ -83,12 +94,20 @@ struct Scenario {
     window: Option<Duration>,
     /// A 429 storm: after how long, and for how long.
     storm: Option<(Duration, Duration)>,
+    postgres: bool,
 }
 
 async fn scenario(label: &str, run: Scenario) {
     let mut fake = FakeProcess::start(run.rate);
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("fanout.db")).await.expect("store");
+    let scratch = match run.postgres {
+        true => Some(ScratchDatabase::create("fanout bench").await.expect("--postgres needs WARTA_TEST_POSTGRES")),
+        false => None,
+    };
+    let store = match &scratch {
+        Some(scratch) => Store::open_postgres(&scratch.url).await.expect("store"),
+        None => Store::open(&dir.path().join("fanout.db")).await.expect("store"),
+    };
     let ids: Vec<i64> = (1_000_000..1_000_000 + run.readers).collect();
     store.subscribe_many(&ids, Utc::now()).await.expect("subscribers");
     let feed = Url::parse("https://kaltimtoday.co/feed/").expect("url");

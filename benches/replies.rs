@@ -23,6 +23,7 @@ use warta::domain::{ArticleKey, NewArticle};
 use warta::format::PostStyle;
 use warta::store::{FetchMeta, FetchRecord, Store};
 
+use support::postgres::ScratchDatabase;
 use support::{FakeFeedServer, FakeTelegram, FakeUser, Item, TOKEN, rss};
 
 /// Feeds the archive is spread over (each feed's first fetch records without posting).
@@ -37,8 +38,10 @@ fn main() {
     let steady_seconds = support::bench::count_arg("--seconds", 20) as u64;
     let database =
         args.iter().position(|a| a == "--database").and_then(|i| args.get(i + 1)).map(std::path::PathBuf::from);
+    // The store on PostgreSQL (a scratch database on WARTA_TEST_POSTGRES) instead of SQLite.
+    let postgres = args.iter().any(|a| a == "--postgres");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    runtime.block_on(run(Load { articles, readers, rounds, per_second, steady_seconds }, database));
+    runtime.block_on(run(Load { articles, readers, rounds, per_second, steady_seconds }, database, postgres));
 }
 
 struct Load {
@@ -51,17 +54,32 @@ struct Load {
     steady_seconds: u64,
 }
 
-async fn run(load: Load, keep: Option<std::path::PathBuf>) {
+async fn run(load: Load, keep: Option<std::path::PathBuf>, postgres: bool) {
     let Load { articles, readers, rounds, per_second, steady_seconds } = load;
-    println!("reply latency benchmark: {articles} articles, {readers} readers");
+    println!(
+        "reply latency benchmark: {articles} articles, {readers} readers, store on {}",
+        if postgres { "PostgreSQL" } else { "SQLite" }
+    );
     let dir = tempfile::tempdir().expect("temp dir");
+    let scratch = match postgres {
+        true => Some(ScratchDatabase::create("replies bench").await.expect("--postgres needs WARTA_TEST_POSTGRES")),
+        false => None,
+    };
     let database = keep.unwrap_or_else(|| dir.path().join("replies.db"));
     let vocabulary = Vocabulary::new();
-    if database.exists() {
+    let location = match &scratch {
+        Some(scratch) => scratch.url.clone(),
+        None => database.display().to_string(),
+    };
+    if scratch.is_none() && database.exists() {
         println!("reusing the archive in {}", database.display());
     } else {
         let started = Instant::now();
-        seed(&database, articles, &vocabulary).await;
+        let store = match &scratch {
+            Some(scratch) => Store::open_postgres(&scratch.url).await.expect("store"),
+            None => Store::open(&database).await.expect("store"),
+        };
+        seed(store, articles, &vocabulary).await;
         println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     }
 
@@ -76,7 +94,7 @@ async fn run(load: Load, keep: Option<std::path::PathBuf>) {
              [readers]\ncommand_burst = 100000\ncommand_refill = \"1ms\"\n\n\
              [[feeds]]\nurl = \"{}\"\ninterval = \"1h\"\n",
             telegram.api_url(),
-            database.display(),
+            location,
             feeds.url("feed.xml")
         ),
     )
@@ -503,9 +521,8 @@ impl Vocabulary {
     }
 }
 
-async fn seed(database: &std::path::Path, articles: usize, vocabulary: &Vocabulary) {
+async fn seed(store: Store, articles: usize, vocabulary: &Vocabulary) {
     fastrand::seed(7);
-    let store = Store::open(database).await.expect("store");
     let urls: Vec<(Url, Option<String>)> = (0..FEEDS)
         .map(|n| {
             (Url::parse(&format!("https://kaltimtoday.co/feed-{n}/")).expect("url"), Some("Kaltimtoday.co".into()))

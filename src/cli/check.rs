@@ -41,13 +41,27 @@ pub async fn run(path: &Path, config: &Config, token: &BotToken) -> bool {
                 Ok(version) => report.ok(&format!("database {database} (schema version {version})")),
                 Err(err) => report.fail(&format!("database {database}: {err}")),
             }
-            match store.instance_lock_holder().await {
-                Ok(Some(holder)) => report.ok(&format!(
-                    "a Warta instance holds the database (pid {} on {}, last heartbeat {})",
-                    holder.pid, holder.host, holder.heartbeat_at
-                )),
-                Ok(None) => report.ok("no Warta instance is running on the database"),
-                Err(err) => report.fail(&format!("instance lock: {err}")),
+            if store.backend() == crate::store::Backend::Postgres {
+                match store.cluster_status().await {
+                    Ok(Some(cluster)) => report.ok(&match cluster.leader {
+                        Some((leader, epoch)) => format!(
+                            "leader {leader} (epoch {epoch}); {} standby(s) seen in the last 10 s",
+                            cluster.standbys.len()
+                        ),
+                        None => "no Warta instance leads on the database".to_owned(),
+                    }),
+                    Ok(None) => {}
+                    Err(err) => report.fail(&format!("leader lease: {err}")),
+                }
+            } else {
+                match store.instance_lock_holder().await {
+                    Ok(Some(holder)) => report.ok(&format!(
+                        "a Warta instance holds the database (pid {} on {}, last heartbeat {})",
+                        holder.pid, holder.host, holder.heartbeat_at
+                    )),
+                    Ok(None) => report.ok("no Warta instance is running on the database"),
+                    Err(err) => report.fail(&format!("instance lock: {err}")),
+                }
             }
             store.close().await;
         }
