@@ -145,7 +145,7 @@ async fn run(readers: i64, quick: bool) {
 
 /// Sends from the outbox at `rate` until it is empty or `window` has passed.
 async fn pace(store: &Store, rate: u32, paid: bool, window: Option<Duration>, label: &str) {
-    let mut fake = FakeProcess::start(rate);
+    let mut fake = FakeProcess::start(rate, paid);
     let worker = Arc::new(paced_worker(store, &fake.url, rate, paid));
     let shutdown = tokio_util::sync::CancellationToken::new();
     let ready = Arc::new(tokio::sync::Notify::new());

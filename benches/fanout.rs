@@ -98,7 +98,7 @@ struct Scenario {
 }
 
 async fn scenario(label: &str, run: Scenario) {
-    let mut fake = FakeProcess::start(run.rate);
+    let mut fake = FakeProcess::start(run.rate, run.paid);
     let dir = tempfile::tempdir().expect("temp dir");
     let scratch = match run.postgres {
         true => Some(ScratchDatabase::create("fanout bench").await.expect("--postgres needs WARTA_TEST_POSTGRES")),

@@ -456,7 +456,11 @@ async fn run_locked(
             config.format.timezone,
             &config.admins.user_ids,
             &config.format.hidden_categories,
-            ReaderPace { limiter, replies: ReplyPacing::new(worker.pacer(), config.delivery.reply_freshness) },
+            ReaderPace {
+                limiter,
+                replies: ReplyPacing::new(worker.pacer(), config.delivery.reply_freshness)
+                    .with_paid_broadcast(config.delivery.paid_broadcast),
+            },
             NewsroomSettings {
                 preview_expiry: config.newsroom.preview_expiry,
                 pin_breaking: config.newsroom.pin_breaking,

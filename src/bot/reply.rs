@@ -59,11 +59,20 @@ pub struct Place {
 pub struct ReplyPacing {
     pacer: Arc<Pacer>,
     freshness: Duration,
+    /// The pacer runs at the paid rate: answers ask for paid broadcast too,
+    /// or Telegram would hold them to the free 30/s the outbox already fills.
+    paid_broadcast: bool,
 }
 
 impl ReplyPacing {
     pub fn new(pacer: Arc<Pacer>, freshness: Duration) -> Self {
-        Self { pacer, freshness }
+        Self { pacer, freshness, paid_broadcast: false }
+    }
+
+    /// Answers are sent with `allow_paid_broadcast`.
+    pub fn with_paid_broadcast(mut self, enabled: bool) -> Self {
+        self.paid_broadcast = enabled;
+        self
     }
 
     /// Messages per second the shared pacer sends at now.
@@ -127,6 +136,9 @@ pub async fn send_answer(pacing: &ReplyPacing, bot: &Bot, place: &Place, answer:
     let Answer { reply, keyboard } = answer;
     let build = |text: String, html: bool| {
         let mut request = bot.send_message(place.chat_id, text).link_preview_options(link_preview_options(true));
+        if pacing.paid_broadcast {
+            request = request.allow_paid_broadcast(true);
+        }
         if html {
             request = request.parse_mode(ParseMode::Html);
         }

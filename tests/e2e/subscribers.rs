@@ -103,6 +103,52 @@ async fn a_fan_out_reaches_every_subscriber_once_within_telegrams_limits() {
     app.stop().await;
 }
 
+/// With paid broadcast the pacer runs at 1000/s for everything, so every
+/// message must ask for it: Telegram holds one without the flag to the free
+/// 30/s, which a paid fan-out fills (the fake refuses it, as Telegram would).
+#[tokio::test]
+async fn with_paid_broadcast_the_answers_during_a_fan_out_ask_for_it_too() {
+    let env = TestEnv::start().await;
+    let readers: Vec<i64> = (15_000..18_000).collect();
+    env.seed_subscribers(&readers).await;
+    let newcomers: Vec<FakeUser> = (0..40).map(|n| FakeUser::new(19_000 + n, "Pembaca baru", Some("id"))).collect();
+    for user in &newcomers {
+        env.telegram.add_private_chat(user.id, "Pembaca baru");
+    }
+    env.telegram.enforce_limits(FloodLimits::default());
+    let config = env.config_text("").replace(
+        "max_attempts = 5",
+        "max_attempts = 5\npaid_broadcast = true\npaid_per_second = 1000\nconcurrency = 64",
+    );
+    env.write_config(&config);
+    let app = primed(&env).await;
+    env.feeds.set_feed(FEED_PATH, &items(&[4, 3, 2, 1]));
+    env.telegram
+        .wait_until("the fan-out under way", Duration::from_secs(30), |t| {
+            t.all_messages().iter().filter(|m| (15_000..18_000).contains(&m.chat_id)).count() >= 200
+        })
+        .await;
+    for user in &newcomers {
+        env.telegram.user_sends(user, user.id, "/start");
+    }
+    env.telegram
+        .wait_until("every reader and newcomer served", Duration::from_secs(60), |t| {
+            readers.iter().chain(newcomers.iter().map(|u| &u.id)).all(|id| !t.messages_in(*id).is_empty())
+        })
+        .await;
+    let sends = env.telegram.calls_to("sendMessage");
+    let answers: Vec<_> =
+        sends.iter().filter(|c| c.chat_id().and_then(|v| v.as_i64()).is_some_and(|id| id >= 19_000)).collect();
+    assert!(answers.len() >= newcomers.len());
+    let unflagged =
+        sends.iter().filter(|c| c.params.get("allow_paid_broadcast") != Some(&serde_json::json!(true))).count();
+    assert_eq!(unflagged, 0, "{unflagged} of {} messages sent without allow_paid_broadcast", sends.len());
+    let refused = env.telegram.flood_refusals();
+    assert!(refused <= 2, "{refused} sends over Telegram's limits");
+    assert!(received(&env, &readers).values().all(|n| *n == 1), "exactly once each");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn blocked_readers_are_set_aside_until_they_come_back() {
     let env = TestEnv::start().await;

@@ -60,12 +60,18 @@ pub async fn record(store: &Store, feed_id: i64, articles: &[NewArticle], now: D
 }
 
 /// The fake Bot API, in this child process, until stdin closes.
-pub fn serve_fake(overall: usize) {
+pub fn serve_fake(overall: usize, paid: bool) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
         let fake = FakeTelegram::start(TOKEN).await;
         fake.lean_load_mode();
-        fake.enforce_limits(FloodLimits { overall_per_second: overall, ..FloodLimits::default() });
+        // With paid broadcast only the messages that ask for it go above the free 30/s.
+        let limits = if paid {
+            FloodLimits { paid_per_second: overall, ..FloodLimits::default() }
+        } else {
+            FloodLimits { overall_per_second: overall, ..FloodLimits::default() }
+        };
+        fake.enforce_limits(limits);
         println!("{}", fake.api_url());
         let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(tokio::io::stdin()));
         while let Ok(Some(line)) = lines.next_line().await {
@@ -96,9 +102,11 @@ pub struct FakeProcess {
 }
 
 impl FakeProcess {
-    pub fn start(overall: u32) -> Self {
+    /// The fake at `overall` messages a second; with `paid`, only for
+    /// messages sent with `allow_paid_broadcast` (the others at the free 30).
+    pub fn start(overall: u32, paid: bool) -> Self {
         let mut child = Command::new(std::env::current_exe().expect("exe"))
-            .args(["--serve-fake", &overall.to_string()])
+            .args(["--serve-fake", &overall.to_string(), if paid { "paid" } else { "free" }])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -133,12 +141,12 @@ impl Drop for FakeProcess {
 }
 
 /// Runs the fake Bot API and returns `true` when this process was started as
-/// the child [`FakeProcess::start`] asks for (`--serve-fake RATE`).
+/// the child [`FakeProcess::start`] asks for (`--serve-fake RATE paid|free`).
 pub fn serve_fake_if_asked() -> bool {
     let args: Vec<String> = std::env::args().collect();
     let Some(position) = args.iter().position(|a| a == "--serve-fake") else { return false };
     let overall = args.get(position + 1).and_then(|a| a.parse().ok()).unwrap_or(30);
-    serve_fake(overall);
+    serve_fake(overall, args.get(position + 2).is_some_and(|a| a == "paid"));
     true
 }
 

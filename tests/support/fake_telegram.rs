@@ -153,8 +153,12 @@ struct Script {
 /// Telegram's published flood limits, enforced with 429s when set.
 #[derive(Debug, Clone, Copy)]
 pub struct FloodLimits {
-    /// Messages per second overall.
+    /// Messages per second overall, for a message sent without
+    /// `allow_paid_broadcast`.
     pub overall_per_second: usize,
+    /// Messages per second overall, for one sent with `allow_paid_broadcast`
+    /// (every message in the last second counts, flagged or not).
+    pub paid_per_second: usize,
     /// Messages to one private chat in any second (Telegram tolerates short bursts).
     pub private_per_second: usize,
     /// Messages to one group in any minute.
@@ -163,7 +167,7 @@ pub struct FloodLimits {
 
 impl Default for FloodLimits {
     fn default() -> Self {
-        Self { overall_per_second: 30, private_per_second: 3, group_per_minute: 20 }
+        Self { overall_per_second: 30, paid_per_second: 1000, private_per_second: 3, group_per_minute: 20 }
     }
 }
 
@@ -572,6 +576,13 @@ impl FakeTelegram {
         self.shared.lock().messages.clone()
     }
 
+    /// The messages after the first `start` (for load tests that keep up
+    /// with the count without copying everything each time).
+    pub fn messages_from(&self, start: usize) -> Vec<SentMessage> {
+        let inner = self.shared.lock();
+        inner.messages.get(start..).map(<[SentMessage]>::to_vec).unwrap_or_default()
+    }
+
     pub fn messages_in(&self, chat_id: i64) -> Vec<SentMessage> {
         self.shared.lock().messages.iter().filter(|m| m.chat_id == chat_id && !m.deleted).cloned().collect()
     }
@@ -958,7 +969,14 @@ fn flood_check(shared: &Shared, method: &str, params: &Map<String, Value>) -> Op
     let chat_sends = flood.per_chat.entry(chat.id).or_default();
     chat_sends.retain(|t| now.duration_since(*t) < window);
     let over_chat = chat_sends.len() >= per_chat;
-    let over_all = flood.overall.len() >= limits.overall_per_second;
+    // Paid broadcast lifts the overall limit for the message that asks for it
+    // only: a reply sent without the flag during a paid fan-out is refused.
+    // Edits, deletes and pins have no such flag; they are held to the higher limit.
+    let flagged = params.get("allow_paid_broadcast").is_some_and(|v| v == &Value::Bool(true) || v == "true");
+    let paid = flagged || !matches!(method, "sendmessage" | "sendphoto");
+    let overall_limit =
+        if paid { limits.paid_per_second.max(limits.overall_per_second) } else { limits.overall_per_second };
+    let over_all = flood.overall.len() >= overall_limit;
     if over_chat || over_all {
         flood.refused += 1;
         let wait = if over_chat {
