@@ -21,10 +21,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use url::Url;
-use warta::store::Store;
 
-use support::bench::{FakeProcess, cpu_seconds, paced_worker, peak_rss_kib, record, serve_fake_if_asked, story};
-use support::postgres::ScratchDatabase;
+use support::bench::{
+    FakeProcess, cpu_seconds, open_bench_store, paced_worker, peak_rss_kib, record, scratch_postgres,
+    serve_fake_if_asked, story,
+};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -100,14 +101,8 @@ struct Scenario {
 async fn scenario(label: &str, run: Scenario) {
     let mut fake = FakeProcess::start(run.rate, run.paid);
     let dir = tempfile::tempdir().expect("temp dir");
-    let scratch = match run.postgres {
-        true => Some(ScratchDatabase::create("fanout bench").await.expect("--postgres needs WARTA_TEST_POSTGRES")),
-        false => None,
-    };
-    let store = match &scratch {
-        Some(scratch) => Store::open_postgres(&scratch.url).await.expect("store"),
-        None => Store::open(&dir.path().join("fanout.db")).await.expect("store"),
-    };
+    let scratch = scratch_postgres(run.postgres, "fanout bench").await;
+    let store = open_bench_store(scratch.as_ref(), &dir.path().join("fanout.db")).await;
     let ids: Vec<i64> = (1_000_000..1_000_000 + run.readers).collect();
     store.subscribe_many(&ids, Utc::now()).await.expect("subscribers");
     let feed = Url::parse("https://kaltimtoday.co/feed/").expect("url");

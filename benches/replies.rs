@@ -23,7 +23,7 @@ use warta::domain::{ArticleKey, NewArticle};
 use warta::format::PostStyle;
 use warta::store::{FetchMeta, FetchRecord, Store};
 
-use support::postgres::ScratchDatabase;
+use support::bench::{open_bench_store, scratch_postgres};
 use support::{FakeFeedServer, FakeTelegram, FakeUser, Item, TOKEN, rss};
 
 /// Feeds the archive is spread over (each feed's first fetch records without posting).
@@ -61,10 +61,7 @@ async fn run(load: Load, keep: Option<std::path::PathBuf>, postgres: bool) {
         if postgres { "PostgreSQL" } else { "SQLite" }
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    let scratch = match postgres {
-        true => Some(ScratchDatabase::create("replies bench").await.expect("--postgres needs WARTA_TEST_POSTGRES")),
-        false => None,
-    };
+    let scratch = scratch_postgres(postgres, "replies bench").await;
     let database = keep.unwrap_or_else(|| dir.path().join("replies.db"));
     let vocabulary = Vocabulary::new();
     let location = match &scratch {
@@ -75,11 +72,7 @@ async fn run(load: Load, keep: Option<std::path::PathBuf>, postgres: bool) {
         println!("reusing the archive in {}", database.display());
     } else {
         let started = Instant::now();
-        let store = match &scratch {
-            Some(scratch) => Store::open_postgres(&scratch.url).await.expect("store"),
-            None => Store::open(&database).await.expect("store"),
-        };
-        seed(store, articles, &vocabulary).await;
+        seed(open_bench_store(scratch.as_ref(), &database).await, articles, &vocabulary).await;
         println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     }
 

@@ -34,10 +34,7 @@ fn main() {
 async fn run(subscribers: usize, storm: usize, paid: bool) {
     let env = TestEnv::start().await;
     if paid {
-        let config = env.config_text("").replace(
-            "max_attempts = 5",
-            "max_attempts = 5\npaid_broadcast = true\npaid_per_second = 1000\nconcurrency = 128",
-        );
+        let config = env.config_with_delivery("paid_broadcast = true\npaid_per_second = 1000\nconcurrency = 128");
         env.write_config(&config);
     }
     let readers: Vec<i64> = (1_000_000..1_000_000 + subscribers as i64).collect();

@@ -21,10 +21,7 @@ fn items(numbers: &[u32]) -> String {
 /// The test config, sending at 200/s so that a 2,000-reader fan-out lasts
 /// about ten seconds.
 fn config(env: &TestEnv) -> String {
-    env.config_text("").replace(
-        "max_attempts = 5",
-        &format!("max_attempts = 5\noverall_per_second = 200\nconcurrency = {CONCURRENCY}"),
-    )
+    env.config_with_delivery(&format!("overall_per_second = 200\nconcurrency = {CONCURRENCY}"))
 }
 
 /// Starts instance `name` with its own API path and listener.

@@ -116,10 +116,7 @@ async fn with_paid_broadcast_the_answers_during_a_fan_out_ask_for_it_too() {
         env.telegram.add_private_chat(user.id, "Pembaca baru");
     }
     env.telegram.enforce_limits(FloodLimits::default());
-    let config = env.config_text("").replace(
-        "max_attempts = 5",
-        "max_attempts = 5\npaid_broadcast = true\npaid_per_second = 1000\nconcurrency = 64",
-    );
+    let config = env.config_with_delivery("paid_broadcast = true\npaid_per_second = 1000\nconcurrency = 64");
     env.write_config(&config);
     let app = primed(&env).await;
     env.feeds.set_feed(FEED_PATH, &items(&[4, 3, 2, 1]));
@@ -207,10 +204,7 @@ async fn a_crash_mid_fan_out_loses_nothing_and_duplicates_stay_within_the_bound(
     let readers: Vec<i64> = (40_000..40_120).collect();
     env.seed_subscribers(&readers).await;
     let concurrency = 8;
-    let config = env.config_text("").replace(
-        "max_attempts = 5",
-        &format!("max_attempts = 5\noverall_per_second = 20\nconcurrency = {concurrency}"),
-    );
+    let config = env.config_with_delivery(&format!("overall_per_second = 20\nconcurrency = {concurrency}"));
     env.write_config(&config);
     let app = primed(&env).await;
     env.feeds.set_feed(FEED_PATH, &items(&[4, 3, 2, 1]));

@@ -88,6 +88,11 @@ impl TestEnv {
         self.config_text_with_fetch("", extra)
     }
 
+    /// The test config with more `[delivery]` keys (one per line).
+    pub fn config_with_delivery(&self, keys: &str) -> String {
+        self.config_text("").replace("max_attempts = 5", &format!("max_attempts = 5\n{keys}"))
+    }
+
     /// The test config with more `[fetch]` keys, and `extra` appended.
     pub fn config_text_with_fetch(&self, fetch: &str, extra: &str) -> String {
         format!(

@@ -20,6 +20,7 @@ use warta::feed::{FetchLimits, Fetcher};
 use warta::format::PostStyle;
 use warta::store::{FetchMeta, FetchRecord, Store};
 
+use super::postgres::ScratchDatabase;
 use super::{FakeTelegram, FloodLimits, TOKEN};
 
 /// `--name N` from the command line, else `default`.
@@ -193,4 +194,21 @@ pub fn cpu_seconds() -> f64 {
 pub fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The scratch PostgreSQL database a `--postgres` run keeps its store in
+/// (on `WARTA_TEST_POSTGRES`); `None` for SQLite.
+pub async fn scratch_postgres(wanted: bool, label: &str) -> Option<ScratchDatabase> {
+    if !wanted {
+        return None;
+    }
+    Some(ScratchDatabase::create(label).await.expect("--postgres needs WARTA_TEST_POSTGRES"))
+}
+
+/// The benchmark's store: in `scratch` when there is one, else in the SQLite file at `path`.
+pub async fn open_bench_store(scratch: Option<&ScratchDatabase>, path: &std::path::Path) -> Store {
+    match scratch {
+        Some(scratch) => Store::open_postgres(&scratch.url).await.expect("store"),
+        None => Store::open(path).await.expect("store"),
+    }
 }

@@ -4,11 +4,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
 
-use crate::store::Backend;
-
 use super::{Audience, Priority, StoryKey};
 use crate::domain::{AdminNotice, Article, ForumTopics, NewPost, PostRenderer};
-use crate::store::{Store, StoreError, to_ms};
+use crate::store::{Backend, Store, StoreError, to_ms};
 
 /// Deliveries enqueued at once past which PostgreSQL's statistics are refreshed.
 const ANALYZE_AFTER: usize = 5_000;
