@@ -90,7 +90,12 @@ impl TestEnv {
 
     /// The test config with more `[delivery]` keys (one per line).
     pub fn config_with_delivery(&self, keys: &str) -> String {
-        self.config_text("").replace("max_attempts = 5", &format!("max_attempts = 5\n{keys}"))
+        const ANCHOR: &str = "max_attempts = 5";
+        let config = self.config_text("");
+        // Without the anchor the keys would silently not be added and the
+        // test would run with the defaults it meant to change.
+        assert!(config.contains(ANCHOR), "the test config lost its `{ANCHOR}` line");
+        config.replace(ANCHOR, &format!("{ANCHOR}\n{keys}"))
     }
 
     /// The test config with more `[fetch]` keys, and `extra` appended.
