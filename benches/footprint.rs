@@ -1,13 +1,15 @@
 //! Footprint benchmark of the real `warta` binary (release build) against the
 //! fake Bot API: binary size, startup time to the first getUpdates, idle RSS
-//! after start, and RSS during a fan-out to 100,000 subscribers.
+//! after start, RSS during a fan-out to 100,000 subscribers, and the CPU the
+//! `warta` process alone spends per 1,000 messages at the free 30/s.
 //!
 //!     scripts/footprint.sh                       # or: cargo bench --bench footprint
 //!     cargo bench --bench footprint -- --subscribers 20000 --starts 3
 //!     cargo bench --bench footprint -- --binary path/to/warta     # another build
+//!     cargo bench --bench footprint -- --cpu 3   # only the CPU runs, 3 of each
 //!
 //! Goals on the 2-core development machine: idle RSS ≤ 15 MB, fan-out RSS
-//! ≤ 50 MB, start ≤ 300 ms.
+//! ≤ 50 MB, start ≤ 300 ms, CPU ≤ 0.9 s per 1,000 messages.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -28,7 +30,13 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .map_or_else(|| std::path::PathBuf::from(env!("CARGO_BIN_EXE_warta")), std::path::PathBuf::from);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    runtime.block_on(run(&binary, subscribers, starts));
+    if args.iter().any(|a| a == "--cpu") {
+        let repeats = support::bench::count_arg("--cpu", 3).max(1);
+        runtime.block_on(cpu_runs(&binary, repeats));
+    } else {
+        runtime.block_on(run(&binary, subscribers, starts));
+        runtime.block_on(cpu_runs(&binary, 1));
+    }
 }
 
 async fn run(binary: &std::path::Path, subscribers: usize, starts: usize) {
@@ -128,11 +136,23 @@ fn write_config(
     feeds: &FakeFeedServer,
     delivery: &str,
 ) -> std::path::PathBuf {
+    write_config_with(dir, telegram, feeds, delivery, "300ms", "")
+}
+
+/// The bot's config: the feed polled every `interval`, `extra` appended.
+fn write_config_with(
+    dir: &std::path::Path,
+    telegram: &FakeTelegram,
+    feeds: &FakeFeedServer,
+    delivery: &str,
+    interval: &str,
+    extra: &str,
+) -> std::path::PathBuf {
     let path = dir.join("bot.toml");
     let text = format!(
         "[telegram]\napi_url = \"{}\"\npoll_timeout = \"10s\"\n\n[storage]\ndatabase = \"{}\"\n\n\
-         [delivery]\n{delivery}\n[fetch]\nmin_interval = \"100ms\"\n\n\
-         [[feeds]]\nurl = \"{}\"\ninterval = \"300ms\"\n\n[[channels]]\nchat = \"{CHANNEL}\"\n",
+         [delivery]\n{delivery}\n[fetch]\nmin_interval = \"100ms\"\nmax_interval = \"{interval}\"\nphoto_lookup = \"0s\"\n\n\
+         [[feeds]]\nurl = \"{}\"\ninterval = \"{interval}\"\n\n[[channels]]\nchat = \"{CHANNEL}\"\n{extra}",
         telegram.api_url(),
         dir.join("warta.db").display(),
         feeds.url("feed.xml"),
@@ -147,7 +167,7 @@ fn spawn(binary: &std::path::Path, config: &std::path::Path, dir: &std::path::Pa
         .env_clear()
         .env("BOT_TOKEN", TOKEN)
         .env("RUST_LOG", "warn")
-        .envs(std::env::vars().filter(|(k, _)| k == "MALLOC_ARENA_MAX"))
+        .envs(std::env::vars().filter(|(k, _)| k == "MALLOC_ARENA_MAX" || k == "TOKIO_WORKER_THREADS"))
         .args(["run", "--config"])
         .arg(config)
         .stdout(Stdio::null())
@@ -182,4 +202,100 @@ fn mib(bytes: u64) -> f64 {
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
+}
+
+/// The CPU runs, `repeats` of each: one article, then five at once, to 1,000
+/// subscribers at the free 30/s.
+async fn cpu_runs(binary: &std::path::Path, repeats: usize) {
+    for new_articles in [1, 5] {
+        for _ in 0..repeats {
+            fan_out_cpu(binary, 1_000, new_articles).await;
+        }
+    }
+}
+
+/// The CPU of the `warta` process alone (the fake Bot API and this watcher run
+/// in the benchmark's process) while it fans `new_articles` stories out to
+/// `readers` subscribers at the free 30/s, the fake enforcing Telegram's
+/// limits; and the same process's CPU while it idled for 10 s just before.
+/// The feed is polled hourly and the stories come by a publish ping, as on a
+/// WordPress site with Update Services.
+async fn fan_out_cpu(binary: &std::path::Path, readers: usize, new_articles: u32) {
+    let telegram = FakeTelegram::start(TOKEN).await;
+    telegram.add_channel(CHANNEL, CHANNEL_ID);
+    telegram.lean_load_mode();
+    telegram.enforce_limits(support::FloodLimits::default());
+    let feeds = FakeFeedServer::start().await;
+    feeds.set_feed("feed.xml", &rss(&[Item::numbered(1)]));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = support::app::free_port();
+    let config = write_config_with(
+        dir.path(),
+        &telegram,
+        &feeds,
+        "",
+        "1h",
+        &format!("\n[http]\nlisten = \"127.0.0.1:{port}\"\n"),
+    );
+    let store = warta::store::Store::open(&dir.path().join("warta.db")).await.expect("store");
+    let ids: Vec<i64> = (1..=i64::try_from(readers).unwrap_or(i64::MAX)).map(|n| 500_000_000 + n).collect();
+    store.subscribe_many(&ids, chrono::Utc::now()).await.expect("subscribe");
+    store.close().await;
+    let mut child = spawn(binary, &config, dir.path());
+    let pid = child.id().to_string();
+    feeds.wait_for_requests("feed.xml", 1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let idle_from = support::bench::cpu_seconds_of(&pid);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let idle_per_second = (support::bench::cpu_seconds_of(&pid) - idle_from) / 10.0;
+
+    let items: Vec<Item> = (1..=new_articles + 1).rev().map(Item::numbered).collect();
+    feeds.set_feed("feed.xml", &rss(&items));
+    let cpu_from = support::bench::cpu_seconds_of(&pid);
+    let began = Instant::now();
+    let ping = format!(
+        "<?xml version=\"1.0\"?>\n<methodCall><methodName>weblogUpdates.extendedPing</methodName><params>\
+         <param><value><string>Kaltimtoday.co</string></value></param>\
+         <param><value><string>{}</string></value></param>\
+         <param><value><string>{}</string></value></param></params></methodCall>",
+        feeds.url(""),
+        feeds.url("feed.xml")
+    );
+    let (status, _) = support::app::post(port, "/ping", &[("content-type", "text/xml")], ping).await;
+    assert_eq!(status, 200, "the publish ping");
+    // Sampled every 100 ms; the fan-out ends at the sample where the count of
+    // messages reached its final value (every chat reached, then 3 s without
+    // a new message).
+    let mut samples: Vec<(Duration, f64, usize)> = Vec::new();
+    let mut last_change = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let sent = telegram.sent_per_chat();
+        let total: usize = sent.values().sum();
+        if samples.last().is_none_or(|&(_, _, before)| before != total) {
+            last_change = Instant::now();
+        }
+        samples.push((began.elapsed(), support::bench::cpu_seconds_of(&pid), total));
+        let everyone = sent.len() > readers && sent.get(&CHANNEL_ID).copied().unwrap_or(0) >= new_articles as usize;
+        if (everyone && last_change.elapsed() >= Duration::from_secs(3)) || began.elapsed() > Duration::from_secs(300) {
+            break;
+        }
+    }
+    let refused = telegram.flood_refusals();
+    stop(&mut child).await;
+    let messages = samples.last().map_or(0, |s| s.2);
+    let Some(&(took, cpu_at_end, _)) = samples.iter().find(|s| s.2 == messages) else { return };
+    let cpu = cpu_at_end - cpu_from;
+    println!(
+        "CPU of the warta process, {new_articles} new article(s) to {readers} subscribers at 30/s: {messages} messages in \
+         {:.1} s ({:.1}/s, {refused} × 429), {:.2} s CPU = {:.2} s per 1,000 messages; idle just before: {:.1} ms CPU per s \
+         (= {:.2} s of the fan-out's time)",
+        took.as_secs_f64(),
+        messages as f64 / took.as_secs_f64(),
+        cpu,
+        cpu / messages.max(1) as f64 * 1000.0,
+        idle_per_second * 1000.0,
+        idle_per_second * took.as_secs_f64(),
+    );
 }
