@@ -369,7 +369,7 @@ impl DeliveryWorker {
                     _ if !claimed.together.is_empty() => {
                         self.store.mark_sent_together(&claimed.delivery_ids(), message_id, now).await?;
                     }
-                    _ => self.store.mark_sent(delivery_id, message_id, sent_as, now).await?,
+                    _ => self.store.record_sent(claimed, message_id, sent_as, now).await?,
                 }
                 if let (None, Some(telegram_chat_id)) = (claimed.chat.telegram_id, telegram_chat_id) {
                     self.store.learn_telegram_id(chat_id, telegram_chat_id).await?;

@@ -159,6 +159,10 @@ impl Store {
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(4)
+            // A SQLite connection is a file this process holds, not a socket
+            // that can die idle: pinging it before each use (sqlx's default)
+            // only costs a round trip to its thread.
+            .test_before_acquire(false)
             .after_connect(|connection, _| {
                 Box::pin(async move {
                     connection
@@ -174,7 +178,12 @@ impl Store {
                 Box::pin(async move {
                     // A COMMIT or ROLLBACK that failed (disk full, I/O error) leaves
                     // sqlx counting an open transaction, and every later BEGIN on this
-                    // connection fails. The ping lets a queued rollback finish first.
+                    // connection fails. A dropped transaction's rollback is queued and
+                    // counts as open until it ran: the ping lets it finish first.
+                    // (Nothing open, nothing queued: no round trip.)
+                    if !connection.is_in_transaction() {
+                        return Ok(true);
+                    }
                     connection.ping().await?;
                     let poisoned = connection.is_in_transaction();
                     if poisoned {
@@ -307,6 +316,23 @@ impl Store {
             }
         }
         Ok(tx)
+    }
+
+    /// Runs one statement that writes, as its own transaction: on an
+    /// unfenced SQLite store the statement alone (one round trip to SQLite's
+    /// thread instead of three with BEGIN and COMMIT); on PostgreSQL, or once
+    /// fenced, inside [`Store::begin_write`] like every other write.
+    pub(crate) async fn write_alone<'q>(
+        &self,
+        statement: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<u64, StoreError> {
+        if self.backend == Backend::Sqlite && self.fence_epoch() == 0 {
+            return Ok(statement.execute(&self.pool).await?.rows_affected());
+        }
+        let mut tx = self.begin_write().await?;
+        let written = statement.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(written)
     }
 
     /// From now on this store writes and claims only while the lease of

@@ -8,7 +8,7 @@ use sqlx::{Any, Transaction};
 use url::Url;
 
 use super::Priority;
-use crate::domain::{Article, LinkButton, LinkPreview, NewPost, OutboxCounts, PhotoPost, PhotoSource, Post};
+use crate::domain::{Article, ChatKind, LinkButton, LinkPreview, NewPost, OutboxCounts, PhotoPost, PhotoSource, Post};
 use crate::store::articles::articles_by_ids;
 use crate::store::chats::ChatRow;
 use crate::store::{ChatTarget, Store, StoreError, duration_ms, from_ms, to_ms};
@@ -427,6 +427,25 @@ impl Store {
         Ok(())
     }
 
+    /// Records a claimed delivery as done, with what follows from it (as
+    /// [`Store::mark_sent`]). When nothing can follow — not a pinned post in a
+    /// channel or group, not an unpin — it is the one UPDATE, written alone
+    /// ([`Store::write_alone`]): the worker records every message it sends.
+    pub async fn record_sent(
+        &self,
+        claimed: &ClaimedDelivery,
+        message_id: i32,
+        sent_as: SentAs,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let pins = claimed.action == DeliveryAction::Send && claimed.post.pin && claimed.chat.kind != ChatKind::Private;
+        if pins || claimed.action == DeliveryAction::Unpin {
+            return self.mark_sent(claimed.id, message_id, sent_as, now).await;
+        }
+        self.write_alone(mark_sent_query(claimed.id, message_id, sent_as, now)).await?;
+        Ok(())
+    }
+
     /// Records a reader's backlog as sent in one message: every delivery of it
     /// is done, with that message.
     pub async fn mark_sent_together(
@@ -435,11 +454,15 @@ impl Store {
         message_id: i32,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        for &delivery_id in delivery_ids {
-            mark_sent_in(&mut tx, delivery_id, message_id, SentAs::List, now).await?;
-        }
-        tx.commit().await?;
+        let statement = format!(
+            "UPDATE deliveries SET status = 'sent', message_id = $2, lease_until = NULL, last_error = NULL,
+                    sent_at = $3, updated_at = $3, sent_as = $4
+             WHERE id IN (SELECT value FROM {})",
+            self.backend.json_list("$1", JsonList::Numbers)
+        );
+        let ids = serde_json::to_string(delivery_ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let query = sqlx::query(&statement).bind(ids).bind(message_id).bind(to_ms(now)).bind(SentAs::List.as_str());
+        self.write_alone(query).await?;
         Ok(())
     }
 
@@ -580,6 +603,16 @@ pub(super) async fn mark_sent_in(
     sent_as: SentAs,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    mark_sent_query(delivery_id, message_id, sent_as, now).execute(&mut **tx).await?;
+    Ok(())
+}
+
+fn mark_sent_query(
+    delivery_id: i64,
+    message_id: i32,
+    sent_as: SentAs,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments<'static>> {
     sqlx::query(
         "UPDATE deliveries SET status = 'sent', message_id = $2, lease_until = NULL, last_error = NULL,
                 sent_at = $3, updated_at = $3, sent_as = $4
@@ -589,9 +622,6 @@ pub(super) async fn mark_sent_in(
     .bind(message_id)
     .bind(to_ms(now))
     .bind(sent_as.as_str())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// After a breaking post reached a channel or group: its pin, as a delivery.
@@ -809,7 +839,56 @@ mod tests {
         assert_eq!(store.outbox_counts().await.expect("counts").failed, 1);
     }
 
+    /// The worker's record of a send: a pinned post in a channel brings its
+    /// pin with it; the same post in a reader's chat, and a routine post, are
+    /// marked sent and bring nothing.
+    async fn recording_a_send_enqueues_a_pin_only_for_a_pinned_post_in_a_channel() {
+        let (store, _dir, now) = outbox_with(&["A"]).await;
+        let pins = |store: &Store| {
+            let pool = store.pool.clone();
+            async move {
+                let pins: Vec<(i64, Option<i32>)> = sqlx::query_as(
+                    "SELECT c.telegram_id, d.target_message_id FROM deliveries d JOIN chats c ON c.id = d.chat_id
+                     WHERE d.action = 'pin' ORDER BY c.telegram_id",
+                )
+                .fetch_all(&pool)
+                .await
+                .expect("pins");
+                pins
+            }
+        };
+        // The routine post, in both channels: marked sent, nothing follows.
+        while let Some(claimed) = store.claim_next(now, LEASE).await.expect("claim") {
+            assert_eq!(claimed.post.content.html, "A");
+            store.record_sent(&claimed, 60, SentAs::Text, now).await.expect("recorded");
+        }
+        assert_eq!(pins(&store).await, vec![]);
+        assert_eq!(store.outbox_counts().await.expect("counts").sent, 2);
+
+        // Breaking news, pinned: its pin follows in each channel, not in the reader's chat.
+        store.subscribe_many(&[11], now).await.expect("subscriber");
+        let content = crate::store::BreakingContent { text: Some("Banjir".into()), photo_file_id: None, article: None };
+        let draft = store.create_breaking_draft(42, 42, &content, now, now + chrono::Duration::minutes(10)).await;
+        let render =
+            |_: &crate::store::BreakingContent, _: Option<&str>| NewPost::text("Banjir".into(), "Banjir".into());
+        store.confirm_breaking(draft.expect("draft"), 42, now, true, render).await.expect("confirm");
+        let mut sent = Vec::new();
+        while let Some(claimed) = store.claim_next(now, LEASE).await.expect("claim") {
+            if claimed.action == DeliveryAction::Pin {
+                continue; // left leased: the loop ends when nothing else is due
+            }
+            store.record_sent(&claimed, 70, SentAs::Text, now).await.expect("recorded");
+            sent.push(claimed.chat.telegram_id.expect("known chat"));
+        }
+        sent.sort_unstable();
+        assert_eq!(sent, vec![-1002, -1001, 11]);
+        assert_eq!(pins(&store).await, vec![(-1002, Some(70)), (-1001, Some(70))]);
+        let counts = store.outbox_counts().await.expect("counts");
+        assert_eq!((counts.sent, counts.sending, counts.pending), (5, 2, 0));
+    }
+
     both_backends!(
+        recording_a_send_enqueues_a_pin_only_for_a_pinned_post_in_a_channel,
         a_photo_keeps_its_source_web_image_or_telegram_file,
         claims_in_order_and_never_twice,
         a_waiting_delivery_holds_back_later_posts_to_the_same_chat,
