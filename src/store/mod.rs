@@ -321,7 +321,7 @@ impl Store {
     /// Runs one statement that writes, as its own transaction: on an
     /// unfenced SQLite store the statement alone (one round trip to SQLite's
     /// thread instead of three with BEGIN and COMMIT); on PostgreSQL, or once
-    /// fenced, inside [`Store::begin_write`] like every other write.
+    /// fenced, inside [`Store::begin_write`] (the writer lock and the lease check).
     pub(crate) async fn write_alone<'q>(
         &self,
         statement: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,

@@ -887,7 +887,36 @@ mod tests {
         assert_eq!((counts.sent, counts.sending, counts.pending), (5, 2, 0));
     }
 
+    /// A reader's backlog claimed together and sent as one message: every
+    /// delivery of it is done, with that message; other chats' are untouched.
+    async fn a_backlog_sent_together_is_recorded_as_one_message() {
+        let (store, _dir) = temp_store().await;
+        let now = Utc::now();
+        let feed = store
+            .sync_feeds(&[(Url::parse("https://a.id/feed").expect("url"), None)], now)
+            .await
+            .expect("sync")
+            .remove(0);
+        store.sync_channels(&[ChatRef::Id(-1001)], now).await.expect("channel");
+        record(&store, feed.id, &[], 0).await;
+        store.subscribe_many(&[11], now).await.expect("subscriber");
+        record(&store, feed.id, &[article("A"), article("B"), article("C")], 0).await;
+        let claims = store.claim_batch(Utc::now(), LEASE, 10).await.expect("claim");
+        let backlog = claims.iter().find(|c| c.chat.telegram_id == Some(11)).expect("the reader's claim");
+        assert_eq!(backlog.together.len(), 3, "{claims:?}");
+        store.mark_sent_together(&backlog.delivery_ids(), 80, now).await.expect("recorded");
+        let rows: Vec<(i64, Option<i32>, Option<String>)> = sqlx::query_as(
+            "SELECT c.telegram_id, d.message_id, d.sent_as FROM deliveries d JOIN chats c ON c.id = d.chat_id
+             WHERE d.status = 'sent' ORDER BY d.id",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .expect("rows");
+        assert_eq!(rows, vec![(11, Some(80), Some("list".to_owned())); 3]);
+    }
+
     both_backends!(
+        a_backlog_sent_together_is_recorded_as_one_message,
         recording_a_send_enqueues_a_pin_only_for_a_pinned_post_in_a_channel,
         a_photo_keeps_its_source_web_image_or_telegram_file,
         claims_in_order_and_never_twice,
