@@ -254,14 +254,7 @@ async fn fan_out_cpu(binary: &std::path::Path, readers: usize, new_articles: u32
     feeds.set_feed("feed.xml", &rss(&items));
     let cpu_from = support::bench::cpu_seconds_of(&pid);
     let began = Instant::now();
-    let ping = format!(
-        "<?xml version=\"1.0\"?>\n<methodCall><methodName>weblogUpdates.extendedPing</methodName><params>\
-         <param><value><string>Kaltimtoday.co</string></value></param>\
-         <param><value><string>{}</string></value></param>\
-         <param><value><string>{}</string></value></param></params></methodCall>",
-        feeds.url(""),
-        feeds.url("feed.xml")
-    );
+    let ping = support::app::ping_body(&feeds.url(""), &feeds.url("feed.xml"));
     let (status, _) = support::app::post(port, "/ping", &[("content-type", "text/xml")], ping).await;
     assert_eq!(status, 200, "the publish ping");
     // Sampled every 100 ms; the fan-out ends at the sample where the count of

@@ -3,17 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::app::{FEED_PATH, free_port, post};
+use crate::support::app::{FEED_PATH, free_port, ping_body, post};
 use crate::support::{CHANNEL_ID, FakeFeedServer, Item, TestEnv, rss};
-
-fn ping_body(site: &str, feed: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\"?>\n<methodCall><methodName>weblogUpdates.extendedPing</methodName><params>\
-         <param><value><string>Kaltimtoday.co</string></value></param>\
-         <param><value><string>{site}</string></value></param>\
-         <param><value><string>{feed}</string></value></param></params></methodCall>"
-    )
-}
 
 /// The test config with the feed polled hourly and the listener on `port`.
 fn hourly_config(env: &TestEnv, port: u16) -> String {

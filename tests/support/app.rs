@@ -317,6 +317,17 @@ pub async fn run_to_end(command: &mut Command) -> std::process::Output {
     tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait for warta")).await.expect("join")
 }
 
+/// A WordPress publish ping (Update Services' weblogUpdates.extendedPing) for
+/// `feed` of the site at `site`.
+pub fn ping_body(site: &str, feed: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<methodCall><methodName>weblogUpdates.extendedPing</methodName><params>\
+         <param><value><string>Kaltimtoday.co</string></value></param>\
+         <param><value><string>{site}</string></value></param>\
+         <param><value><string>{feed}</string></value></param></params></methodCall>"
+    )
+}
+
 /// A free port on 127.0.0.1 (bound and released; the bot binds it next).
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

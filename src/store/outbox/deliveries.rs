@@ -730,6 +730,15 @@ mod tests {
     }
 
     async fn outbox_with(titles: &[&str]) -> (Store, crate::store::testing::TempDatabase, DateTime<Utc>) {
+        let (store, dir, feed_id) = primed_outbox(&[-1001, -1002]).await;
+        let articles: Vec<_> = titles.iter().map(|t| article(t)).collect();
+        record(&store, feed_id, &articles, 0).await;
+        (store, dir, Utc::now())
+    }
+
+    /// A store with `channels` and a feed whose first fetch primed it: the
+    /// feed's next articles are posted. Returns the feed's id.
+    async fn primed_outbox(channels: &[i64]) -> (Store, crate::store::testing::TempDatabase, i64) {
         let (store, dir) = temp_store().await;
         let now = Utc::now();
         let feed = store
@@ -737,11 +746,10 @@ mod tests {
             .await
             .expect("sync")
             .remove(0);
-        store.sync_channels(&[ChatRef::Id(-1001), ChatRef::Id(-1002)], now).await.expect("channels");
+        let channels: Vec<ChatRef> = channels.iter().map(|id| ChatRef::Id(*id)).collect();
+        store.sync_channels(&channels, now).await.expect("channels");
         record(&store, feed.id, &[], 0).await;
-        let articles: Vec<_> = titles.iter().map(|t| article(t)).collect();
-        record(&store, feed.id, &articles, 0).await;
-        (store, dir, Utc::now())
+        (store, dir, feed.id)
     }
 
     async fn claims_in_order_and_never_twice() {
@@ -839,30 +847,28 @@ mod tests {
         assert_eq!(store.outbox_counts().await.expect("counts").failed, 1);
     }
 
+    /// Each pin in the outbox: (chat, the message it pins).
+    async fn pin_targets(store: &Store) -> Vec<(i64, Option<i32>)> {
+        sqlx::query_as(
+            "SELECT c.telegram_id, d.target_message_id FROM deliveries d JOIN chats c ON c.id = d.chat_id
+             WHERE d.action = 'pin' ORDER BY c.telegram_id",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .expect("pins")
+    }
+
     /// The worker's record of a send: a pinned post in a channel brings its
     /// pin with it; the same post in a reader's chat, and a routine post, are
     /// marked sent and bring nothing.
     async fn recording_a_send_enqueues_a_pin_only_for_a_pinned_post_in_a_channel() {
         let (store, _dir, now) = outbox_with(&["A"]).await;
-        let pins = |store: &Store| {
-            let pool = store.pool.clone();
-            async move {
-                let pins: Vec<(i64, Option<i32>)> = sqlx::query_as(
-                    "SELECT c.telegram_id, d.target_message_id FROM deliveries d JOIN chats c ON c.id = d.chat_id
-                     WHERE d.action = 'pin' ORDER BY c.telegram_id",
-                )
-                .fetch_all(&pool)
-                .await
-                .expect("pins");
-                pins
-            }
-        };
         // The routine post, in both channels: marked sent, nothing follows.
         while let Some(claimed) = store.claim_next(now, LEASE).await.expect("claim") {
             assert_eq!(claimed.post.content.html, "A");
             store.record_sent(&claimed, 60, SentAs::Text, now).await.expect("recorded");
         }
-        assert_eq!(pins(&store).await, vec![]);
+        assert_eq!(pin_targets(&store).await, vec![]);
         assert_eq!(store.outbox_counts().await.expect("counts").sent, 2);
 
         // Breaking news, pinned: its pin follows in each channel, not in the reader's chat.
@@ -882,7 +888,7 @@ mod tests {
         }
         sent.sort_unstable();
         assert_eq!(sent, vec![-1002, -1001, 11]);
-        assert_eq!(pins(&store).await, vec![(-1002, Some(70)), (-1001, Some(70))]);
+        assert_eq!(pin_targets(&store).await, vec![(-1002, Some(70)), (-1001, Some(70))]);
         let counts = store.outbox_counts().await.expect("counts");
         assert_eq!((counts.sent, counts.sending, counts.pending), (5, 2, 0));
     }
@@ -890,17 +896,10 @@ mod tests {
     /// A reader's backlog claimed together and sent as one message: every
     /// delivery of it is done, with that message; other chats' are untouched.
     async fn a_backlog_sent_together_is_recorded_as_one_message() {
-        let (store, _dir) = temp_store().await;
+        let (store, _dir, feed_id) = primed_outbox(&[-1001]).await;
         let now = Utc::now();
-        let feed = store
-            .sync_feeds(&[(Url::parse("https://a.id/feed").expect("url"), None)], now)
-            .await
-            .expect("sync")
-            .remove(0);
-        store.sync_channels(&[ChatRef::Id(-1001)], now).await.expect("channel");
-        record(&store, feed.id, &[], 0).await;
         store.subscribe_many(&[11], now).await.expect("subscriber");
-        record(&store, feed.id, &[article("A"), article("B"), article("C")], 0).await;
+        record(&store, feed_id, &[article("A"), article("B"), article("C")], 0).await;
         let claims = store.claim_batch(Utc::now(), LEASE, 10).await.expect("claim");
         let backlog = claims.iter().find(|c| c.chat.telegram_id == Some(11)).expect("the reader's claim");
         assert_eq!(backlog.together.len(), 3, "{claims:?}");
