@@ -202,7 +202,7 @@ impl Store {
         let mut rows: Vec<ClaimedRow> = sqlx::query_as(&format!(
             "UPDATE deliveries
              SET status = 'sending', lease_until = $2, attempts = attempts + 1, updated_at = $1
-             WHERE status = 'pending' AND {fence} AND id IN (
+             WHERE {still_pending} AND {fence} AND id IN (
                  SELECT d.id FROM deliveries d JOIN chats c ON c.id = d.chat_id
                  WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND c.active = 1 AND {NOT_PAUSED}
                    AND NOT EXISTS (
@@ -217,6 +217,7 @@ impl Store {
                        EXISTS (SELECT 1 FROM deliveries e
                                WHERE e.chat_id = deliveries.chat_id AND e.status = 'pending'
                                  AND e.action = 'send' AND e.priority = deliveries.priority)",
+            still_pending = self.claim_recheck(),
             fence = self.fence_condition()
         ))
         .bind(now_ms)
@@ -290,18 +291,21 @@ impl Store {
             return Ok(());
         }
         let now_ms = to_ms(now);
+        // CROSS JOIN keeps SQLite's join order: each head's rows by the chat
+        // index, not every pending routine row of the outbox by status.
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
             "UPDATE deliveries
              SET status = 'sending', lease_until = $2, attempts = attempts + 1, updated_at = $1
-             WHERE status = 'pending' AND {fence} AND id IN (
+             WHERE {still_pending} AND {fence} AND id IN (
                  SELECT id FROM (
                      SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.chat_id ORDER BY d.id) AS n
-                     FROM deliveries d JOIN posts p ON p.id = d.post_id
-                     WHERE d.chat_id IN (SELECT value FROM {}) AND d.status = 'pending'
+                     FROM {} CROSS JOIN deliveries d JOIN posts p ON p.id = d.post_id
+                     WHERE d.chat_id = value AND d.status = 'pending'
                        AND d.action = 'send' AND d.priority = $4 AND p.article_id IS NOT NULL) AS numbered
                  WHERE n < $5)
              RETURNING id, chat_id, (SELECT article_id FROM posts WHERE posts.id = deliveries.post_id)",
             self.backend.json_list("$3", JsonList::Numbers),
+            still_pending = self.claim_recheck(),
             fence = self.fence_condition()
         ))
         .bind(now_ms)
@@ -360,6 +364,18 @@ impl Store {
             }
         }
         Ok(chats)
+    }
+
+    /// The outer check of a claim's `UPDATE … WHERE id IN (picked)`.
+    /// PostgreSQL needs it: under READ COMMITTED a picked row that a concurrent
+    /// statement changed meanwhile is read again, and must not be claimed
+    /// unless still pending. SQLite runs the statement alone under its write
+    /// lock, so the pick's own check holds; there the outer check misleads its
+    /// planner (no table statistics) into walking every pending row by the
+    /// status index instead of looking up the picked ids — 9 ms a claim with
+    /// 100,000 waiting instead of 0.2 ms.
+    fn claim_recheck(&self) -> &'static str {
+        self.backend.pick("1 = 1", "status = 'pending'")
     }
 
     /// A post, and the style it was rendered in.
