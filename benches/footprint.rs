@@ -1,12 +1,17 @@
 //! Footprint benchmark of the real `warta` binary (release build) against the
 //! fake Bot API: binary size, startup time to the first getUpdates, idle RSS
-//! after start, RSS during a fan-out to 100,000 subscribers, and the CPU the
-//! `warta` process alone spends per 1,000 messages at the free 30/s.
+//! after start, RSS during a fan-out to 100,000 subscribers, and the CPU and
+//! RSS of the `warta` process alone per 1,000 messages at the free 30/s, with
+//! 1,000 and with 100,000 subscribers.
 //!
 //!     scripts/footprint.sh                       # or: cargo bench --bench footprint
 //!     cargo bench --bench footprint -- --subscribers 20000 --starts 3
 //!     cargo bench --bench footprint -- --binary path/to/warta     # another build
 //!     cargo bench --bench footprint -- --cpu 3   # only the CPU runs, 3 of each
+//!
+//! `WARTA_BENCH_LOG` sets the bot's `RUST_LOG` and `WARTA_BENCH_STDERR` names a
+//! file for its log: with `WARTA_BENCH_LOG=warn,sqlx::query=debug` every
+//! statement is logged with the time it took.
 //!
 //! Goals on the 2-core development machine: idle RSS ≤ 15 MB, fan-out RSS
 //! ≤ 50 MB, start ≤ 300 ms, CPU ≤ 0.9 s per 1,000 messages.
@@ -166,14 +171,23 @@ fn spawn(binary: &std::path::Path, config: &std::path::Path, dir: &std::path::Pa
         .current_dir(dir)
         .env_clear()
         .env("BOT_TOKEN", TOKEN)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", std::env::var("WARTA_BENCH_LOG").unwrap_or_else(|_| "warn".into()))
         .envs(std::env::vars().filter(|(k, _)| k == "MALLOC_ARENA_MAX" || k == "TOKIO_WORKER_THREADS"))
         .args(["run", "--config"])
         .arg(config)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log_to())
         .spawn()
         .expect("spawn warta")
+}
+
+/// Where the bot's log goes: nowhere, or the file `WARTA_BENCH_STDERR` names
+/// (each run overwrites it).
+fn log_to() -> Stdio {
+    match std::env::var_os("WARTA_BENCH_STDERR") {
+        Some(path) => std::fs::File::create(path).map_or_else(|_| Stdio::null(), Stdio::from),
+        None => Stdio::null(),
+    }
 }
 
 async fn stop(child: &mut Child) {
@@ -205,12 +219,16 @@ fn ms(duration: Duration) -> f64 {
 }
 
 /// The CPU runs, `repeats` of each: one article, then five at once, to 1,000
-/// subscribers at the free 30/s.
+/// subscribers at the free 30/s; then one article to 100,000, measured over
+/// its first minute (the whole would take 55 minutes at 30/s).
 async fn cpu_runs(binary: &std::path::Path, repeats: usize) {
     for new_articles in [1, 5] {
         for _ in 0..repeats {
-            fan_out_cpu(binary, 1_000, new_articles).await;
+            fan_out_cpu(binary, 1_000, new_articles, None).await;
         }
+    }
+    for _ in 0..repeats {
+        fan_out_cpu(binary, 100_000, 1, Some(Duration::from_secs(60))).await;
     }
 }
 
@@ -219,8 +237,10 @@ async fn cpu_runs(binary: &std::path::Path, repeats: usize) {
 /// `readers` subscribers at the free 30/s, the fake enforcing Telegram's
 /// limits; and the same process's CPU while it idled for 10 s just before.
 /// The feed is polled hourly and the stories come by a publish ping, as on a
-/// WordPress site with Update Services.
-async fn fan_out_cpu(binary: &std::path::Path, readers: usize, new_articles: u32) {
+/// WordPress site with Update Services. With a `window`, the measurement ends
+/// there, part way through the list. RSS is read with the subscribers in
+/// place: idle before, and the peak sampled during the fan-out.
+async fn fan_out_cpu(binary: &std::path::Path, readers: usize, new_articles: u32, window: Option<Duration>) {
     let telegram = FakeTelegram::start(TOKEN).await;
     telegram.add_channel(CHANNEL, CHANNEL_ID);
     telegram.lean_load_mode();
@@ -239,7 +259,9 @@ async fn fan_out_cpu(binary: &std::path::Path, readers: usize, new_articles: u32
     );
     let store = warta::store::Store::open(&dir.path().join("warta.db")).await.expect("store");
     let ids: Vec<i64> = (1..=i64::try_from(readers).unwrap_or(i64::MAX)).map(|n| 500_000_000 + n).collect();
-    store.subscribe_many(&ids, chrono::Utc::now()).await.expect("subscribe");
+    for chunk in ids.chunks(10_000) {
+        store.subscribe_many(chunk, chrono::Utc::now()).await.expect("subscribe");
+    }
     store.close().await;
     let mut child = spawn(binary, &config, dir.path());
     let pid = child.id().to_string();
@@ -249,6 +271,8 @@ async fn fan_out_cpu(binary: &std::path::Path, readers: usize, new_articles: u32
     let idle_from = support::bench::cpu_seconds_of(&pid);
     tokio::time::sleep(Duration::from_secs(10)).await;
     let idle_per_second = (support::bench::cpu_seconds_of(&pid) - idle_from) / 10.0;
+    let idle_rss = rss_kib(child.id(), "VmRSS:").unwrap_or(0);
+    let mut peak_rss = idle_rss;
 
     let items: Vec<Item> = (1..=new_articles + 1).rev().map(Item::numbered).collect();
     feeds.set_feed("feed.xml", &rss(&items));
@@ -270,8 +294,13 @@ async fn fan_out_cpu(binary: &std::path::Path, readers: usize, new_articles: u32
             last_change = Instant::now();
         }
         samples.push((began.elapsed(), support::bench::cpu_seconds_of(&pid), total));
+        peak_rss = peak_rss.max(rss_kib(child.id(), "VmRSS:").unwrap_or(0));
         let everyone = sent.len() > readers && sent.get(&CHANNEL_ID).copied().unwrap_or(0) >= new_articles as usize;
-        if (everyone && last_change.elapsed() >= Duration::from_secs(3)) || began.elapsed() > Duration::from_secs(300) {
+        let window_over = window.is_some_and(|w| began.elapsed() >= w);
+        if (everyone && last_change.elapsed() >= Duration::from_secs(3))
+            || window_over
+            || began.elapsed() > Duration::from_secs(300)
+        {
             break;
         }
     }
@@ -280,15 +309,27 @@ async fn fan_out_cpu(binary: &std::path::Path, readers: usize, new_articles: u32
     let messages = samples.last().map_or(0, |s| s.2);
     let Some(&(took, cpu_at_end, _)) = samples.iter().find(|s| s.2 == messages) else { return };
     let cpu = cpu_at_end - cpu_from;
+    // Part way through a long list, the cost of the steady sending apart from
+    // the one-off enqueueing of every reader's delivery at the start.
+    let scope = match samples.iter().find(|s| s.0 >= Duration::from_secs(10)) {
+        Some(&(_, cpu_at_10s, sent_at_10s)) if window.is_some() => format!(
+            "the first {:.0} s; from the 10th s on {:.2} s per 1,000",
+            took.as_secs_f64(),
+            (cpu_at_end - cpu_at_10s) / (messages - sent_at_10s).max(1) as f64 * 1000.0
+        ),
+        _ => "all".to_owned(),
+    };
     println!(
-        "CPU of the warta process, {new_articles} new article(s) to {readers} subscribers at 30/s: {messages} messages in \
+        "CPU of the warta process, {new_articles} new article(s) to {readers} subscribers at 30/s ({scope}): {messages} messages in \
          {:.1} s ({:.1}/s, {refused} × 429), {:.2} s CPU = {:.2} s per 1,000 messages; idle just before: {:.1} ms CPU per s \
-         (= {:.2} s of the fan-out's time)",
+         (= {:.2} s of the fan-out's time); RSS idle {:.1} MiB, peak sampled {:.1} MiB",
         took.as_secs_f64(),
         messages as f64 / took.as_secs_f64(),
         cpu,
         cpu / messages.max(1) as f64 * 1000.0,
         idle_per_second * 1000.0,
         idle_per_second * took.as_secs_f64(),
+        idle_rss as f64 / 1024.0,
+        peak_rss as f64 / 1024.0,
     );
 }
