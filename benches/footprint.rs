@@ -101,12 +101,7 @@ async fn run(binary: &std::path::Path, subscribers: usize, starts: usize) {
     feeds.set_feed("feed.xml", &rss(&[Item::numbered(2), Item::numbered(1)]));
     let dir = tempfile::tempdir().expect("temp dir");
     let config = write_config(dir.path(), &telegram, &feeds, "paid_broadcast = true\npaid_per_second = 1000\n");
-    let store = warta::store::Store::open(&dir.path().join("warta.db")).await.expect("store");
-    let ids: Vec<i64> = (1..=i64::try_from(subscribers).unwrap_or(i64::MAX)).map(|n| 500_000_000 + n).collect();
-    for chunk in ids.chunks(10_000) {
-        store.subscribe_many(chunk, chrono::Utc::now()).await.expect("subscribe");
-    }
-    store.close().await;
+    subscribe_readers(dir.path(), subscribers).await;
     let mut child = spawn(binary, &config, dir.path());
     feeds.wait_for_requests("feed.xml", 1).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -133,6 +128,16 @@ async fn run(binary: &std::path::Path, subscribers: usize, starts: usize) {
         peak_rss as f64 / 1024.0,
         hwm as f64 / 1024.0
     );
+}
+
+/// `count` readers subscribed in the bot's database before it starts.
+async fn subscribe_readers(dir: &std::path::Path, count: usize) {
+    let store = warta::store::Store::open(&dir.join("warta.db")).await.expect("store");
+    let ids: Vec<i64> = (1..=i64::try_from(count).unwrap_or(i64::MAX)).map(|n| 500_000_000 + n).collect();
+    for chunk in ids.chunks(10_000) {
+        store.subscribe_many(chunk, chrono::Utc::now()).await.expect("subscribe");
+    }
+    store.close().await;
 }
 
 fn write_config(
@@ -257,12 +262,7 @@ async fn fan_out_cpu(binary: &std::path::Path, readers: usize, new_articles: u32
         "1h",
         &format!("\n[http]\nlisten = \"127.0.0.1:{port}\"\n"),
     );
-    let store = warta::store::Store::open(&dir.path().join("warta.db")).await.expect("store");
-    let ids: Vec<i64> = (1..=i64::try_from(readers).unwrap_or(i64::MAX)).map(|n| 500_000_000 + n).collect();
-    for chunk in ids.chunks(10_000) {
-        store.subscribe_many(chunk, chrono::Utc::now()).await.expect("subscribe");
-    }
-    store.close().await;
+    subscribe_readers(dir.path(), readers).await;
     let mut child = spawn(binary, &config, dir.path());
     let pid = child.id().to_string();
     feeds.wait_for_requests("feed.xml", 1).await;
